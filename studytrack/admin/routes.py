@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from flask_login import login_required
+
+from studytrack.admin import bp
+from studytrack.authz import requires
+
+
+@bp.get("/")
+@login_required
+@requires("admin.manage")
+def index() -> Any:
+    return render_template("admin/index.html")

@@ -1,0 +1,221 @@
+"""Who may do what: the role -> permission map and every permission check.
+
+Roles are held *relative to an object*: a person is a secretary of one group, a member of
+another, and a leader of a unit (and so of every unit and group below it). `roles_for(user, obj)`
+answers which roles apply to that object; `can()` looks the permission up in PERMISSIONS. Routes
+load objects through the `*_or_404` loaders first (what the user cannot reach at all answers 404),
+then `require()` a permission (403). Templates call the same `can()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import abort, g, has_request_context
+from flask_login import current_user
+
+from studytrack.extensions import db
+from studytrack.models import (
+    GroupMembership,
+    GroupRole,
+    LeadershipRole,
+    Organization,
+    SessionStatus,
+    StudyGroup,
+    StudySession,
+    User,
+)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SECRETARY = "secretary"
+    MEMBER = "member"
+    LEADER = "leader"
+
+
+# The one place that says what each role may do. Keep permission names "<object>.<verb>".
+PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.ADMIN: frozenset({
+        "admin.manage",
+        "group.view", "group.view_records",
+        "session.view", "session.view_draft", "session.create", "session.edit",
+        "material.view", "material.edit",
+        "reflection.review",
+        "audit.view",
+        "dashboard.view",
+    }),
+    Role.SECRETARY: frozenset({
+        "group.view", "group.view_records",
+        "session.view", "session.view_draft", "session.create", "session.edit",
+        "material.view", "material.edit",
+        "reflection.review",
+        "audit.view",
+    }),
+    Role.MEMBER: frozenset({
+        "group.view",
+        "session.view",
+        "material.view",
+        "reflection.write",
+    }),
+    Role.LEADER: frozenset({
+        "group.view", "group.view_records",
+        "session.view",
+        "material.view",
+        "dashboard.view",
+    }),
+}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Everything about a user that permission checks need, loaded in two queries per request."""
+
+    user_id: int
+    is_admin: bool
+    group_roles: dict[int, GroupRole] = field(default_factory=dict)
+    leadership_paths: tuple[str, ...] = ()
+
+    def leads(self, org_path: str) -> bool:
+        return any(org_path.startswith(path) for path in self.leadership_paths)
+
+
+def reach_of(user: Any) -> Reach | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    cache: dict[int, Reach] | None = None
+    if has_request_context():
+        cache = g.setdefault("authz_reach", {})
+        if user.id in cache:
+            return cache[user.id]
+    rows = db.session.execute(
+        sa.select(GroupMembership.group_id, GroupMembership.role).where(
+            GroupMembership.user_id == user.id, GroupMembership.left_on.is_(None)
+        )
+    )
+    group_roles = {group_id: role for group_id, role in rows}
+    paths = tuple(
+        db.session.scalars(
+            sa.select(Organization.path)
+            .join(LeadershipRole, LeadershipRole.organization_id == Organization.id)
+            .where(LeadershipRole.user_id == user.id)
+        )
+    )
+    result = Reach(user.id, bool(user.is_admin), group_roles, paths)
+    if cache is not None:
+        cache[user.id] = result
+    return result
+
+
+def forget_reach() -> None:
+    """Call after changing someone's memberships or leadership roles within a request."""
+    if has_request_context():
+        g.pop("authz_reach", None)
+
+
+def roles_for(user: Any, obj: Any = None) -> set[Role]:
+    """The roles `user` holds with respect to `obj`, or anywhere at all when obj is None."""
+    reach = reach_of(user)
+    if reach is None:
+        return set()
+    roles: set[Role] = {Role.ADMIN} if reach.is_admin else set()
+    if obj is None:
+        roles.update(Role(r.value) for r in reach.group_roles.values())
+        if reach.leadership_paths:
+            roles.add(Role.LEADER)
+        return roles
+    if isinstance(obj, StudySession):
+        obj = obj.group
+    if isinstance(obj, StudyGroup):
+        if (group_role := reach.group_roles.get(obj.id)) is not None:
+            roles.add(Role(group_role.value))
+        if reach.leads(obj.organization.path):
+            roles.add(Role.LEADER)
+    elif isinstance(obj, Organization):
+        if reach.leads(obj.path):
+            roles.add(Role.LEADER)
+    elif isinstance(obj, User) and obj.id == reach.user_id:
+        roles.add(Role.MEMBER)
+    return roles
+
+
+# Rules that depend on the object's state as well as the role.
+def _session_visible(role: Role, session: StudySession) -> bool:
+    return session.status != SessionStatus.DRAFT or "session.view_draft" in PERMISSIONS[role]
+
+
+STATE_RULES: dict[str, Callable[[Role, Any], bool]] = {
+    "session.view": lambda role, obj: not isinstance(obj, StudySession)
+    or _session_visible(role, obj),
+}
+
+
+def can(permission: str, obj: Any = None, user: Any = None) -> bool:
+    user = current_user if user is None else user
+    rule = STATE_RULES.get(permission)
+    return any(
+        permission in PERMISSIONS[role] and (rule is None or rule(role, obj))
+        for role in roles_for(user, obj)
+    )
+
+
+def require(permission: str, obj: Any = None) -> None:
+    """Abort with 403 unless the current user has `permission` on `obj`."""
+    if not can(permission, obj):
+        abort(403)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    """Decorator for routes whose permission does not depend on a loaded object."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                from studytrack.extensions import login_manager
+
+                return login_manager.unauthorized()
+            require(permission)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+# Loaders: objects outside what the user can reach answer 404, never 403.
+def group_or_404(group_id: int) -> StudyGroup:
+    group = db.session.get(StudyGroup, group_id)
+    if group is None or not can("group.view", group):
+        abort(404)
+    return group
+
+
+def session_or_404(session_id: int) -> StudySession:
+    session = db.session.get(StudySession, session_id)
+    if session is None or not can("session.view", session):
+        abort(404)
+    return session
+
+
+def visible_groups(user: Any = None) -> sa.Select[tuple[StudyGroup]]:
+    """A select of the groups `user` may open: their own, those below what they lead, or all."""
+    reach = reach_of(current_user if user is None else user)
+    query = sa.select(StudyGroup)
+    if reach is None:
+        return query.where(sa.false())
+    if reach.is_admin:
+        return query
+    conditions: list[sa.ColumnElement[bool]] = [StudyGroup.id.in_(list(reach.group_roles))]
+    if reach.leadership_paths:
+        query = query.join(Organization, StudyGroup.organization_id == Organization.id)
+        conditions += [Organization.path.startswith(p) for p in reach.leadership_paths]
+    return query.where(sa.or_(*conditions))

@@ -1,0 +1,165 @@
+"""Configuration read from STUDYTRACK_* environment variables.
+
+Nothing secret is hard-coded: without STUDYTRACK_SECRET_KEY a random key is generated once
+and kept in the instance folder, so sessions survive restarts of a single installation.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "STUDYTRACK_"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    """Defaults for a single installation; every value can be overridden from the environment."""
+
+    TESTING = False
+    DEBUG = False
+    ENV_NAME = "development"
+
+    SQLALCHEMY_DATABASE_URI: str | None = None  # resolved in finalize(): SQLite in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SECRET_KEY: str | None = None
+
+    TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+
+    UPLOAD_FOLDER: str | None = None  # resolved in finalize(): instance/uploads
+    MAX_UPLOAD_MB = 50
+
+    # Many intranets serve plain HTTP; HTTPS deployments set STUDYTRACK_SECURE_COOKIES=1.
+    SECURE_COOKIES = False
+    FORCE_HTTPS = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 14
+
+    WTF_CSRF_TIME_LIMIT = None  # a member may write a reflection for hours before saving
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_RATE_LIMIT_PER_CLIENT = "20 per 5 minutes"
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "studytrack@localhost"
+
+    PROXY_FIX_HOPS = 0
+
+    @classmethod
+    def from_env(cls) -> dict[str, Any]:
+        """The values that the environment sets; unset variables keep the class defaults."""
+        values: dict[str, Any] = {}
+        strings = {
+            "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+            "SECRET_KEY": "SECRET_KEY",
+            "TIMEZONE": "TIMEZONE",
+            "UPLOAD_FOLDER": "UPLOAD_FOLDER",
+            "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+            "MAIL_SERVER": "MAIL_SERVER",
+            "MAIL_USERNAME": "MAIL_USERNAME",
+            "MAIL_PASSWORD": "MAIL_PASSWORD",
+            "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
+            "ENV": "ENV_NAME",
+        }
+        for var, key in strings.items():
+            if (value := env(var)) not in (None, ""):
+                values[key] = value
+        for var, key in {"MAX_UPLOAD_MB": "MAX_UPLOAD_MB", "MAIL_PORT": "MAIL_PORT",
+                         "PROXY_FIX_HOPS": "PROXY_FIX_HOPS"}.items():
+            if env(var) not in (None, ""):
+                values[key] = env_int(var, 0)
+        for var in ("SECURE_COOKIES", "FORCE_HTTPS", "MAIL_USE_TLS", "DEBUG"):
+            if env(var) is not None:
+                values[var] = env_bool(var)
+        return values
+
+
+class TestConfig(Config):
+    TESTING = True
+    ENV_NAME = "testing"
+    SECRET_KEY = "test-only-" + secrets.token_hex(8)
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Read the generated key from instance/, creating it (mode 600) on first use."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def finalize(config: dict[str, Any], instance_path: Path) -> None:
+    """Fill in derived values and refuse unsafe production settings."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'studytrack.sqlite'}"
+    config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if not config.get("UPLOAD_FOLDER"):
+        config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
+    config["MAX_CONTENT_LENGTH"] = (int(config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
+    config["BABEL_DEFAULT_TIMEZONE"] = config["TIMEZONE"]
+    config["SESSION_COOKIE_SECURE"] = bool(config["SECURE_COOKIES"])
+    config["REMEMBER_COOKIE_SECURE"] = bool(config["SECURE_COOKIES"])
+
+    production = config.get("ENV_NAME") == "production"
+    if production and (config.get("DEBUG") or config.get("TESTING")):
+        raise ConfigurationError("STUDYTRACK_ENV=production refuses to start with debug on.")
+    if not config.get("SECRET_KEY"):
+        if production:
+            raise ConfigurationError(
+                "STUDYTRACK_ENV=production needs STUDYTRACK_SECRET_KEY (at least 32 characters)."
+            )
+        config["SECRET_KEY"] = instance_secret_key(instance_path)
+    elif production and len(config["SECRET_KEY"]) < 32:
+        raise ConfigurationError("STUDYTRACK_SECRET_KEY must be at least 32 characters long.")
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from flask_login import current_user, login_required
+
+from studytrack import authz
+from studytrack.groups import queries as group_queries
+from studytrack.home import bp, queries
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    roles = authz.roles_for(current_user)
+    return render_template(
+        "home/index.html",
+        my_roles=roles,
+        summaries=group_queries.group_summaries(),
+        units=queries.units_led(current_user) if authz.Role.LEADER in roles else [],
+        counts=queries.site_counts() if authz.Role.ADMIN in roles else None,
+    )
+
+
+@bp.get("/units")
+@login_required
+def organizations() -> Any:
+    units = queries.units_led(current_user)
+    if not units:
+        authz.require("dashboard.view")
+    return render_template("home/organizations.html", units=units)

@@ -1,0 +1,48 @@
+"""Every model, importable from one place."""
+
+from studytrack.models.audit import AuditEvent
+from studytrack.models.base import Base
+from studytrack.models.followup import FollowUpTask, TaskStatus
+from studytrack.models.material import Attachment, Material, MaterialKind
+from studytrack.models.organization import Organization, OrganizationKind
+from studytrack.models.reflection import Reflection, ReflectionStatus
+from studytrack.models.study_group import GroupMembership, GroupRole, GroupTitle, StudyGroup
+from studytrack.models.study_session import (
+    Attendance,
+    AttendanceStatus,
+    SessionKind,
+    SessionMaterial,
+    SessionStatus,
+    StudySession,
+    Talk,
+    TalkKind,
+)
+from studytrack.models.user import LeadershipRole, User
+
+__all__ = [
+    "Attachment",
+    "Attendance",
+    "AttendanceStatus",
+    "AuditEvent",
+    "Base",
+    "FollowUpTask",
+    "GroupMembership",
+    "GroupRole",
+    "GroupTitle",
+    "LeadershipRole",
+    "Material",
+    "MaterialKind",
+    "Organization",
+    "OrganizationKind",
+    "Reflection",
+    "ReflectionStatus",
+    "SessionKind",
+    "SessionMaterial",
+    "SessionStatus",
+    "StudyGroup",
+    "StudySession",
+    "Talk",
+    "TalkKind",
+    "TaskStatus",
+    "User",
+]

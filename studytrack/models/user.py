@@ -1,0 +1,90 @@
+"""People who log in, and the leadership role that lets someone see a part of the tree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from studytrack.models.base import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from studytrack.models.organization import Organization
+    from studytrack.models.study_group import GroupMembership
+
+LOCALES = ("zh", "en")
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(f"locale IN {LOCALES!r}", name="locale"),
+        sa.CheckConstraint("username <> ''", name="username_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(64))
+    position: Mapped[str | None] = mapped_column(sa.String(120))  # 职务, e.g. 党委书记
+    email: Mapped[str | None] = mapped_column(sa.String(255))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str] = mapped_column(sa.String(8), default="zh")
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    # Bumped on every password change: sessions and remember-me cookies issued before it end.
+    login_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None]
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+
+    organization: Mapped[Organization | None] = relationship()
+    memberships: Mapped[list[GroupMembership]] = relationship(back_populates="user")
+    leadership_roles: Mapped[list[LeadershipRole]] = relationship(back_populates="user")
+
+    # Flask-Login protocol, written out so the model does not depend on Flask.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.login_version}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.login_version = (self.login_version or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class LeadershipRole(TimestampMixin, Base):
+    """领导: reads dashboards and records of `organization` and every unit below it."""
+
+    __tablename__ = "leadership_roles"
+    __table_args__ = (sa.UniqueConstraint("user_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+
+    user: Mapped[User] = relationship(back_populates="leadership_roles")
+    organization: Mapped[Organization] = relationship(back_populates="leadership_roles")

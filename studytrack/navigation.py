@@ -1,0 +1,39 @@
+"""The main navigation, by role. Each area adds its entry here when it is built."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from studytrack.authz import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    endpoint: str
+    label: Any
+    icon: str
+    roles: frozenset[Role]  # shown to anyone holding one of these roles anywhere
+    prefix: str = ""  # endpoints starting with this mark the item active
+
+
+EVERYONE = frozenset(Role)
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("home", "home.index", _l("Home"), "house", EVERYONE, "home.index"),
+    NavItem("groups", "groups.index", _l("Study groups"), "people",
+            frozenset({Role.ADMIN, Role.SECRETARY, Role.MEMBER, Role.LEADER}), "groups."),
+    NavItem("organizations", "home.organizations", _l("Units"), "diagram-3",
+            frozenset({Role.LEADER}), "home.organizations"),
+    NavItem("admin", "admin.index", _l("Administration"), "gear",
+            frozenset({Role.ADMIN}), "admin."),
+)
+
+
+def navigation_for(roles: Iterable[Role]) -> list[NavItem]:
+    held = set(roles)
+    return [item for item in NAVIGATION if item.roles & held or item.roles == EVERYONE]

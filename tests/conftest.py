@@ -1,0 +1,261 @@
+"""Fixtures after the Flask tutorial and Indico: an app per test, a clean database, factories.
+
+The suite runs on SQLite by default. `pytest --db=postgresql` runs it on the database named by
+STUDYTRACK_TEST_DATABASE_URL; a PostgreSQL that cannot be reached fails the run, never skips.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from studytrack import create_app
+from studytrack.admin import services as admin_services
+from studytrack.config import TestConfig, normalize_database_url
+from studytrack.extensions import db
+from studytrack.models import (
+    Base,
+    GroupRole,
+    GroupTitle,
+    Organization,
+    OrganizationKind,
+    SessionKind,
+    SessionStatus,
+    StudyGroup,
+    StudySession,
+    User,
+)
+
+PASSWORD = "correct-horse-42"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db", choices=("sqlite", "postgresql"), default="sqlite",
+        help="database to run on; postgresql uses STUDYTRACK_TEST_DATABASE_URL",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"studytrack database: {config.getoption('--db')}"
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest) -> str:
+    if request.config.getoption("--db") == "sqlite":
+        return "sqlite://"
+    url = os.environ.get("STUDYTRACK_TEST_DATABASE_URL")
+    if not url:
+        pytest.fail("--db=postgresql needs STUDYTRACK_TEST_DATABASE_URL", pytrace=False)
+    url = normalize_database_url(url)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as error:
+        pytest.fail(f"PostgreSQL is not reachable at {url}: {error}", pytrace=False)
+    # Start from an empty schema: drop whatever an earlier run left.
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+        Base.metadata.create_all(connection)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def is_postgresql(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Any) -> Iterator[Flask]:
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        UPLOAD_FOLDER = str(tmp_path / "uploads")
+
+    app = create_app(Config)
+    app.instance_path = str(tmp_path / "instance")
+    with app.app_context():
+        if database_url == "sqlite://":
+            db.create_all()  # a new in-memory database for every test
+        yield app
+        db.session.remove()
+        if database_url != "sqlite://":
+            _empty_all_tables()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
+    """login(user) logs the test client in through the real login form."""
+
+    def do_login(user: User, password: str = PASSWORD) -> FlaskClient:
+        response = client.post(
+            "/auth/login", data={"username": user.username, "password": password}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return do_login
+
+
+# --- factories: real saved objects, made through the services -----------------------------
+
+
+@pytest.fixture
+def create_org() -> Callable[..., Organization]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        name: str | None = None,
+        parent: Organization | None = None,
+        kind: OrganizationKind = OrganizationKind.COMMITTEE,
+    ) -> Organization:
+        org = admin_services.create_organization(
+            name or f"测试党委{next(counter)}", kind=kind, parent=parent
+        )
+        db.session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def create_user() -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        username: str | None = None,
+        display_name: str | None = None,
+        *,
+        is_admin: bool = False,
+        active: bool = True,
+        must_change_password: bool = False,
+        password: str = PASSWORD,
+        **fields: Any,
+    ) -> User:
+        n = next(counter)
+        user = admin_services.create_user(
+            username=username or f"user{n}",
+            display_name=display_name or f"同志{n}",
+            password=password,
+            is_admin=is_admin,
+            must_change_password=must_change_password,
+            **fields,
+        )
+        user.active = active
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def create_group(create_org: Callable[..., Organization]) -> Callable[..., StudyGroup]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        organization: Organization | None = None,
+        name: str | None = None,
+        members: tuple[User, ...] = (),
+        secretaries: tuple[User, ...] = (),
+    ) -> StudyGroup:
+        group = admin_services.create_group(
+            organization or create_org(), name or f"理论学习中心组{next(counter)}"
+        )
+        for user in members:
+            admin_services.add_member(group, user, GroupRole.MEMBER, GroupTitle.MEMBER)
+        for user in secretaries:
+            admin_services.add_member(group, user, GroupRole.SECRETARY, GroupTitle.MEMBER)
+        db.session.commit()
+        return group
+
+    return make
+
+
+@pytest.fixture
+def create_session() -> Callable[..., StudySession]:
+    def make(
+        group: StudyGroup,
+        topic: str = "学习贯彻习近平总书记重要讲话精神",
+        status: SessionStatus = SessionStatus.PUBLISHED,
+        starts_at: datetime | None = None,
+        **fields: Any,
+    ) -> StudySession:
+        starts_at = starts_at or datetime(2026, 3, 26, 6, 0, tzinfo=UTC)
+        session = StudySession(
+            group=group,
+            topic=topic,
+            kind=fields.pop("kind", SessionKind.COLLECTIVE),
+            starts_at=starts_at,
+            ends_at=fields.pop("ends_at", starts_at + timedelta(hours=2)),
+            location=fields.pop("location", "518会议室"),
+            status=status,
+            **fields,
+        )
+        db.session.add(session)
+        db.session.commit()
+        return session
+
+    return make
+
+
+@pytest.fixture
+def grant_leadership() -> Callable[[User, Organization], None]:
+    def grant(user: User, organization: Organization) -> None:
+        admin_services.grant_leadership(user, organization)
+        db.session.commit()
+
+    return grant
+
+
+# --- measuring ----------------------------------------------------------------------------
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[], Any]:
+    """with count_queries() as counter: ...; counter.count is the number of SQL statements."""
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+
+        def before_cursor_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            counter.statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
+
+    return counting
