@@ -50,12 +50,12 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     web.init_app(app)
 
-    from studytrack import admin, auth, errors, groups, home
+    from studytrack import admin, auth, errors, followups, groups, home, materials, study_sessions
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(groups.bp)
-    app.register_blueprint(admin.bp)
+    for blueprint in (
+        auth.bp, home.bp, groups.bp, study_sessions.bp, materials.bp, followups.bp, admin.bp
+    ):
+        app.register_blueprint(blueprint)
     errors.init_app(app)
 
     from studytrack import cli

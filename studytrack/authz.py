@@ -21,9 +21,11 @@ from flask_login import current_user
 
 from studytrack.extensions import db
 from studytrack.models import (
+    FollowUpTask,
     GroupMembership,
     GroupRole,
     LeadershipRole,
+    Material,
     Organization,
     SessionStatus,
     StudyGroup,
@@ -37,6 +39,7 @@ class Role(StrEnum):
     SECRETARY = "secretary"
     MEMBER = "member"
     LEADER = "leader"
+    ASSIGNEE = "assignee"  # the person a follow-up task is assigned to
 
 
 # The one place that says what each role may do. Keep permission names "<object>.<verb>".
@@ -45,7 +48,9 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
         "admin.manage",
         "group.view", "group.view_records",
         "session.view", "session.view_draft", "session.create", "session.edit",
+        "session.reopen",
         "material.view", "material.edit",
+        "task.view", "task.manage", "task.progress",
         "reflection.review",
         "audit.view",
         "dashboard.view",
@@ -53,7 +58,9 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.SECRETARY: frozenset({
         "group.view", "group.view_records",
         "session.view", "session.view_draft", "session.create", "session.edit",
+        "session.reopen",
         "material.view", "material.edit",
+        "task.view", "task.manage", "task.progress",
         "reflection.review",
         "audit.view",
     }),
@@ -61,13 +68,18 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
         "group.view",
         "session.view",
         "material.view",
+        "task.view",
         "reflection.write",
     }),
     Role.LEADER: frozenset({
         "group.view", "group.view_records",
         "session.view",
         "material.view",
+        "task.view",
         "dashboard.view",
+    }),
+    Role.ASSIGNEE: frozenset({
+        "task.view", "task.progress",
     }),
 }
 
@@ -79,6 +91,7 @@ class Reach:
     user_id: int
     is_admin: bool
     group_roles: dict[int, GroupRole] = field(default_factory=dict)
+    group_paths: dict[int, str] = field(default_factory=dict)  # group id -> its unit's path
     leadership_paths: tuple[str, ...] = ()
 
     def leads(self, org_path: str) -> bool:
@@ -94,11 +107,13 @@ def reach_of(user: Any) -> Reach | None:
         if user.id in cache:
             return cache[user.id]
     rows = db.session.execute(
-        sa.select(GroupMembership.group_id, GroupMembership.role).where(
-            GroupMembership.user_id == user.id, GroupMembership.left_on.is_(None)
-        )
-    )
-    group_roles = {group_id: role for group_id, role in rows}
+        sa.select(GroupMembership.group_id, GroupMembership.role, Organization.path)
+        .join(StudyGroup, GroupMembership.group_id == StudyGroup.id)
+        .join(Organization, StudyGroup.organization_id == Organization.id)
+        .where(GroupMembership.user_id == user.id, GroupMembership.left_on.is_(None))
+    ).all()
+    group_roles = {group_id: role for group_id, role, _ in rows}
+    group_paths = {group_id: path for group_id, _, path in rows}
     paths = tuple(
         db.session.scalars(
             sa.select(Organization.path)
@@ -106,7 +121,7 @@ def reach_of(user: Any) -> Reach | None:
             .where(LeadershipRole.user_id == user.id)
         )
     )
-    result = Reach(user.id, bool(user.is_admin), group_roles, paths)
+    result = Reach(user.id, bool(user.is_admin), group_roles, group_paths, paths)
     if cache is not None:
         cache[user.id] = result
     return result
@@ -129,9 +144,15 @@ def roles_for(user: Any, obj: Any = None) -> set[Role]:
         if reach.leadership_paths:
             roles.add(Role.LEADER)
         return roles
+    if isinstance(obj, FollowUpTask):
+        if obj.assignee_id == reach.user_id:
+            roles.add(Role.ASSIGNEE)
+        obj = obj.session
     if isinstance(obj, StudySession):
         obj = obj.group
-    if isinstance(obj, StudyGroup):
+    if isinstance(obj, Material):
+        roles.update(_library_roles(reach, obj.organization.path))
+    elif isinstance(obj, StudyGroup):
         if (group_role := reach.group_roles.get(obj.id)) is not None:
             roles.add(Role(group_role.value))
         if reach.leads(obj.organization.path):
@@ -139,8 +160,26 @@ def roles_for(user: Any, obj: Any = None) -> set[Role]:
     elif isinstance(obj, Organization):
         if reach.leads(obj.path):
             roles.add(Role.LEADER)
+        roles.update(
+            Role(role.value)
+            for group_id, role in reach.group_roles.items()
+            if reach.group_paths[group_id] == obj.path
+        )
     elif isinstance(obj, User) and obj.id == reach.user_id:
         roles.add(Role.MEMBER)
+    return roles
+
+
+def _library_roles(reach: Reach, org_path: str) -> set[Role]:
+    """A unit's materials library: its own groups' secretaries keep it; every group of the
+    unit or below may read and use it; leaders above read it."""
+    roles: set[Role] = {Role.LEADER} if reach.leads(org_path) else set()
+    for group_id, role in reach.group_roles.items():
+        group_path = reach.group_paths[group_id]
+        if group_path == org_path:
+            roles.add(Role(role.value))
+        elif group_path.startswith(org_path):
+            roles.add(Role.MEMBER)
     return roles
 
 
@@ -149,9 +188,19 @@ def _session_visible(role: Role, session: StudySession) -> bool:
     return session.status != SessionStatus.DRAFT or "session.view_draft" in PERMISSIONS[role]
 
 
+def _session_editable(session: Any) -> bool:
+    """A closed (or cancelled) record is locked until a secretary reopens it."""
+    return not isinstance(session, StudySession) or session.status in EDITABLE_SESSION_STATUSES
+
+
+EDITABLE_SESSION_STATUSES = frozenset({SessionStatus.DRAFT, SessionStatus.PUBLISHED})
+
 STATE_RULES: dict[str, Callable[[Role, Any], bool]] = {
     "session.view": lambda role, obj: not isinstance(obj, StudySession)
     or _session_visible(role, obj),
+    "session.edit": lambda role, obj: _session_editable(obj),
+    "session.reopen": lambda role, obj: not isinstance(obj, StudySession)
+    or obj.status == SessionStatus.CLOSED,
 }
 
 

@@ -65,6 +65,7 @@ LABELS: dict[StrEnum, Any] = {
     Role.SECRETARY: _l("Study secretary"),
     Role.MEMBER: _l("Member"),
     Role.LEADER: _l("Leadership"),
+    Role.ASSIGNEE: _l("Assignee"),
 }
 
 
