@@ -172,8 +172,10 @@ def roles_for(user: Any, obj: Any = None) -> set[Role]:
 
 def _library_roles(reach: Reach, org_path: str) -> set[Role]:
     """A unit's materials library: its own groups' secretaries keep it; every group of the
-    unit or below may read and use it; leaders above read it."""
-    roles: set[Role] = {Role.LEADER} if reach.leads(org_path) else set()
+    unit or below may read and use it; leaders at, above or below the unit read it (a college's
+    leader studies the university's materials too)."""
+    leads_here_or_below = any(path.startswith(org_path) for path in reach.leadership_paths)
+    roles: set[Role] = {Role.LEADER} if reach.leads(org_path) or leads_here_or_below else set()
     for group_id, role in reach.group_roles.items():
         group_path = reach.group_paths[group_id]
         if group_path == org_path:
@@ -185,7 +187,11 @@ def _library_roles(reach: Reach, org_path: str) -> set[Role]:
 
 # Rules that depend on the object's state as well as the role.
 def _session_visible(role: Role, session: StudySession) -> bool:
-    return session.status != SessionStatus.DRAFT or "session.view_draft" in PERMISSIONS[role]
+    """Drafts are the secretary's own; so is a session cancelled before it was ever published."""
+    unpublished = session.status == SessionStatus.DRAFT or (
+        session.status == SessionStatus.CANCELLED and session.published_at is None
+    )
+    return not unpublished or "session.view_draft" in PERMISSIONS[role]
 
 
 def _session_editable(session: Any) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_login import current_user
 
 from studytrack.extensions import babel
@@ -13,7 +13,9 @@ LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 def select_locale() -> str:
     """The user's saved choice, else the choice made on the login page, else Chinese."""
     languages = current_app.config["LANGUAGES"]
-    if current_user.is_authenticated and current_user.locale in languages:
+    if not has_request_context():  # CLI commands and background work speak the default
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
         return str(current_user.locale)
     chosen = session.get("locale")
     if chosen in languages:

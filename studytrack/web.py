@@ -52,3 +52,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_date, "date")
     app.add_template_filter(label, "label")
     app.jinja_env.globals["Role"] = authz.Role
+    # Imported macros do not see context processors, so pagination needs a real global.
+    app.jinja_env.globals["url_for_page"] = url_for_page

@@ -6,6 +6,7 @@ STUDYTRACK_TEST_DATABASE_URL; a PostgreSQL that cannot be reached fails the run,
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from studytrack import create_app
@@ -76,6 +77,22 @@ def is_postgresql(database_url: str) -> bool:
     return database_url.startswith("postgresql")
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in an empty context, as a server does: its own app context, `g` and
+    database session. The `app` fixture keeps one app context open for the whole test, and
+    Flask would otherwise reuse it for every request, so `g` (the logged-in user, the authz
+    cache, the locale) would leak from one request, and from one client, to the next.
+
+    Afterwards the test body's own session is expired, so it reads what the request committed.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():  # not when following a redirect inside the isolated context
+            db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Any) -> Iterator[Flask]:
     class Config(TestConfig):
@@ -84,6 +101,7 @@ def app(database_url: str, tmp_path: Any) -> Iterator[Flask]:
 
     app = create_app(Config)
     app.instance_path = str(tmp_path / "instance")
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if database_url == "sqlite://":
             db.create_all()  # a new in-memory database for every test

@@ -4,4 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from studytrack.admin import routes  # noqa: E402,F401
+from studytrack.admin import (  # noqa: E402,F401
+    routes,
+    routes_groups,
+    routes_organizations,
+    routes_users,
+)

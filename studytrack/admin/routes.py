@@ -1,3 +1,6 @@
+"""The administration index. The sections live in routes_organizations, routes_groups and
+routes_users; every route needs the "admin.manage" permission."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,7 +8,7 @@ from typing import Any
 from flask import render_template
 from flask_login import login_required
 
-from studytrack.admin import bp
+from studytrack.admin import bp, queries
 from studytrack.authz import requires
 
 
@@ -13,4 +16,4 @@ from studytrack.authz import requires
 @login_required
 @requires("admin.manage")
 def index() -> Any:
-    return render_template("admin/index.html")
+    return render_template("admin/index.html", counts=queries.admin_counts())

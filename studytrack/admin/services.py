@@ -33,7 +33,8 @@ def create_organization(
 ) -> Organization:
     _check_unique_organization_name(name, parent)
     org = Organization(
-        name=name.strip(), kind=kind, parent=parent, short_name=short_name, sort_order=sort_order
+        name=name.strip(), kind=kind, parent=parent, short_name=_blank_to_none(short_name),
+        sort_order=sort_order,
     )
     db.session.add(org)
     db.session.flush()
@@ -57,7 +58,8 @@ def update_organization(
     if name.strip() != org.name or parent is not org.parent:
         _check_unique_organization_name(name, parent, exclude_id=org.id)
     old_path = org.path
-    org.name, org.kind, org.short_name, org.sort_order = name.strip(), kind, short_name, sort_order
+    org.name, org.kind, org.sort_order = name.strip(), kind, sort_order
+    org.short_name = _blank_to_none(short_name)
     org.parent = parent
     new_path = f"{parent.path if parent else '/'}{org.id}/"
     if new_path != old_path:
@@ -70,6 +72,21 @@ def update_organization(
         db.session.expire_all()
     audit.record("organization.update", org, organization_id=org.id, name=org.name)
     return org
+
+
+def set_organization_active(org: Organization, active: bool) -> None:
+    """Units are deactivated, never deleted: their groups' records stay in the archive."""
+    if org.is_active == active:
+        return
+    org.is_active = active
+    audit.record(
+        "organization.activate" if active else "organization.deactivate", org,
+        organization_id=org.id,
+    )
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return (value or "").strip() or None
 
 
 def _check_unique_organization_name(
@@ -179,11 +196,15 @@ def _check_unique_username(username: str) -> None:
 
 
 def create_group(
-    organization: Organization, name: str, description: str | None = None
+    organization: Organization,
+    name: str,
+    description: str | None = None,
+    is_active: bool = True,
 ) -> StudyGroup:
     _check_unique_group_name(organization, name)
     group = StudyGroup(
-        organization=organization, name=name.strip(), description=description or None
+        organization=organization, name=name.strip(), description=description or None,
+        is_active=is_active,
     )
     db.session.add(group)
     db.session.flush()

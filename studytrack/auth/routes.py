@@ -13,8 +13,16 @@ from studytrack.extensions import db, limiter
 
 
 def safe_next(target: str | None, default: str = "home.index") -> str:
-    """Only paths on this site: never another host, and never a protocol-relative URL."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+    """Only paths on this site: never another host, and never a protocol-relative URL.
+
+    Backslashes and control characters are refused anywhere: browsers read "\\" as "/" and drop
+    tabs and newlines, so "/\\t/evil.example" would become "//evil.example"."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)
+    ):
         return target
     return url_for(default)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -16,6 +17,14 @@ if TYPE_CHECKING:
     from studytrack.models.study_group import GroupMembership
 
 LOCALES = ("zh", "en")
+DEFAULT_PASSWORD_HASH = "scrypt"
+
+
+def _password_hash_method() -> str:
+    """Werkzeug's strong default; the test configuration picks a cheap one to keep CI fast."""
+    if has_app_context():
+        return str(current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_PASSWORD_HASH))
+    return DEFAULT_PASSWORD_HASH
 
 
 class User(TimestampMixin, Base):
@@ -64,7 +73,7 @@ class User(TimestampMixin, Base):
         return f"{self.id}.{self.login_version}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=_password_hash_method())
         self.login_version = (self.login_version or 0) + 1
 
     def check_password(self, password: str) -> bool:

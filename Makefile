@@ -1,0 +1,77 @@
+# studytrack — `make run` serves the app with demo data, `make test` runs the checks.
+# Both create .venv when it is missing; the project is reinstalled only when pyproject.toml
+# changes (the stamp files live inside .venv, so a deleted venv starts over cleanly).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 5000
+VENV ?= .venv
+
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app studytrack
+RUN_STAMP := $(VENV)/.studytrack-run.stamp
+TEST_STAMP := $(VENV)/.studytrack-test.stamp
+TRANSLATIONS := studytrack/translations
+
+.PHONY: help run test test-postgresql lint translations clean
+
+help:
+	@echo "make run              set up .venv, migrate, load demo data once, serve http://$(HOST):$(PORT)"
+	@echo "make test             ruff + pytest on SQLite (+ PostgreSQL when STUDYTRACK_TEST_DATABASE_URL is set)"
+	@echo "make test-postgresql  pytest --db=postgresql only (needs STUDYTRACK_TEST_DATABASE_URL)"
+	@echo "make lint             ruff and the vendored-assets manifest check"
+	@echo "make translations     extract, update and compile the Chinese catalogue"
+	@echo "make clean            remove build output and caches (keeps .venv and instance/)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable .
+	touch $@
+
+# The test extras include the project itself, so they satisfy `make run` too.
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable '.[test]'
+	touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP)
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo
+	@echo "Open http://$(HOST):$(PORT)/ and log in with one of the accounts above (Ctrl+C stops)."
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check studytrack tests
+	$(BIN)/python scripts/vendor_manifest.py --check
+
+test: lint
+	@[ -n "$${STUDYTRACK_TEST_DATABASE_URL:-}" ] || \
+		echo "note: STUDYTRACK_TEST_DATABASE_URL is not set, so this runs on SQLite only"
+	$(BIN)/python -m pytest
+	@if [ -n "$${STUDYTRACK_TEST_DATABASE_URL:-}" ]; then \
+		echo "$(BIN)/python -m pytest --db=postgresql"; \
+		$(BIN)/python -m pytest --db=postgresql; \
+	fi
+
+test-postgresql: $(TEST_STAMP)
+	$(BIN)/python -m pytest --db=postgresql
+
+# --ignore-dirs: pybabel skips every folder starting with "_" by default, which would drop
+# templates/_macros and templates/_partials; skip only hidden folders (.venv, .git) instead.
+translations: $(RUN_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+		--ignore-dirs='.* __pycache__ node_modules' -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l zh \
+		--no-fuzzy-matching
+	$(BIN)/pybabel compile -d $(TRANSLATIONS)
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,236 @@
+"""Forms of the administration area. Selects of units and people get their choices from the
+route (one query each), passed to the constructor as `units=` / `users=`."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from studytrack.admin.queries import UnitOption, UserOption
+from studytrack.auth.forms import MIN_PASSWORD_LENGTH
+from studytrack.errors import DomainError
+from studytrack.i18n import LANGUAGE_NAMES
+from studytrack.labels import choices
+from studytrack.models import GroupRole, GroupTitle, OrganizationKind
+
+NONE = ""  # the value of "— none —" options
+INDENT = "\u00a0\u00a0\u00a0"  # option labels cannot be padded with CSS
+TEMPORARY_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def optional_int(value: Any) -> int | None:
+    """Coerce for selects whose "— none —" option means None."""
+    if value is None or value == NONE:
+        return None
+    return int(value)
+
+
+def enum_choices(enum: type[StrEnum]) -> list[SelectChoice]:
+    return choices(enum)
+
+
+def unit_choices(units: Sequence[UnitOption], none_label: Any) -> list[SelectChoice]:
+    """Units in tree order, indented by depth; inactive ones marked."""
+    inactive = _l("inactive")
+    return [SelectChoice(NONE, none_label)] + [
+        SelectChoice(
+            str(unit.id),
+            INDENT * unit.depth + unit.name + ("" if unit.is_active else f" ({inactive})"),
+        )
+        for unit in units
+    ]
+
+
+def user_choices(users: Sequence[UserOption]) -> list[SelectChoice]:
+    return [SelectChoice(NONE, _l("— choose a person —"))] + [
+        SelectChoice(str(user.id), f"{user.display_name} ({user.username})") for user in users
+    ]
+
+
+def temporary_password() -> str:
+    """A suggestion the administrator can keep or replace; easy to read out or type."""
+    return "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(10))
+
+
+def show_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a service's DomainError beside the field it names, or above the form."""
+    if error.field and error.field in form:
+        form[error.field].errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def _sort_order_field() -> IntegerField:
+    return IntegerField(
+        _l("Sort order"), default=0, validators=[Optional(), NumberRange(min=0, max=9999)],
+        description=_l("Smaller numbers come first."),
+    )
+
+
+# --- units and leadership -------------------------------------------------------------------
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
+    short_name = StringField(
+        _l("Short name"), filters=[strip], validators=[Optional(), Length(max=40)]
+    )
+    kind = SelectField(_l("Kind"), coerce=OrganizationKind)
+    parent_id = SelectField(_l("Parent unit"), coerce=optional_int)
+    sort_order = _sort_order_field()
+
+    def __init__(self, *args: Any, units: Sequence[UnitOption] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = enum_choices(OrganizationKind)
+        self.parent_id.choices = unit_choices(units, _l("— none (top level) —"))
+
+
+class GrantLeadershipForm(FlaskForm):
+    user_id = SelectField(_l("Person"), coerce=optional_int, validators=[DataRequired()])
+
+    def __init__(self, *args: Any, users: Sequence[UserOption] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = user_choices(users)
+
+
+# --- study groups and memberships -----------------------------------------------------------
+
+
+class GroupForm(FlaskForm):
+    organization_id = SelectField(_l("Unit"), coerce=optional_int, validators=[DataRequired()])
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Description"), filters=[strip], render_kw={"rows": 3})
+    is_active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args: Any, units: Sequence[UnitOption] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization_id.choices = unit_choices(units, _l("— choose a unit —"))
+
+
+class GroupFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    organization_id = SelectField(_l("Unit"), coerce=optional_int)
+
+    def __init__(self, *args: Any, units: Sequence[UnitOption] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization_id.choices = unit_choices(units, _l("All units"))
+
+
+class MembershipForm(FlaskForm):
+    role = SelectField(_l("Role"), coerce=GroupRole, default=GroupRole.MEMBER)
+    title = SelectField(_l("Title in the group"), coerce=GroupTitle, default=GroupTitle.MEMBER)
+    sort_order = _sort_order_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = enum_choices(GroupRole)
+        self.title.choices = enum_choices(GroupTitle)
+
+
+class AddMemberForm(MembershipForm):
+    user_id = SelectField(_l("Person"), coerce=optional_int, validators=[DataRequired()])
+
+    def __init__(self, *args: Any, users: Sequence[UserOption] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = user_choices(users)
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+def _temporary_password_field() -> StringField:
+    return StringField(
+        _l("Temporary password"),
+        filters=[strip],
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=128)],
+        default=temporary_password,
+        description=_l("Give it to the person: they must choose their own at first login."),
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
+    )
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        _l("Login name"), filters=[strip],
+        validators=[
+            DataRequired(), Length(max=64),
+            Regexp(r"^\S+$", message=_l("A login name cannot contain spaces.")),
+        ],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    display_name = StringField(
+        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=64)]
+    )
+    position = StringField(
+        _l("Position"), filters=[strip], validators=[Optional(), Length(max=120)],
+        description=_l("For example: Party committee secretary"),
+    )
+    email = StringField(
+        _l("Email"), filters=[strip], validators=[Optional(), Email(), Length(max=255)],
+        render_kw={"type": "email", "autocomplete": "off"},
+    )
+    phone = StringField(
+        _l("Phone"), filters=[strip],
+        validators=[
+            Optional(), Length(max=32),
+            Regexp(r"^[0-9+\-() ]+$", message=_l("Use digits, spaces, +, - and brackets.")),
+        ],
+        render_kw={"type": "tel", "autocomplete": "off"},
+    )
+    organization_id = SelectField(_l("Unit"), coerce=optional_int)
+    locale = SelectField(
+        _l("Language"), default="zh",
+        choices=lambda: [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+    )
+    is_admin = BooleanField(_l("Administrator"))
+
+    def __init__(self, *args: Any, units: Sequence[UnitOption] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization_id.choices = unit_choices(units, _l("— none —"))
+
+
+class NewUserForm(UserForm):
+    password = _temporary_password_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _temporary_password_field()
+
+
+class UserFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(
+        _l("Search"), filters=[strip], validators=[Optional(), Length(max=64)],
+        description=_l("Any part of the name or login name"),
+    )
+    status = SelectField(
+        _l("Status"), default="",
+        choices=lambda: [
+            SelectChoice("", _l("All")),
+            SelectChoice("active", _l("Active")),
+            SelectChoice("inactive", _l("Inactive")),
+        ],
+    )

@@ -1,0 +1,483 @@
+"""Who may open what: the permission matrix over HTTP, and authz itself without HTTP."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask_login import AnonymousUserMixin, login_user
+
+from studytrack import authz
+from studytrack.admin import services as admin_services
+from studytrack.authz import PERMISSIONS, Role
+from studytrack.extensions import db
+from studytrack.models import (
+    GroupMembership,
+    GroupRole,
+    Organization,
+    OrganizationKind,
+    SessionStatus,
+    StudyGroup,
+    User,
+)
+
+# --- a small world ------------------------------------------------------------------------
+#
+#   party committee (市委)                      elsewhere (另一党委)       unrelated (无关党委)
+#     ├── group_top                               └── group_b               └── group_u
+#     ├── branch (机关党支部)  └── group_a
+#     └── sibling (教育党支部) └── group_sibling
+
+
+@dataclass
+class World:
+    party: Organization
+    branch: Organization
+    sibling: Organization
+    elsewhere: Organization
+    unrelated: Organization
+    group_top: StudyGroup
+    group_a: StudyGroup
+    group_sibling: StudyGroup
+    group_b: StudyGroup
+    group_u: StudyGroup
+
+    @property
+    def groups(self) -> set[StudyGroup]:
+        return {self.group_top, self.group_a, self.group_sibling, self.group_b, self.group_u}
+
+
+@pytest.fixture
+def world(app, create_org, create_group) -> World:
+    party = create_org("市委")
+    branch = create_org("机关党支部", parent=party, kind=OrganizationKind.BRANCH)
+    sibling = create_org("教育党支部", parent=party, kind=OrganizationKind.BRANCH)
+    elsewhere = create_org("另一党委")
+    unrelated = create_org("无关党委")
+    return World(
+        party, branch, sibling, elsewhere, unrelated,
+        group_top=create_group(party, "市委理论学习中心组"),
+        group_a=create_group(branch, "机关支部学习组"),
+        group_sibling=create_group(sibling, "教育支部学习组"),
+        group_b=create_group(elsewhere, "另一党委中心组"),
+        group_u=create_group(unrelated, "无关党委中心组"),
+    )
+
+
+ROLES = (
+    "anonymous", "member", "secretary", "parent_leader", "unrelated_leader", "other_member",
+    "admin",
+)
+
+
+def make_viewer(role: str, world: World, create_user, grant_leadership) -> User | None:
+    """One person holding `role` with respect to group_a (the group the matrix is about)."""
+    if role == "anonymous":
+        return None
+    user = create_user(f"viewer-{role}", is_admin=role == "admin")
+    if role == "member":
+        admin_services.add_member(world.group_a, user)
+    elif role == "secretary":
+        admin_services.add_member(world.group_a, user, role=GroupRole.SECRETARY)
+    elif role == "parent_leader":
+        grant_leadership(user, world.party)
+    elif role == "unrelated_leader":
+        grant_leadership(user, world.unrelated)
+    elif role == "other_member":
+        admin_services.add_member(world.group_b, user)
+    db.session.commit()
+    return user
+
+
+# --- the matrix ----------------------------------------------------------------------------
+
+OK, FORBIDDEN, NOT_FOUND = 200, 403, 404
+
+MATRIX: dict[str, dict[str, int]] = {
+    "/": dict.fromkeys(ROLES[1:], OK),
+    "/groups/": dict.fromkeys(ROLES[1:], OK),
+    "/groups/{group_a}": {
+        "member": OK, "secretary": OK, "parent_leader": OK, "unrelated_leader": NOT_FOUND,
+        "other_member": NOT_FOUND, "admin": OK,
+    },
+    "/groups/{missing}": dict.fromkeys(ROLES[1:], NOT_FOUND),
+    "/units": {
+        "member": FORBIDDEN, "secretary": FORBIDDEN, "parent_leader": OK,
+        "unrelated_leader": OK, "other_member": FORBIDDEN, "admin": OK,
+    },
+    "/admin/": {
+        "member": FORBIDDEN, "secretary": FORBIDDEN, "parent_leader": FORBIDDEN,
+        "unrelated_leader": FORBIDDEN, "other_member": FORBIDDEN, "admin": OK,
+    },
+}
+
+CASES = [
+    pytest.param(endpoint, role, expected.get(role), id=f"{endpoint} {role}")
+    for endpoint, expected in MATRIX.items()
+    for role in ROLES
+]
+
+
+def test_matrix_covers_every_role_and_page_route(app):
+    for endpoint, expected in MATRIX.items():
+        assert set(expected) == set(ROLES[1:]), endpoint
+    page_rules = {
+        rule.rule for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in {"home", "groups"} and "GET" in rule.methods
+    }
+    assert page_rules == {"/", "/units", "/groups/", "/groups/<int:group_id>"}
+
+
+@pytest.mark.parametrize(("endpoint", "role", "expected"), CASES)
+def test_permission_matrix(client, login, world, create_user, grant_leadership,
+                           endpoint, role, expected):
+    viewer = make_viewer(role, world, create_user, grant_leadership)
+    if viewer is not None:
+        login(viewer)
+    path = endpoint.format(group_a=world.group_a.id, missing=world.group_u.id + 1000)
+
+    response = client.get(path)
+
+    if viewer is None:
+        assert response.status_code == 302
+        location = urlsplit(response.headers["Location"])
+        assert location.path == "/auth/login"
+        assert parse_qs(location.query)["next"] == [path]
+        return
+    assert response.status_code == expected
+    body = response.get_data(as_text=True)
+    if expected == OK:
+        assert viewer.display_name in body  # the page itself, not a login or error page
+    if endpoint == "/groups/{group_a}" and expected == NOT_FOUND:
+        assert world.group_a.name not in body  # a 404 tells nothing about the group
+
+
+@pytest.mark.parametrize("role", ["member", "secretary"])
+def test_cross_organisation_group_answers_404(client, login, world, create_user,
+                                              grant_leadership, role):
+    viewer = make_viewer(role, world, create_user, grant_leadership)
+    login(viewer)
+    assert client.get(f"/groups/{world.group_a.id}").status_code == 200
+    for other in (world.group_b, world.group_sibling, world.group_top, world.group_u):
+        response = client.get(f"/groups/{other.id}")
+        assert response.status_code == 404, other.name
+        assert other.name not in response.get_data(as_text=True)
+
+
+def test_former_member_loses_access(client, login, world, create_user, grant_leadership):
+    viewer = make_viewer("member", world, create_user, grant_leadership)
+    login(viewer)
+    assert client.get(f"/groups/{world.group_a.id}").status_code == 200
+
+    membership = db.session.scalars(
+        db.select(GroupMembership).where(GroupMembership.user_id == viewer.id)
+    ).one()
+    admin_services.remove_member(membership)
+    db.session.commit()
+
+    assert client.get(f"/groups/{world.group_a.id}").status_code == 404
+
+
+# --- authz without HTTP --------------------------------------------------------------------
+
+
+class People:
+    """The cast, made on first use (each account costs a password hash)."""
+
+    NAMES = (*ROLES[1:], "branch_leader", "nobody")
+
+    def __init__(self, world: World, create_user: Any, grant_leadership: Any) -> None:
+        self._world, self._create_user, self._grant = world, create_user, grant_leadership
+        self._made: dict[str, User] = {}
+
+    def __getitem__(self, name: str) -> User:
+        if name not in self._made:
+            if name == "branch_leader":
+                user = self._create_user("branch-leader")
+                self._grant(user, self._world.branch)
+            elif name == "nobody":
+                user = self._create_user("nobody")
+            else:
+                made = make_viewer(name, self._world, self._create_user, self._grant)
+                assert made is not None
+                user = made
+            self._made[name] = user
+        return self._made[name]
+
+    def items(self) -> list[tuple[str, User]]:
+        return [(name, self[name]) for name in self.NAMES]
+
+    def values(self) -> list[User]:
+        return [user for _, user in self.items()]
+
+
+@pytest.fixture
+def people(world, create_user, grant_leadership) -> People:
+    return People(world, create_user, grant_leadership)
+
+
+def test_roles_anywhere(people):
+    assert authz.roles_for(people["member"]) == {Role.MEMBER}
+    assert authz.roles_for(people["secretary"]) == {Role.SECRETARY}
+    assert authz.roles_for(people["parent_leader"]) == {Role.LEADER}
+    assert authz.roles_for(people["admin"]) == {Role.ADMIN}
+    assert authz.roles_for(people["nobody"]) == set()
+    assert authz.roles_for(None) == set()
+    assert authz.roles_for(AnonymousUserMixin()) == set()
+
+
+def test_roles_add_up_across_groups(world, people):
+    secretary = people["secretary"]
+    admin_services.add_member(world.group_b, secretary)
+    db.session.commit()
+    assert authz.roles_for(secretary) == {Role.SECRETARY, Role.MEMBER}
+    assert authz.roles_for(secretary, world.group_a) == {Role.SECRETARY}
+    assert authz.roles_for(secretary, world.group_b) == {Role.MEMBER}
+
+
+def test_roles_relative_to_a_group(world, people):
+    group = world.group_a
+    assert authz.roles_for(people["member"], group) == {Role.MEMBER}
+    assert authz.roles_for(people["secretary"], group) == {Role.SECRETARY}
+    assert authz.roles_for(people["parent_leader"], group) == {Role.LEADER}
+    assert authz.roles_for(people["branch_leader"], group) == {Role.LEADER}
+    assert authz.roles_for(people["admin"], group) == {Role.ADMIN}
+    for outsider in ("unrelated_leader", "other_member", "nobody"):
+        assert authz.roles_for(people[outsider], group) == set(), outsider
+
+
+def test_roles_relative_to_a_session_follow_its_group(world, people, create_session):
+    session = create_session(world.group_a)
+    assert authz.roles_for(people["member"], session) == {Role.MEMBER}
+    assert authz.roles_for(people["other_member"], session) == set()
+
+
+def test_leader_of_a_parent_reaches_child_units_but_not_sibling_subtrees(world, people):
+    parent_leader, branch_leader = people["parent_leader"], people["branch_leader"]
+
+    for group in (world.group_top, world.group_a, world.group_sibling):
+        assert authz.can("group.view", group, user=parent_leader), group.name
+    for group in (world.group_b, world.group_u):
+        assert not authz.can("group.view", group, user=parent_leader), group.name
+
+    assert authz.can("group.view", world.group_a, user=branch_leader)
+    assert authz.can("group.view_records", world.group_a, user=branch_leader)
+    # Not the sibling branch, and not the unit above.
+    for group in (world.group_sibling, world.group_top, world.group_b, world.group_u):
+        assert not authz.can("group.view", group, user=branch_leader), group.name
+
+    assert authz.roles_for(branch_leader, world.branch) == {Role.LEADER}
+    assert authz.roles_for(branch_leader, world.party) == set()
+    assert authz.roles_for(branch_leader, world.sibling) == set()
+
+
+def test_unit_paths_do_not_match_by_prefix(app, create_org, create_group, create_user,
+                                           grant_leadership):
+    """A leader of unit /1/ must not reach unit /10/ or /11/."""
+    first = create_org()
+    lookalikes: list[Organization] = []
+    while len(lookalikes) < 2:  # e.g. 10 and 11 for 1, or 20 and 21 for 2
+        unit = create_org()
+        if str(unit.id).startswith(str(first.id)):
+            lookalikes.append(unit)
+    leader = create_user()
+    grant_leadership(leader, first)
+    own = create_group(first)
+    for unit in lookalikes:
+        group = create_group(unit)
+        assert not authz.can("group.view", group, user=leader), unit.path
+    assert authz.can("group.view", own, user=leader)
+    assert set(db.session.scalars(authz.visible_groups(leader))) == {own}
+
+
+def test_members_cannot_see_draft_sessions_but_secretaries_can(world, people, create_session):
+    draft = create_session(world.group_a, status=SessionStatus.DRAFT)
+    published = create_session(world.group_a, status=SessionStatus.PUBLISHED)
+    closed = create_session(world.group_a, status=SessionStatus.CLOSED)
+
+    expectations = {
+        "member": False, "secretary": True, "parent_leader": False, "admin": True,
+        "other_member": False, "unrelated_leader": False,
+    }
+    for person, sees_draft in expectations.items():
+        user = people[person]
+        assert authz.can("session.view", draft, user=user) is sees_draft, person
+        reaches_group = person not in ("other_member", "unrelated_leader")
+        for session in (published, closed):
+            assert authz.can("session.view", session, user=user) is reaches_group, person
+
+
+def test_only_secretaries_and_admins_edit_open_sessions(world, people, create_session):
+    draft = create_session(world.group_a, status=SessionStatus.DRAFT)
+    closed = create_session(world.group_a, status=SessionStatus.CLOSED)
+    for person, may_edit in {"secretary": True, "admin": True, "member": False,
+                             "parent_leader": False}.items():
+        assert authz.can("session.edit", draft, user=people[person]) is may_edit, person
+        assert authz.can("session.edit", closed, user=people[person]) is False, person
+    assert authz.can("session.reopen", closed, user=people["secretary"])
+    assert not authz.can("session.reopen", draft, user=people["secretary"])
+    assert not authz.can("session.reopen", closed, user=people["member"])
+
+
+def test_records_and_reflections_by_role(world, people):
+    group = world.group_a
+    assert authz.can("group.view_records", group, user=people["secretary"])
+    assert authz.can("group.view_records", group, user=people["parent_leader"])
+    assert not authz.can("group.view_records", group, user=people["member"])
+    assert authz.can("reflection.write", group, user=people["member"])
+    assert not authz.can("reflection.write", group, user=people["parent_leader"])
+
+
+def test_admin_manage_only_for_admins(people):
+    for person, user in people.items():
+        assert authz.can("admin.manage", user=user) is (person == "admin"), person
+
+
+def test_unknown_permission_is_never_granted(world, people):
+    for user in people.values():
+        assert not authz.can("group.destroy", world.group_a, user=user)
+
+
+def test_visible_groups_per_role(world, people):
+    def visible(user: Any) -> set[StudyGroup]:
+        return set(db.session.scalars(authz.visible_groups(user)))
+
+    assert visible(people["member"]) == {world.group_a}
+    assert visible(people["secretary"]) == {world.group_a}
+    assert visible(people["parent_leader"]) == {world.group_top, world.group_a,
+                                                world.group_sibling}
+    assert visible(people["branch_leader"]) == {world.group_a}
+    assert visible(people["unrelated_leader"]) == {world.group_u}
+    assert visible(people["other_member"]) == {world.group_b}
+    assert visible(people["admin"]) == world.groups
+    assert visible(people["nobody"]) == set()
+    assert visible(AnonymousUserMixin()) == set()
+
+
+def test_visible_groups_agree_with_can(world, people):
+    for person, user in people.items():
+        visible = set(db.session.scalars(authz.visible_groups(user)))
+        reachable = {g for g in world.groups if authz.can("group.view", g, user=user)}
+        assert visible == reachable, person
+
+
+def test_visible_groups_leave_out_groups_one_has_left(world, people):
+    member = people["member"]
+    membership = db.session.scalars(
+        db.select(GroupMembership).where(GroupMembership.user_id == member.id)
+    ).one()
+    admin_services.remove_member(membership)
+    db.session.commit()
+    assert set(db.session.scalars(authz.visible_groups(member))) == set()
+    assert authz.roles_for(member) == set()
+
+
+def in_request_as(app: Flask, user: User, check: Callable[[], Any]) -> Any:
+    """Run `check` in a request of its own with `user` logged in (current_user)."""
+
+    def run() -> Any:
+        with app.test_request_context():
+            login_user(user)
+            return check()
+
+    return contextvars.Context().run(run)
+
+
+def test_can_and_visible_groups_default_to_the_current_user(app, world, people):
+    member = people["member"]
+    assert in_request_as(app, member, lambda: authz.can("group.view", world.group_a))
+    assert not in_request_as(app, member, lambda: authz.can("group.view", world.group_b))
+    assert in_request_as(
+        app, member, lambda: {g.id for g in db.session.scalars(authz.visible_groups())}
+    ) == {world.group_a.id}
+    assert in_request_as(
+        app, people["admin"], lambda: authz.can("admin.manage")
+    )
+
+
+def test_loaders_answer_404_outside_reach_and_require_answers_403(app, world, people):
+    from werkzeug.exceptions import Forbidden, NotFound
+
+    def load(group_id: int) -> Any:
+        return lambda: authz.group_or_404(group_id)
+
+    member = people["member"]
+    assert in_request_as(app, member, load(world.group_a.id)).id == world.group_a.id
+    with pytest.raises(NotFound):
+        in_request_as(app, member, load(world.group_b.id))
+    with pytest.raises(NotFound):
+        in_request_as(app, member, load(world.group_u.id + 1000))
+    with pytest.raises(Forbidden):
+        in_request_as(app, member, lambda: authz.require("session.create", world.group_a))
+    assert in_request_as(
+        app, people["secretary"], lambda: authz.require("session.create", world.group_a)
+    ) is None
+
+
+def test_session_loader_hides_drafts_from_members(app, world, people, create_session):
+    from werkzeug.exceptions import NotFound
+
+    draft = create_session(world.group_a, status=SessionStatus.DRAFT)
+    with pytest.raises(NotFound):
+        in_request_as(app, people["member"], lambda: authz.session_or_404(draft.id))
+    assert in_request_as(
+        app, people["secretary"], lambda: authz.session_or_404(draft.id)
+    ).id == draft.id
+
+
+# --- the map itself ------------------------------------------------------------------------
+
+EXPECTED_PERMISSIONS = {
+    Role.ADMIN: {
+        "admin.manage",
+        "group.view", "group.view_records",
+        "session.view", "session.view_draft", "session.create", "session.edit",
+        "session.reopen",
+        "material.view", "material.edit",
+        "task.view", "task.manage", "task.progress",
+        "reflection.review",
+        "audit.view",
+        "dashboard.view",
+    },
+    Role.SECRETARY: {
+        "group.view", "group.view_records",
+        "session.view", "session.view_draft", "session.create", "session.edit",
+        "session.reopen",
+        "material.view", "material.edit",
+        "task.view", "task.manage", "task.progress",
+        "reflection.review",
+        "audit.view",
+    },
+    Role.MEMBER: {
+        "group.view", "session.view", "material.view", "task.view", "reflection.write",
+    },
+    Role.LEADER: {
+        "group.view", "group.view_records", "session.view", "material.view", "task.view",
+        "dashboard.view",
+    },
+    Role.ASSIGNEE: {"task.view", "task.progress"},
+}
+
+
+def test_permission_map_is_exactly_as_expected():
+    """Changing who may do what must be deliberate: update this table with the map."""
+    assert set(PERMISSIONS) == set(Role)
+    for role in Role:
+        assert set(PERMISSIONS[role]) == EXPECTED_PERMISSIONS[role], role
+
+
+def test_permission_names_are_object_dot_verb():
+    for permissions in PERMISSIONS.values():
+        for permission in permissions:
+            obj, _, verb = permission.partition(".")
+            assert obj and verb and obj.isidentifier() and verb.isidentifier(), permission
+
+
+def test_state_rules_only_name_known_permissions():
+    known = set().union(*PERMISSIONS.values())
+    assert set(authz.STATE_RULES) <= known

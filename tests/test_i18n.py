@@ -1,0 +1,221 @@
+"""Simplified Chinese by default, English on request, and a complete Chinese catalogue."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from conftest import PASSWORD
+from flask.testing import FlaskClient
+
+from studytrack import PACKAGE_DIR
+from studytrack.extensions import db
+from studytrack.models import User
+
+CATALOGUE = PACKAGE_DIR / "translations" / "zh" / "LC_MESSAGES"
+SOURCE_ROOT = PACKAGE_DIR.parent
+
+
+
+
+def html_lang(response: Any) -> str:
+    match = re.search(r'<html lang="([^"]+)"', response.get_data(as_text=True))
+    assert match, "no <html lang>"
+    return match.group(1)
+
+
+def switch_language(client: FlaskClient, locale: str, next_url: str = "/auth/login") -> Any:
+    return client.post("/auth/language", data={"locale": locale, "next": next_url})
+
+
+# --- the login page ----------------------------------------------------------------------
+
+
+def test_login_page_is_chinese_by_default(client):
+    response = client.get("/auth/login")
+    body = response.get_data(as_text=True)
+    assert html_lang(response) == "zh-CN"
+    assert "登录" in body  # Log in
+    assert "密码" in body  # Password
+    assert ">Log in<" not in body
+    assert "Password" not in body
+
+
+def test_switching_to_english_on_the_login_page(client):
+    response = switch_language(client, "en")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login"
+
+    response = client.get("/auth/login")
+    body = response.get_data(as_text=True)
+    assert html_lang(response) == "en"
+    assert "Log in" in body
+    assert "Password" in body
+    assert "密码" not in body
+
+    switch_language(client, "zh")
+    assert html_lang(client.get("/auth/login")) == "zh-CN"
+
+
+def test_the_choice_belongs_to_one_browser(app, client):
+    switch_language(client, "en")
+    assert html_lang(app.test_client().get("/auth/login")) == "zh-CN"
+
+
+@pytest.mark.parametrize("locale", ["fr", "zh_CN", "", "EN", "en; DROP TABLE users"])
+def test_an_invalid_locale_is_ignored(client, locale):
+    response = switch_language(client, locale)
+    assert response.status_code == 302
+    assert html_lang(client.get("/auth/login")) == "zh-CN"
+
+
+def test_an_invalid_locale_keeps_an_earlier_choice(client):
+    switch_language(client, "en")
+    switch_language(client, "fr")
+    assert html_lang(client.get("/auth/login")) == "en"
+
+
+def test_language_switch_is_a_post(client):
+    assert client.get("/auth/language?locale=en").status_code == 405
+    assert html_lang(client.get("/auth/login")) == "zh-CN"
+
+
+# --- a logged-in user's choice -----------------------------------------------------------
+
+
+def test_logged_in_choice_is_saved_and_survives_a_new_login(app, client, login, create_user):
+    user = create_user()
+    assert user.locale == "zh"
+    login(user)
+    assert html_lang(client.get("/")) == "zh-CN"
+
+    response = switch_language(client, "en", next_url="/groups/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/groups/"
+
+    db.session.refresh(user)
+    assert user.locale == "en"
+    assert html_lang(client.get("/")) == "en"
+
+    # Another browser: Chinese until the login, then the saved choice.
+    fresh = app.test_client()
+    assert html_lang(fresh.get("/auth/login")) == "zh-CN"
+    fresh.post("/auth/login", data={"username": user.username, "password": PASSWORD})
+    response = fresh.get("/")
+    assert response.status_code == 200
+    assert html_lang(response) == "en"
+    assert "Log out" in response.get_data(as_text=True)
+
+
+def test_saved_choice_wins_over_the_login_page_choice(app, client, login, create_user):
+    user = create_user(locale="en")
+    switch_language(client, "zh")
+    login(user)
+    assert html_lang(client.get("/")) == "en"
+
+
+def test_logged_in_invalid_locale_changes_nothing(client, login, create_user):
+    user = create_user()
+    login(user)
+    response = switch_language(client, "fr", next_url="/")
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.locale == "zh"
+    assert html_lang(client.get("/")) == "zh-CN"
+
+
+def test_user_locale_is_limited_to_the_languages_by_the_database(app, create_user):
+    user = create_user()
+    user.locale = "fr"
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.get(User, user.id).locale == "zh"
+
+
+# --- the catalogue -----------------------------------------------------------------------
+
+
+def read_catalogue() -> Any:
+    with (CATALOGUE / "messages.po").open("rb") as f:
+        return read_po(f)
+
+
+def test_catalogue_is_where_flask_babel_finds_it(app):
+    """translations/zh/ (not zh_CN, which current Babel silently ignores for locale "zh")."""
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "zh"
+    assert (CATALOGUE / "messages.po").is_file()
+    assert (CATALOGUE / "messages.mo").is_file()
+    assert str(read_catalogue().locale) == "zh"
+
+
+def test_chinese_catalogue_is_complete():
+    """Every entry translated, none fuzzy. Fails until the translation work is finished."""
+    catalogue = read_catalogue()
+    untranslated, fuzzy = [], []
+    for message in catalogue:
+        if not message.id:
+            continue  # the header
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(s and s.strip() for s in strings):
+            untranslated.append(message.id)
+        if message.fuzzy:
+            fuzzy.append(message.id)
+    assert len(catalogue) > 50
+    assert untranslated == []
+    assert fuzzy == []
+
+
+def extracted_message_ids() -> set[str]:
+    """What `make translations` extracts (babel.cfg), folders starting with "_" included."""
+    method_map = [("studytrack/**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+
+    def keep_directory(path: str) -> bool:
+        name = os.path.basename(path)
+        return not name.startswith(".") and name not in {"__pycache__", "node_modules", ".venv"}
+
+    ids: set[str] = set()
+    for _, _, message, _, _ in extract_from_dir(
+        str(SOURCE_ROOT), method_map, keywords=keywords, directory_filter=keep_directory
+    ):
+        ids.add(message[0] if isinstance(message, tuple) else message)
+    return ids
+
+
+def test_chinese_catalogue_covers_every_message_in_the_source():
+    """A string added to a template or module without updating the catalogue shows English."""
+    in_catalogue = {m.id[0] if isinstance(m.id, tuple) else m.id for m in read_catalogue()}
+    extracted = extracted_message_ids()
+    assert "Log in" in extracted and "Study groups" in extracted
+    assert sorted(extracted - in_catalogue) == []
+
+
+def _plain(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def test_compiled_catalogue_matches_the_po_file():
+    """The committed .mo is what Flask-Babel reads: it must be compiled from the current .po."""
+    with (CATALOGUE / "messages.mo").open("rb") as f:
+        compiled = {_plain(m.id): _plain(m.string) for m in read_mo(f) if m.id}
+    translated = {
+        _plain(m.id): _plain(m.string) for m in read_catalogue()
+        if m.id and not m.fuzzy and all(_plain(m.string) if m.pluralizable else (m.string,))
+    }
+    assert compiled == translated
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("Log in", "登录"),
+    ("Password", "密码"),
+])
+def test_core_words(english, chinese):
+    catalogue = read_catalogue()
+    assert catalogue[english].string == chinese
