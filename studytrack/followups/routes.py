@@ -1,3 +1,256 @@
-"""Routes of the followups blueprint (placeholder until written)."""
+"""Routes of the followups blueprint: tasks added at a session, each task's page, my tasks.
 
-from studytrack.followups import bp  # noqa: F401
+Who may do what (authz): "task.manage" (secretaries, admin) adds, edits, cancels and reopens;
+"task.progress" (the assignee, secretaries, admin) starts and completes; "task.view" reads.
+A task is reachable when its session is visible to the user, and always by its assignee.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+
+from studytrack import authz
+from studytrack.errors import DomainError
+from studytrack.extensions import db
+from studytrack.followups import bp, queries, services
+from studytrack.followups.forms import CancelForm, ProgressForm, ReopenForm, TaskForm, show_error
+from studytrack.models import FollowUpTask, Organization, StudySession, TaskStatus, User
+from studytrack.timeutil import local_date_of, today_local
+
+
+def _task_or_404(task_id: int) -> FollowUpTask:
+    """The task if its session is visible to the user (or the user is its assignee), else 404."""
+    task = queries.task_for_page(task_id)
+    if task is None:
+        abort(404)
+    if task.assignee_id != current_user.id:
+        authz.session_or_404(task.session_id)
+    authz.require("task.view", task)
+    return task
+
+
+def _next_url(default: str) -> str:
+    """Where to go after an action: a path on this site given by the form, else `default`."""
+    target = request.form.get("next") or request.args.get("next") or ""
+    # Only a path here: never another host ("//host", "/\\host", or hidden by a tab or space).
+    if target.startswith("/") and not target.startswith("//") and not any(
+        char == "\\" or char <= " " for char in target
+    ):
+        return target
+    return default
+
+
+def _session_url(session: StudySession) -> str:
+    return url_for("study_sessions.detail", session_id=session.id, _anchor="tasks")
+
+
+def _actor() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _task_form(session: StudySession, task: FollowUpTask | None = None, **kwargs: Any) -> TaskForm:
+    keep_people = [task.assignee_id] if task and task.assignee_id else []
+    keep_units = [task.organization_id] if task and task.organization_id else []
+    return TaskForm(
+        people=queries.assignee_options(session, include_ids=keep_people),
+        units=queries.unit_options(session, include_ids=keep_units),
+        session_date=local_date_of(session.starts_at),
+        **kwargs,
+    )
+
+
+def _owners(form: TaskForm) -> tuple[User | None, Organization | None]:
+    assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
+    unit = (
+        db.session.get(Organization, form.organization_id.data)
+        if form.organization_id.data else None
+    )
+    return assignee, unit
+
+
+# --- adding and editing ----------------------------------------------------------------------
+
+
+@bp.route("/sessions/<int:session_id>/tasks/new", methods=["GET", "POST"])
+@login_required
+def create(session_id: int) -> Any:
+    session = authz.session_or_404(session_id)
+    authz.require("task.manage", session)
+    authz.require("session.edit", session)
+    form = _task_form(session)
+    if form.validate_on_submit():
+        assignee, unit = _owners(form)
+        try:
+            services.create_task(
+                session, title=form.title.data, detail=form.detail.data, assignee=assignee,
+                organization=unit, due_on=form.due_on.data, actor=_actor(),
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The follow-up task has been added."), "success")
+            return redirect(_session_url(session))
+    return render_template("followups/form.html", form=form, session=session, task=None)
+
+
+@bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(task_id: int) -> Any:
+    task = _task_or_404(task_id)
+    authz.require("task.manage", task)
+    session = task.session
+    # A POST is read from the form alone: a missing version is a stale one, never the current.
+    form = _task_form(session, task, obj=task if request.method == "GET" else None)
+    conflict = False
+    if form.validate_on_submit():
+        assignee, unit = _owners(form)
+        try:
+            services.update_task(
+                task, expected_version=form.version.data, title=form.title.data,
+                detail=form.detail.data, assignee=assignee, organization=unit,
+                due_on=form.due_on.data, actor=_actor(),
+            )
+            db.session.commit()
+        except services.VersionConflict as error:
+            conflict = True
+            form.form_errors.append(error.message)
+        except StaleDataError:
+            # Saved by someone else between our check and our write.
+            db.session.rollback()
+            task = _task_or_404(task_id)
+            conflict = True
+            form.form_errors.append(services.VersionConflict(task).message)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("The follow-up task has been saved."), "success")
+            return redirect(_next_url(url_for("followups.detail", task_id=task.id)))
+        if conflict:
+            db.session.refresh(task)
+            # The next save is deliberate: it is made against the version now shown.
+            form.version.data = task.version
+            form.version.raw_data = [str(task.version)]
+    return render_template(
+        "followups/form.html", form=form, session=session, task=task, conflict=conflict,
+        today=today_local(),
+    )
+
+
+# --- one task and its status -------------------------------------------------------------------
+
+
+def _render_detail(task: FollowUpTask, **forms: Any) -> Any:
+    """The task page; after an action its forms lead back to where the user came from
+    (`next`, e.g. my tasks), else to the task page itself."""
+    progress_form = forms.get("progress_form") or ProgressForm(formdata=None)
+    cancel_form = forms.get("cancel_form") or CancelForm(formdata=None)
+    reopen_form = forms.get("reopen_form") or ReopenForm(formdata=None)
+    return render_template(
+        "followups/detail.html",
+        task=task,
+        back=_next_url(url_for("followups.detail", task_id=task.id)),
+        history=queries.task_history(task),
+        today=today_local(),
+        progress_form=progress_form,
+        cancel_form=cancel_form,
+        reopen_form=reopen_form,
+    )
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def detail(task_id: int) -> Any:
+    return _render_detail(_task_or_404(task_id))
+
+
+@bp.post("/tasks/<int:task_id>/progress")
+@login_required
+def progress(task_id: int) -> Any:
+    task = _task_or_404(task_id)
+    authz.require("task.progress", task)
+    form = ProgressForm()
+    if form.validate_on_submit():
+        try:
+            services.progress_task(
+                task, form.status.data, note=form.completion_note.data, actor=_actor()
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        except StaleDataError:
+            db.session.rollback()
+            form.form_errors.append(_("Someone else changed this task just now. Please try again."))
+        else:
+            if task.status == TaskStatus.DONE:
+                flash(_("The task is marked as done."), "success")
+            else:
+                flash(_("The task is now in progress."), "success")
+            return redirect(_next_url(url_for("followups.detail", task_id=task.id)))
+    return _render_detail(_task_or_404(task_id), progress_form=form)
+
+
+@bp.post("/tasks/<int:task_id>/cancel")
+@login_required
+def cancel(task_id: int) -> Any:
+    task = _task_or_404(task_id)
+    authz.require("task.manage", task)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_task(task, form.reason.data, actor=_actor())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        except StaleDataError:
+            db.session.rollback()
+            form.form_errors.append(_("Someone else changed this task just now. Please try again."))
+        else:
+            flash(_("The task has been cancelled."), "success")
+            return redirect(_next_url(url_for("followups.detail", task_id=task.id)))
+    return _render_detail(_task_or_404(task_id), cancel_form=form)
+
+
+@bp.post("/tasks/<int:task_id>/reopen")
+@login_required
+def reopen(task_id: int) -> Any:
+    task = _task_or_404(task_id)
+    authz.require("task.manage", task)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            services.reopen_task(task, reason=form.reason.data, actor=_actor())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        except StaleDataError:
+            db.session.rollback()
+            form.form_errors.append(_("Someone else changed this task just now. Please try again."))
+        else:
+            flash(_("The task has been reopened and is in progress again."), "success")
+            return redirect(_next_url(url_for("followups.detail", task_id=task.id)))
+    return _render_detail(_task_or_404(task_id), reopen_form=form)
+
+
+# --- my tasks ----------------------------------------------------------------------------------
+
+
+@bp.get("/tasks/mine")
+@login_required
+def my_tasks() -> Any:
+    page = request.args.get("page", 1, type=int)
+    tasks = queries.my_tasks(current_user, page=max(page, 1))
+    return render_template(
+        "followups/my_tasks.html",
+        tasks=tasks,
+        today=today_local(),
+        here=url_for("followups.my_tasks"),
+    )

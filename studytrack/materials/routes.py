@@ -1,3 +1,332 @@
-"""Routes of the materials blueprint (placeholder until written)."""
+"""Routes of the materials blueprint: the library, files, and a session's materials.
 
-from studytrack.materials import bp  # noqa: F401
+Each handler: load the object scoped to the user (404) -> permission (403) -> form -> one
+service call -> commit -> flash -> redirect. A refused form re-renders with the errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from studytrack import authz
+from studytrack.errors import DomainError
+from studytrack.extensions import db, talisman
+from studytrack.materials import bp, queries, services, uploads
+from studytrack.materials.forms import (
+    AttachmentForm,
+    LibrarySearchForm,
+    LinkMaterialsForm,
+    MaterialForm,
+    MoveForm,
+    SearchForm,
+)
+from studytrack.models import Attachment, Material, Organization, StudySession
+
+# A downloaded file is never a page of this site: it runs nothing and loads nothing.
+DOWNLOAD_CSP = "default-src 'none'; sandbox"
+INLINE_TYPES = frozenset(t.content_type for t in uploads.FILE_TYPES.values() if t.inline)
+
+
+# --- loaders -----------------------------------------------------------------------------
+
+
+def material_or_404(material_id: int) -> Material:
+    """A material of a library the user may use, or 404 (other units' libraries answer 404)."""
+    material = queries.material_page(material_id)
+    if material is None or not authz.can("material.view", material):
+        abort(404)
+    return material
+
+
+def attachment_or_404(attachment_id: int) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if (
+        attachment is None
+        or attachment.is_removed
+        or not authz.can("material.view", attachment.material)
+    ):
+        abort(404)
+    return attachment
+
+
+def _field_error(form: Any, error: DomainError, default: str) -> None:
+    field = getattr(form, error.field or default, None) or getattr(form, default)
+    field.errors = [*field.errors, error.message]
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _filters(form: SearchForm) -> dict[str, Any]:
+    """The valid filters of a search form read from the query string."""
+    form.validate()
+    field = getattr(form, "organization_id", None)
+    organization_id = field.data if field is not None and not field.errors else None
+    return {
+        "q": form.q.data if not form.q.errors else None,
+        "kind": form.kind.data if not form.kind.errors else None,
+        "organization_id": int(organization_id) if organization_id else None,
+    }
+
+
+# --- the library -------------------------------------------------------------------------
+
+
+@bp.get("/materials")
+@login_required
+def index() -> Any:
+    scope = queries.library_scope()
+    libraries = queries.usable_organizations(scope)
+    search = LibrarySearchForm(request.args)
+    search.set_libraries(libraries)
+    pagination = queries.search_materials(scope, **_filters(search), page=_page())
+    return render_template(
+        "materials/index.html",
+        search=search,
+        pagination=pagination,
+        attachment_counts=queries.attachment_counts([m.id for m in pagination.items]),
+        kept=queries.kept_organizations(),
+    )
+
+
+def _library_choices(form: MaterialForm, organizations: list[Organization],
+                     preselect: int | None = None) -> None:
+    choices = [SelectChoice(org.id, org.name) for org in organizations]
+    if len(choices) > 1:
+        choices.insert(0, SelectChoice(0, _("Choose the library…")))
+    form.organization_id.choices = choices
+    if not form.is_submitted():
+        if len(organizations) == 1:
+            form.organization_id.data = organizations[0].id
+        elif preselect is not None and form.organization_id.data in (None, 0):
+            form.organization_id.data = preselect
+
+
+def _session_to_link() -> StudySession | None:
+    """?session_id= on the new-material form: the material is linked to that session too."""
+    session_id = request.args.get("session_id", type=int)
+    if session_id is None:
+        return None
+    session = authz.session_or_404(session_id)
+    authz.require("session.edit", session)
+    return session
+
+
+@bp.route("/materials/new", methods=["GET", "POST"])
+@login_required
+def create() -> Any:
+    session = _session_to_link()
+    kept = queries.kept_organizations()
+    if session is not None:
+        usable = queries.ancestor_ids(session.group.organization.path)
+        kept = [org for org in kept if org.id in usable]
+    if not kept:
+        abort(403)
+    form = MaterialForm()
+    _library_choices(form, kept, preselect=session.group.organization_id if session else None)
+    if form.validate_on_submit():
+        organization = next(org for org in kept if org.id == form.organization_id.data)
+        authz.require("material.edit", organization)
+        try:
+            material = services.create_material(
+                organization, services.MaterialData.from_form(form),
+                created_by=current_user, link_to=session,
+            )
+        except DomainError as error:
+            _field_error(form, error, "title")
+        else:
+            db.session.commit()
+            if session is not None:
+                flash(_("The material has been saved and linked to the session."), "success")
+                return redirect(url_for("materials.link_materials", session_id=session.id))
+            flash(_("The material has been saved. You can now upload its files."), "success")
+            return redirect(url_for("materials.detail", material_id=material.id))
+    return render_template("materials/form.html", form=form, material=None, session=session)
+
+
+@bp.get("/materials/<int:material_id>")
+@login_required
+def detail(material_id: int) -> Any:
+    return _render_detail(material_or_404(material_id))
+
+
+def _render_detail(material: Material, upload_form: AttachmentForm | None = None) -> Any:
+    upload_form = upload_form or AttachmentForm(formdata=None)
+    upload_form.file.description = _(
+        "Up to %(mb)s MB. %(allowed)s", mb=current_app.config["MAX_UPLOAD_MB"],
+        allowed=uploads.allowed_types_text(),
+    )
+    return render_template(
+        "materials/detail.html",
+        material=material,
+        attachments=[a for a in material.attachments if not a.is_removed],
+        studied_at=queries.sessions_studied(material),
+        upload_form=upload_form,
+    )
+
+
+@bp.route("/materials/<int:material_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(material_id: int) -> Any:
+    material = material_or_404(material_id)
+    authz.require("material.edit", material)
+    kept = queries.kept_organizations()
+    if all(org.id != material.organization_id for org in kept):
+        kept.insert(0, material.organization)
+    form = MaterialForm(obj=material)
+    _library_choices(form, kept)
+    if form.validate_on_submit():
+        organization = next(org for org in kept if org.id == form.organization_id.data)
+        authz.require("material.edit", organization)
+        try:
+            services.update_material(
+                material, services.MaterialData.from_form(form), organization
+            )
+        except DomainError as error:
+            _field_error(form, error, "title")
+        else:
+            db.session.commit()
+            flash(_("The material has been saved."), "success")
+            return redirect(url_for("materials.detail", material_id=material.id))
+    return render_template("materials/form.html", form=form, material=material, session=None)
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+@bp.post("/materials/<int:material_id>/attachments")
+@login_required
+def upload_attachment(material_id: int) -> Any:
+    material = material_or_404(material_id)
+    authz.require("material.edit", material)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            attachment = services.upload_attachment(
+                material, upload.stream, upload.filename, uploaded_by=current_user
+            )
+        except DomainError as error:
+            _field_error(form, error, "file")
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been uploaded.", name=attachment.original_name), "success")
+            return redirect(url_for("materials.detail", material_id=material.id))
+    return _render_detail(material, upload_form=form)
+
+
+@bp.get("/attachments/<int:attachment_id>/download")
+@login_required
+@talisman(content_security_policy=DOWNLOAD_CSP)
+def download_attachment(attachment_id: int) -> Any:
+    attachment = attachment_or_404(attachment_id)
+    path = uploads.upload_path(current_app.config["UPLOAD_FOLDER"], attachment.stored_name)
+    if not path.is_file():
+        current_app.logger.error(
+            "Attachment %s: stored file %s is missing", attachment.id, attachment.stored_name
+        )
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=attachment.content_type not in INLINE_TYPES,
+        download_name=attachment.original_name,
+        conditional=True,
+        etag=attachment.sha256,
+        max_age=0,
+    )
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
+
+
+@bp.post("/attachments/<int:attachment_id>/remove")
+@login_required
+def remove_attachment(attachment_id: int) -> Any:
+    attachment = attachment_or_404(attachment_id)
+    authz.require("material.edit", attachment.material)
+    services.remove_attachment(attachment)
+    db.session.commit()
+    flash(_("%(name)s has been removed.", name=attachment.original_name), "success")
+    return redirect(url_for("materials.detail", material_id=attachment.material_id))
+
+
+# --- a session's materials ---------------------------------------------------------------
+
+
+def _editable_session(session_id: int) -> StudySession:
+    session = authz.session_or_404(session_id)
+    authz.require("session.edit", session)
+    return session
+
+
+@bp.route("/sessions/<int:session_id>/materials", methods=["GET", "POST"])
+@login_required
+def link_materials(session_id: int) -> Any:
+    session = _editable_session(session_id)
+    form = LinkMaterialsForm()
+    if form.validate_on_submit():
+        try:
+            added = services.link_materials(session, form.material_ids.data or [])
+        except DomainError as error:
+            _field_error(form, error, "material_ids")
+        else:
+            db.session.commit()
+            flash(
+                ngettext("%(num)d material has been linked.",
+                         "%(num)d materials have been linked.", len(added)),
+                "success",
+            )
+            return redirect(url_for("materials.link_materials", session_id=session.id))
+    search = SearchForm(request.args)
+    filters = _filters(search)
+    results = queries.search_materials(
+        queries.group_scope(session.group), q=filters["q"], kind=filters["kind"], page=_page()
+    )
+    links = queries.linked_materials(session)
+    return render_template(
+        "materials/link.html",
+        session=session,
+        form=form,
+        search=search,
+        results=results,
+        links=links,
+        linked_ids={link.material_id for link in links},
+        chosen=set(form.material_ids.data or []),
+        can_create=bool(queries.kept_organizations()),
+    )
+
+
+@bp.post("/sessions/<int:session_id>/materials/<int:material_id>/unlink")
+@login_required
+def unlink_material(session_id: int, material_id: int) -> Any:
+    session = _editable_session(session_id)
+    try:
+        services.unlink_material(session, material_id)
+    except DomainError:
+        abort(404)
+    db.session.commit()
+    flash(_("The material has been removed from this session."), "success")
+    return redirect(url_for("materials.link_materials", session_id=session.id))
+
+
+@bp.post("/sessions/<int:session_id>/materials/<int:material_id>/move")
+@login_required
+def move_material(session_id: int, material_id: int) -> Any:
+    session = _editable_session(session_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.move_material(session, material_id, form.direction.data)
+    except DomainError:
+        abort(404)
+    db.session.commit()
+    return redirect(url_for("materials.link_materials", session_id=session.id))

@@ -1,0 +1,288 @@
+"""Writes for follow-up tasks. Services add and flush, raise DomainError, write the audit trail
+and never commit.
+
+The status flow::
+
+    open ──start──▶ in progress ──complete (note)──▶ done
+      │                  │                             │
+      └──────cancel (reason, secretary)────▶ cancelled │
+                         ▲                             │
+                         └──reopen (secretary)─────────┘ (from done or cancelled)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from studytrack import audit
+from studytrack.authz import EDITABLE_SESSION_STATUSES
+from studytrack.errors import DomainError
+from studytrack.extensions import db
+from studytrack.followups import queries
+from studytrack.models import FollowUpTask, Organization, StudySession, TaskStatus, User
+from studytrack.models.base import utcnow
+from studytrack.timeutil import local_date_of
+
+ACTIVE_STATUSES = queries.ACTIVE_STATUSES
+CLOSED_STATUSES = queries.CLOSED_STATUSES
+TITLE_MAX = 200
+
+# Messages shared with the forms, so a rule reads the same wherever it is caught.
+NEEDS_OWNER = _l("Choose an assignee or a responsible unit (or both).")
+NEEDS_NOTE = _l("Write a completion note: what was done.")
+NEEDS_REASON = _l("Give the reason for cancelling the task.")
+
+
+def due_before_session_message(session_date: date) -> Any:
+    return _l(
+        "The due date cannot be before the session (%(date)s).", date=session_date.isoformat()
+    )
+
+
+class VersionConflict(DomainError):
+    """Someone else saved the task since the form was opened."""
+
+    def __init__(self, task: FollowUpTask) -> None:
+        super().__init__(
+            _l(
+                "Someone else changed this task while you were editing it. Your input is kept "
+                "below; compare it with the saved version and save again to keep yours."
+            )
+        )
+        self.task = task
+
+
+# --- creating and editing --------------------------------------------------------------------
+
+
+def create_task(
+    session: StudySession,
+    *,
+    title: str,
+    detail: str | None = None,
+    assignee: User | None = None,
+    organization: Organization | None = None,
+    due_on: date | None = None,
+    actor: User | None = None,
+) -> FollowUpTask:
+    """A new open task of `session`, for a person and/or a responsible unit."""
+    if session.status not in EDITABLE_SESSION_STATUSES:
+        raise DomainError(_l("This session is locked; reopen it before adding tasks."))
+    title = _check_fields(session, title, assignee, organization, due_on)
+    task = FollowUpTask(
+        session=session,
+        title=title,
+        detail=_blank_to_none(detail),
+        assignee=assignee,
+        organization=organization,
+        due_on=due_on,
+        status=TaskStatus.OPEN,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(task)
+    db.session.flush()
+    audit.record(
+        "task.create", task, actor=actor, organization_id=session.group.organization_id,
+        session_id=session.id, title=task.title, assignee_id=task.assignee_id,
+        unit_id=task.organization_id, due_on=due_on,
+    )
+    return task
+
+
+def update_task(
+    task: FollowUpTask,
+    *,
+    expected_version: int | None,
+    title: str,
+    detail: str | None = None,
+    assignee: User | None = None,
+    organization: Organization | None = None,
+    due_on: date | None = None,
+    actor: User | None = None,
+) -> FollowUpTask:
+    """Change what the task is, who owns it and when it is due (not its status).
+
+    `expected_version` is the version the editor saw; a stale one raises VersionConflict and
+    nothing is changed.
+    """
+    if expected_version is None or expected_version != task.version:
+        raise VersionConflict(task)
+    title = _check_fields(
+        task.session, title, assignee, organization, due_on,
+        keep_assignee_id=task.assignee_id, keep_unit_id=task.organization_id,
+    )
+    before = _snapshot(task)
+    task.title = title
+    task.detail = _blank_to_none(detail)
+    task.assignee = assignee
+    task.organization = organization
+    task.due_on = due_on
+    after = _snapshot(task)
+    changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if changes:
+        audit.record(
+            "task.update", task, actor=actor, organization_id=_org_id(task),
+            session_id=task.session_id, changes=changes,
+        )
+    return task
+
+
+def _check_fields(
+    session: StudySession,
+    title: str,
+    assignee: User | None,
+    organization: Organization | None,
+    due_on: date | None,
+    *,
+    keep_assignee_id: int | None = None,
+    keep_unit_id: int | None = None,
+) -> str:
+    """The rules of a task's fields; returns the cleaned title."""
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_l("Enter a title."), field="title")
+    if len(title) > TITLE_MAX:
+        raise DomainError(
+            _l("At most %(n)d characters.", n=TITLE_MAX), field="title"
+        )
+    if assignee is None and organization is None:
+        raise DomainError(NEEDS_OWNER, field="assignee_id")
+    if assignee is not None and assignee.id != keep_assignee_id:
+        allowed = {user.id for user in queries.assignee_options(session)}
+        if assignee.id not in allowed:
+            raise DomainError(
+                _l("Choose a member of the group or a participant of the session."),
+                field="assignee_id",
+            )
+    if organization is not None and organization.id != keep_unit_id:
+        group_unit = session.group.organization
+        if not organization.path.startswith(group_unit.path):
+            raise DomainError(
+                _l("Choose the group's unit or a unit below it."), field="organization_id"
+            )
+        if not organization.is_active:
+            raise DomainError(_l("This unit is no longer active."), field="organization_id")
+    session_date = local_date_of(session.starts_at)
+    if due_on is not None and session_date is not None and due_on < session_date:
+        raise DomainError(due_before_session_message(session_date), field="due_on")
+    return title
+
+
+def _snapshot(task: FollowUpTask) -> dict[str, Any]:
+    return {
+        "title": task.title,
+        "detail": task.detail,
+        "assignee_id": task.assignee.id if task.assignee else None,
+        "unit_id": task.organization.id if task.organization else None,
+        "due_on": task.due_on.isoformat() if task.due_on else None,
+    }
+
+
+# --- the status flow ---------------------------------------------------------------------------
+
+# Where the assignee (or a secretary) may move a task forward from each status.
+FORWARD: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.OPEN: frozenset({TaskStatus.IN_PROGRESS, TaskStatus.DONE}),
+    TaskStatus.IN_PROGRESS: frozenset({TaskStatus.DONE}),
+    TaskStatus.DONE: frozenset(),
+    TaskStatus.CANCELLED: frozenset(),
+}
+
+
+def progress_task(
+    task: FollowUpTask,
+    target: TaskStatus | str,
+    *,
+    note: str | None = None,
+    actor: User | None = None,
+) -> FollowUpTask:
+    """Move a task forward: open → in progress → done (done needs a completion note)."""
+    try:
+        target = TaskStatus(target)
+    except ValueError:
+        raise DomainError(_l("Unknown task status.")) from None
+    if target not in FORWARD[task.status]:
+        raise DomainError(_illegal_move_message(task.status, target))
+    if target == TaskStatus.IN_PROGRESS:
+        _move(task, target, "task.progress", actor)
+        return task
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(NEEDS_NOTE, field="completion_note")
+    task.completion_note = note
+    task.completed_at = utcnow()
+    task.completed_by_id = getattr(actor, "id", None)
+    _move(task, TaskStatus.DONE, "task.complete", actor, note=note)
+    return task
+
+
+def start_task(task: FollowUpTask, *, actor: User | None = None) -> FollowUpTask:
+    return progress_task(task, TaskStatus.IN_PROGRESS, actor=actor)
+
+
+def complete_task(task: FollowUpTask, note: str, *, actor: User | None = None) -> FollowUpTask:
+    return progress_task(task, TaskStatus.DONE, note=note, actor=actor)
+
+
+def cancel_task(task: FollowUpTask, reason: str, *, actor: User | None = None) -> FollowUpTask:
+    """A secretary cancels an open or in-progress task, with a reason."""
+    if task.status not in ACTIVE_STATUSES:
+        raise DomainError(_l("Only open or in-progress tasks can be cancelled."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(NEEDS_REASON, field="reason")
+    task.cancel_reason = reason
+    _move(task, TaskStatus.CANCELLED, "task.cancel", actor, reason=reason)
+    return task
+
+
+def reopen_task(
+    task: FollowUpTask, *, reason: str | None = None, actor: User | None = None
+) -> FollowUpTask:
+    """A secretary takes a done or cancelled task back to in progress.
+
+    The completion note and the cancel reason are cleared from the task (they stay in the audit
+    trail, which the task page shows as its history).
+    """
+    if task.status not in CLOSED_STATUSES:
+        raise DomainError(_l("Only done or cancelled tasks can be reopened."))
+    task.completed_at = None
+    task.completed_by_id = None
+    task.completion_note = None
+    task.cancel_reason = None
+    _move(task, TaskStatus.IN_PROGRESS, "task.reopen", actor, reason=_blank_to_none(reason))
+    return task
+
+
+def _move(
+    task: FollowUpTask, target: TaskStatus, action: str, actor: User | None, **details: Any
+) -> None:
+    source = task.status
+    task.status = target
+    audit.record(
+        action, task, actor=actor, organization_id=_org_id(task), session_id=task.session_id,
+        **{"from": source.value, "to": target.value}, **details,
+    )
+
+
+def _illegal_move_message(source: TaskStatus, target: TaskStatus) -> Any:
+    if source == TaskStatus.CANCELLED:
+        return _l("This task was cancelled; a study secretary can reopen it.")
+    if source == TaskStatus.DONE:
+        return _l("This task is already done; a study secretary can reopen it.")
+    if target == source:
+        return _l("The task already has this status.")
+    if target == TaskStatus.CANCELLED:
+        return _l("Only a study secretary can cancel a task, with a reason.")
+    return _l("A task cannot be moved back to open.")
+
+
+def _org_id(task: FollowUpTask) -> int | None:
+    return task.session.group.organization_id
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return (value or "").strip() or None

@@ -1,0 +1,277 @@
+"""Writes for materials, their files and their links to sessions.
+
+Services add and flush, raise DomainError with the field it belongs beside, write the audit
+trail, and never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import IO, Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from studytrack import audit
+from studytrack.errors import DomainError
+from studytrack.extensions import db
+from studytrack.materials import uploads
+from studytrack.materials.queries import ancestor_ids
+from studytrack.models import (
+    Attachment,
+    Material,
+    MaterialKind,
+    Organization,
+    SessionMaterial,
+    StudyGroup,
+    StudySession,
+    User,
+)
+
+EDITABLE_FIELDS = ("kind", "title", "speaker", "issued_on", "source", "url", "body")
+
+
+@dataclass
+class MaterialData:
+    kind: MaterialKind
+    title: str
+    speaker: str | None = None
+    issued_on: date | None = None
+    source: str | None = None
+    url: str | None = None
+    body: str | None = None
+
+    @classmethod
+    def from_form(cls, form: Any) -> MaterialData:
+        return cls(
+            kind=MaterialKind(form.kind.data),
+            title=form.title.data,
+            speaker=form.speaker.data,
+            issued_on=form.issued_on.data,
+            source=form.source.data,
+            url=form.url.data,
+            body=form.body.data,
+        )
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+def _apply(material: Material, data: MaterialData) -> dict[str, Any]:
+    """Set the fields; return {field: new value} of what changed."""
+    title = (data.title or "").strip()
+    if not title:
+        raise DomainError(_l("Enter the title."), field="title")
+    values = {
+        "kind": MaterialKind(data.kind),
+        "title": title,
+        "speaker": _blank_to_none(data.speaker),
+        "issued_on": data.issued_on,
+        "source": _blank_to_none(data.source),
+        "url": _blank_to_none(data.url),
+        "body": (data.body or "").strip() or None,
+    }
+    changed = {}
+    for name, value in values.items():
+        if getattr(material, name) != value:
+            setattr(material, name, value)
+            changed[name] = value
+    return changed
+
+
+def create_material(
+    organization: Organization, data: MaterialData, *, created_by: User | None = None,
+    link_to: StudySession | None = None,
+) -> Material:
+    """A new material in `organization`'s library; linked at the end of `link_to` if given."""
+    material = Material(organization=organization, created_by=created_by)
+    _apply(material, data)
+    db.session.add(material)
+    db.session.flush()
+    audit.record(
+        "material.create", material, organization_id=organization.id, title=material.title
+    )
+    if link_to is not None:
+        link_materials(link_to, [material.id])
+    return material
+
+
+def update_material(
+    material: Material, data: MaterialData, organization: Organization | None = None
+) -> Material:
+    changed = _apply(material, data)
+    if organization is not None and organization.id != material.organization_id:
+        _check_move(material, organization)
+        changed["organization"] = organization.name
+        material.organization = organization
+    if changed:
+        audit.record(
+            "material.update", material, organization_id=material.organization_id,
+            changed=sorted(changed),
+            values={key: value for key, value in changed.items() if key != "body"},
+        )
+    db.session.flush()
+    return material
+
+
+def _check_move(material: Material, organization: Organization) -> None:
+    """A material that sessions have studied stays in a library their groups can use."""
+    paths = db.session.scalars(
+        sa.select(Organization.path)
+        .select_from(SessionMaterial)
+        .join(StudySession, SessionMaterial.session_id == StudySession.id)
+        .join(StudyGroup, StudySession.group_id == StudyGroup.id)
+        .join(Organization, StudyGroup.organization_id == Organization.id)
+        .where(SessionMaterial.material_id == material.id)
+        .distinct()
+    ).all()
+    if any(organization.id not in ancestor_ids(path) for path in paths):
+        raise DomainError(
+            _l("Sessions of groups that cannot use that library have studied this material; "
+               "keep it in a library they can use."),
+            field="organization_id",
+        )
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def max_upload_bytes() -> int:
+    return int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+
+
+def upload_attachment(
+    material: Material, stream: IO[bytes], filename: str | None, *,
+    uploaded_by: User | None = None,
+) -> Attachment:
+    """Check the file by its content, store it under a generated name, and record it."""
+    stored = uploads.store_upload(
+        stream, filename, current_app.config["UPLOAD_FOLDER"], max_upload_bytes()
+    )
+    try:
+        attachment = Attachment(
+            material=material,
+            original_name=stored.original_name,
+            stored_name=stored.stored_name,
+            content_type=stored.content_type,
+            size_bytes=stored.size_bytes,
+            sha256=stored.sha256,
+            uploaded_by=uploaded_by,
+        )
+        db.session.add(attachment)
+        db.session.flush()
+        audit.record(
+            "attachment.upload", attachment, organization_id=material.organization_id,
+            material_id=material.id, name=stored.original_name, size_bytes=stored.size_bytes,
+            sha256=stored.sha256, content_type=stored.content_type,
+        )
+    except BaseException:
+        stored.path.unlink(missing_ok=True)
+        raise
+    return attachment
+
+
+def remove_attachment(attachment: Attachment) -> None:
+    """Archive, not delete: the file stays on disk and in the database, hidden from lists."""
+    if attachment.is_removed:
+        return
+    attachment.is_removed = True
+    audit.record(
+        "attachment.remove", attachment, organization_id=attachment.material.organization_id,
+        material_id=attachment.material_id, name=attachment.original_name,
+    )
+
+
+# --- links to sessions -------------------------------------------------------------------
+
+CHOOSE_MATERIAL = _l("Choose a material from the library.")
+
+
+def _session_audit(action: str, session: StudySession, material: Material, **details: Any) -> None:
+    audit.record(
+        action, session, organization_id=session.group.organization_id,
+        session_id=session.id, material_id=material.id, title=material.title, **details,
+    )
+
+
+def link_materials(session: StudySession, material_ids: list[int]) -> list[Material]:
+    """Append the chosen materials, in the order given, to the session's list. Each must come
+    from a library the session's group can use and not be linked already."""
+    wanted = list(dict.fromkeys(material_ids))  # keep order, drop repeats
+    if not wanted:
+        raise DomainError(CHOOSE_MATERIAL, field="material_ids")
+    usable = ancestor_ids(session.group.organization.path)
+    found = {
+        m.id: m
+        for m in db.session.scalars(sa.select(Material).where(Material.id.in_(wanted)))
+        if m.organization_id in usable and not m.is_archived
+    }
+    if any(material_id not in found for material_id in wanted):
+        raise DomainError(CHOOSE_MATERIAL, field="material_ids")
+    links = session.session_materials
+    linked = {link.material_id for link in links}
+    already = [found[i].title for i in wanted if i in linked]
+    if already:
+        # gettext, not the lazy _l: a lazy string is rendered unescaped, and titles are input
+        raise DomainError(
+            gettext("Already linked to this session: %(titles)s", titles="、".join(already)),
+            field="material_ids",
+        )
+    position = max((link.position for link in links), default=-1) + 1
+    added = []
+    for material_id in wanted:
+        material = found[material_id]
+        links.append(SessionMaterial(material=material, position=position))
+        _session_audit("session.link_material", session, material, position=position)
+        position += 1
+        added.append(material)
+    _renumber(session)
+    db.session.flush()
+    return added
+
+
+def _link_of(session: StudySession, material_id: int) -> SessionMaterial:
+    for link in session.session_materials:
+        if link.material_id == material_id:
+            return link
+    raise DomainError(_l("This material is not linked to the session."), field="material_ids")
+
+
+def _renumber(session: StudySession) -> None:
+    """Positions 0, 1, 2… in the current order, with no gaps."""
+    ordered = sorted(session.session_materials, key=lambda link: link.position)
+    for index, link in enumerate(ordered):
+        if link.position != index:
+            link.position = index
+    session.session_materials[:] = ordered
+
+
+def unlink_material(session: StudySession, material_id: int) -> None:
+    link = _link_of(session, material_id)
+    material = link.material
+    session.session_materials.remove(link)
+    _renumber(session)
+    _session_audit("session.unlink_material", session, material)
+    db.session.flush()
+
+
+def move_material(session: StudySession, material_id: int, direction: str) -> None:
+    """Swap a material with its neighbour above ("up") or below ("down")."""
+    if direction not in ("up", "down"):
+        raise DomainError(_l("Choose up or down."), field="direction")
+    _renumber(session)
+    links = session.session_materials
+    link = _link_of(session, material_id)
+    index = links.index(link)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(links):
+        return  # already first / last: nothing to do
+    links[index].position, links[other].position = other, index
+    _renumber(session)
+    _session_audit("session.move_material", session, link.material, direction=direction,
+                   position=link.position)
+    db.session.flush()

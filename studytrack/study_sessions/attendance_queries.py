@@ -1,0 +1,187 @@
+"""Reads for attendance and talks: the roster, the people one may choose, and the counts.
+
+`attendance_summary()` is a pure function over rows already loaded (the session page loads
+`session.attendances` with their users eagerly), so the counts cost no query at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+
+from studytrack.extensions import db
+from studytrack.models import (
+    Attendance,
+    AttendanceStatus,
+    GroupMembership,
+    GroupTitle,
+    StudySession,
+    User,
+)
+
+# Observers are listed after the group's own people, whatever their sort order.
+OBSERVER_SORT_BASE = 100_000
+
+
+def title_order() -> sa.Case[int]:
+    """Group leader first, then deputies, then everyone else."""
+    return sa.case(
+        {GroupTitle.LEADER.value: 0, GroupTitle.DEPUTY.value: 1},
+        value=GroupMembership.title,
+        else_=2,
+    )
+
+
+# --- the counts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendanceSummary:
+    """Counts by status and the attendance rate of one session.
+
+    The rate is present / expected, where expected is everyone on the list except observers:
+    members on leave, absent or not yet marked all count as expected.
+    """
+
+    rows: list[Attendance]  # everyone, in roster order: the group's people, then observers
+    present: int
+    on_leave: int
+    absent: int
+    observers: int
+    unmarked: int
+
+    @property
+    def expected(self) -> int:
+        return self.present + self.on_leave + self.absent + self.unmarked
+
+    @property
+    def total(self) -> int:
+        return self.expected + self.observers
+
+    @property
+    def rate(self) -> float | None:
+        """present / expected, or None when nobody is expected (shown as "—")."""
+        return self.present / self.expected if self.expected else None
+
+    @property
+    def rate_percent(self) -> str:
+        """"83.3%", "100%", or "—" when nobody is expected."""
+        if self.rate is None:
+            return "—"
+        percent = round(self.rate * 100, 1)
+        return f"{percent:.0f}%" if percent == int(percent) else f"{percent:.1f}%"
+
+    @property
+    def members(self) -> list[Attendance]:
+        return [row for row in self.rows if row.status != AttendanceStatus.OBSERVER]
+
+    @property
+    def observer_rows(self) -> list[Attendance]:
+        return [row for row in self.rows if row.status == AttendanceStatus.OBSERVER]
+
+    @property
+    def makeups(self) -> list[Attendance]:
+        """Rows with a make-up study recorded."""
+        return [row for row in self.rows if row.makeup_on is not None]
+
+
+def roster_key(row: Attendance) -> tuple[bool, int, str, int]:
+    return (
+        row.status == AttendanceStatus.OBSERVER,
+        row.sort_order or 0,
+        row.name,
+        row.id or 0,
+    )
+
+
+def attendance_summary(attendances: Iterable[Attendance]) -> AttendanceSummary:
+    """Count the rows by status; no database access."""
+    rows = sorted(attendances, key=roster_key)
+    counts = dict.fromkeys([*AttendanceStatus, None], 0)
+    for row in rows:
+        counts[row.status] += 1
+    return AttendanceSummary(
+        rows=rows,
+        present=counts[AttendanceStatus.PRESENT],
+        on_leave=counts[AttendanceStatus.ON_LEAVE],
+        absent=counts[AttendanceStatus.ABSENT],
+        observers=counts[AttendanceStatus.OBSERVER],
+        unmarked=counts[None],
+    )
+
+
+# --- the attendance page -------------------------------------------------------------------
+
+
+def roster(session: StudySession) -> list[Attendance]:
+    """The session's attendance rows with their people, in roster order (two queries)."""
+    rows = db.session.scalars(
+        sa.select(Attendance)
+        .where(Attendance.session_id == session.id)
+        .options(selectinload(Attendance.user))
+    ).all()
+    return sorted(rows, key=roster_key)
+
+
+def person_label(name: str, position: str | None) -> str:
+    return f"{name}（{position}）" if position else name
+
+
+def observer_choices(session: StudySession) -> list[tuple[int, str]]:
+    """(id, name) of the active users who are not on the session's list yet (one query).
+
+    A plain list is fine for a university-sized site; a search box would replace it later.
+    """
+    on_list = sa.select(Attendance.user_id).where(
+        Attendance.session_id == session.id, Attendance.user_id.is_not(None)
+    )
+    rows = db.session.execute(
+        sa.select(User.id, User.display_name, User.position)
+        .where(User.active.is_(True), User.id.not_in(on_list))
+        .order_by(User.display_name, User.id)
+    ).all()
+    return [(user_id, person_label(name, position)) for user_id, name, position in rows]
+
+
+def speaker_choices(
+    session: StudySession, keep: int | None = None
+) -> list[tuple[int, str]]:
+    """(id, name) of the people who may give a talk: the group's current members (leaders
+    first), then anyone with an account on the session's attendance list (observers), plus
+    `keep` (the current speaker of a talk being edited). One query."""
+    membership = aliased(GroupMembership)
+    attendance = aliased(Attendance)
+    conditions = [membership.id.is_not(None), attendance.id.is_not(None)]
+    if keep is not None:
+        conditions.append(User.id == keep)
+    rows = db.session.execute(
+        sa.select(User.id, User.display_name, User.position)
+        .outerjoin(
+            membership,
+            sa.and_(
+                membership.user_id == User.id,
+                membership.group_id == session.group_id,
+                membership.left_on.is_(None),
+            ),
+        )
+        .outerjoin(
+            attendance,
+            sa.and_(attendance.user_id == User.id, attendance.session_id == session.id),
+        )
+        .where(sa.or_(*conditions))
+        .order_by(
+            membership.id.is_(None),
+            sa.case(
+                {GroupTitle.LEADER.value: 0, GroupTitle.DEPUTY.value: 1},
+                value=membership.title,
+                else_=2,
+            ),
+            membership.sort_order,
+            User.display_name,
+            User.id,
+        )
+    ).all()
+    return [(user_id, person_label(name, position)) for user_id, name, position in rows]

@@ -1,0 +1,181 @@
+"""Forms of the session record: the session itself, its minutes, cancelling, and list filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from studytrack.labels import choices
+from studytrack.models import SessionKind, SessionStatus
+from studytrack.study_sessions import services
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def enum_choices(enum: type[StrEnum], members: Iterable[StrEnum] | None = None
+                 ) -> list[SelectChoice]:
+    return choices(enum, members)
+
+
+def optional_int(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def version_value(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class VersionedForm(FlaskForm):
+    """Carries the record's version, so a save made from a stale page is refused."""
+
+    version = HiddenField()  # a missing or wrong version counts as stale
+
+    @property
+    def expected_version(self) -> int | None:
+        return version_value(self.version.data)
+
+
+class SessionForm(VersionedForm):
+    kind = SelectField(_l("Kind of session"), choices=enum_choices(SessionKind),
+                       validators=[DataRequired()])
+    topic = StringField(
+        _l("Topic"), validators=[DataRequired(), Length(max=200)],
+        description=_l("What the session studies, e.g. the spirit of an important speech."),
+    )
+    starts_at = DateTimeLocalField(
+        _l("Starts"), format=DATETIME_FORMATS, validators=[InputRequired()],
+        description=_l("Local time."),
+    )
+    ends_at = DateTimeLocalField(_l("Ends"), format=DATETIME_FORMATS, validators=[Optional()])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=120)])
+    chair_id = SelectField(
+        _l("Chair"), coerce=optional_int, validate_choice=False,
+        description=_l("A current member of the group."),
+    )
+    recorder_id = SelectField(
+        _l("Recorder"), coerce=optional_int, validate_choice=False,
+        description=_l("The member who keeps the minutes."),
+    )
+    reflection_due_on = DateField(
+        _l("Reflections due"), validators=[Optional()],
+        description=_l("The date by which members hand in their reflections."),
+    )
+    min_reflection_chars = IntegerField(
+        _l("Minimum reflection length"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, message=services.MIN_LENGTH_NEGATIVE),
+        ],
+        description=_l("In characters; 0 means no minimum."),
+        render_kw={"min": 0, "inputmode": "numeric"},
+    )
+
+    def __init__(self, *args: Any, member_choices: list[tuple[int, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = [SelectChoice("", _l("— not named —"))]
+        people += [SelectChoice(str(user_id), name) for user_id, name in member_choices or []]
+        self.chair_id.choices = people
+        self.recorder_id.choices = people
+
+    def validate_ends_at(self, field: DateTimeLocalField) -> None:
+        if field.data and self.starts_at.data and field.data < self.starts_at.data:
+            raise ValidationError(services.ENDS_BEFORE_START)
+
+    def validate_reflection_due_on(self, field: DateField) -> None:
+        if field.data and self.starts_at.data and field.data < self.starts_at.data.date():
+            raise ValidationError(services.DUE_BEFORE_SESSION)
+
+    def to_data(self) -> services.SessionData:
+        return services.SessionData(
+            kind=SessionKind(self.kind.data),
+            topic=(self.topic.data or "").strip(),
+            starts_at=self.starts_at.data,
+            ends_at=self.ends_at.data,
+            location=(self.location.data or "").strip() or None,
+            chair_id=self.chair_id.data,
+            recorder_id=self.recorder_id.data,
+            reflection_due_on=self.reflection_due_on.data,
+            min_reflection_chars=self.min_reflection_chars.data or 0,
+        )
+
+
+class MinutesForm(VersionedForm):
+    minutes = TextAreaField(
+        _l("Minutes"), validators=[Optional(), Length(max=200_000)],
+        description=_l("Plain text. Leave an empty line between paragraphs."),
+        render_kw={"rows": 18},
+    )
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for cancelling"),
+        validators=[DataRequired(message=services.CANCEL_REASON_REQUIRED), Length(max=2000)],
+        description=_l("Kept with the record for the archive."),
+        render_kw={"rows": 3},
+    )
+
+
+class SessionFilterForm(Form):
+    """The list filters, read from the query string; unknown values are simply ignored."""
+
+    year = SelectField(_l("Year"), coerce=optional_int, validate_choice=False)
+    kind = SelectField(_l("Kind"), validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False)
+
+    def __init__(self, *args: Any, years: list[int], statuses: list[SessionStatus],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.year.choices = [SelectChoice("", _l("All years"))] + [
+            SelectChoice(str(year)) for year in years
+        ]
+        self.kind.choices = [SelectChoice("", _l("All kinds")), *enum_choices(SessionKind)]
+        self.status.choices = [
+            SelectChoice("", _l("All states")), *enum_choices(SessionStatus, statuses)
+        ]
+        self._statuses = statuses
+
+    @property
+    def chosen_year(self) -> int | None:
+        return self.year.data
+
+    @property
+    def chosen_kind(self) -> SessionKind | None:
+        return SessionKind(self.kind.data) if self.kind.data in set(SessionKind) else None
+
+    @property
+    def chosen_status(self) -> SessionStatus | None:
+        values = {s.value for s in self._statuses}
+        return SessionStatus(self.status.data) if self.status.data in values else None

@@ -1,0 +1,354 @@
+"""Reads for the session pages. Each function makes a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import joinedload, selectinload
+
+from studytrack import authz, timeutil
+from studytrack.extensions import db
+from studytrack.labels import label
+from studytrack.models import (
+    Attendance,
+    AttendanceStatus,
+    AuditEvent,
+    FollowUpTask,
+    GroupMembership,
+    Material,
+    SessionKind,
+    SessionMaterial,
+    SessionStatus,
+    StudyGroup,
+    StudySession,
+    Talk,
+    TalkKind,
+    TaskStatus,
+    User,
+)
+
+SESSIONS_PER_PAGE = 15
+EVENTS_PER_PAGE = 50
+
+# --- the list of a group's sessions --------------------------------------------------------
+
+
+def listed_statuses(group: StudyGroup) -> list[SessionStatus]:
+    """The states the current user may see in the list (and filter by)."""
+    if authz.can("session.view_draft", group):
+        return list(SessionStatus)
+    return [SessionStatus.PUBLISHED, SessionStatus.CLOSED, SessionStatus.CANCELLED]
+
+
+def _visible_to_members() -> sa.ColumnElement[bool]:
+    """Published and closed sessions, and cancelled ones that had been published."""
+    return sa.or_(
+        StudySession.status.in_([SessionStatus.PUBLISHED, SessionStatus.CLOSED]),
+        sa.and_(
+            StudySession.status == SessionStatus.CANCELLED,
+            StudySession.published_at.is_not(None),
+        ),
+    )
+
+
+def session_years(group: StudyGroup, include_drafts: bool) -> list[int]:
+    """The local calendar years in which the group has sessions, newest first (one query)."""
+    query = sa.select(
+        sa.func.min(StudySession.starts_at), sa.func.max(StudySession.starts_at)
+    ).where(StudySession.group_id == group.id)
+    if not include_drafts:
+        query = query.where(_visible_to_members())
+    first, last = db.session.execute(query).one()
+    if first is None or last is None:
+        return []
+    first_year = timeutil.utc_to_local(first).year  # type: ignore[union-attr]
+    last_year = timeutil.utc_to_local(last).year  # type: ignore[union-attr]
+    return list(range(last_year, first_year - 1, -1))
+
+
+def group_sessions(
+    group: StudyGroup,
+    *,
+    include_drafts: bool,
+    year: int | None = None,
+    kind: SessionKind | None = None,
+    status: SessionStatus | None = None,
+    page: int = 1,
+    per_page: int = SESSIONS_PER_PAGE,
+) -> Pagination:
+    """One page of the group's sessions, newest first, with their chairs (three queries)."""
+    query = (
+        sa.select(StudySession)
+        .where(StudySession.group_id == group.id)
+        .options(selectinload(StudySession.chair))
+        .order_by(StudySession.starts_at.desc(), StudySession.id.desc())
+    )
+    if not include_drafts:
+        query = query.where(_visible_to_members())
+    if year is not None:
+        start, end = timeutil.local_year_bounds(year)
+        query = query.where(StudySession.starts_at >= start, StudySession.starts_at < end)
+    if kind is not None:
+        query = query.where(StudySession.kind == kind)
+    if status is not None:
+        query = query.where(StudySession.status == status)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+# --- choosing people -----------------------------------------------------------------------
+
+
+def member_choices(group: StudyGroup, keep: tuple[int | None, ...] = ()) -> list[tuple[int, str]]:
+    """(user id, name) of the group's current members, leaders first; plus the people in
+    `keep` (e.g. a chair who has since left, named on an older record)."""
+    title_order = sa.case({"leader": 0, "deputy": 1}, value=GroupMembership.title, else_=2)
+    rows = db.session.execute(
+        sa.select(User.id, User.display_name, User.position)
+        .join(GroupMembership, GroupMembership.user_id == User.id)
+        .where(GroupMembership.group_id == group.id, GroupMembership.left_on.is_(None))
+        .order_by(title_order, GroupMembership.sort_order, User.display_name)
+    ).all()
+    people = [(user_id, _person(name, position)) for user_id, name, position in rows]
+    missing = [user_id for user_id in keep if user_id and user_id not in {p[0] for p in people}]
+    if missing:
+        former = db.session.execute(
+            sa.select(User.id, User.display_name, User.position).where(User.id.in_(missing))
+        ).all()
+        people += [(user_id, _person(name, position)) for user_id, name, position in former]
+    return people
+
+
+def _person(name: str, position: str | None) -> str:
+    return f"{name}（{position}）" if position else name
+
+
+# --- the session page ----------------------------------------------------------------------
+
+
+def session_page(session_id: int) -> StudySession:
+    """The session with everything its page shows, in a fixed number of queries; 404 when
+    the current user may not see it (another group's session, or a draft for a member)."""
+    session = db.session.scalar(
+        sa.select(StudySession)
+        .where(StudySession.id == session_id)
+        .options(
+            joinedload(StudySession.group).joinedload(StudyGroup.organization),
+            joinedload(StudySession.chair),
+            joinedload(StudySession.recorder),
+            selectinload(StudySession.session_materials)
+            .selectinload(SessionMaterial.material)
+            .selectinload(Material.attachments),
+            selectinload(StudySession.attendances).selectinload(Attendance.user),
+            selectinload(StudySession.talks).selectinload(Talk.speaker),
+            selectinload(StudySession.tasks).selectinload(FollowUpTask.assignee),
+            selectinload(StudySession.tasks).selectinload(FollowUpTask.organization),
+        )
+        .execution_options(populate_existing=True)
+    )
+    if session is None or not authz.can("session.view", session):
+        abort(404)
+    return session
+
+
+def cancel_reason(session: StudySession) -> str | None:
+    """Why a cancelled session was cancelled (kept in its audit event)."""
+    if session.status != SessionStatus.CANCELLED:
+        return None
+    details = db.session.scalar(
+        sa.select(AuditEvent.details)
+        .where(
+            AuditEvent.object_type == "StudySession",
+            AuditEvent.object_id == session.id,
+            AuditEvent.action == "session.cancel",
+        )
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )
+    return (details or {}).get("reason")
+
+
+# --- history -------------------------------------------------------------------------------
+
+ACTION_LABELS: dict[str, Any] = {
+    "session.create": _l("Session created"),
+    "session.update": _l("Session edited"),
+    "session.minutes": _l("Minutes edited"),
+    "session.publish": _l("Session published"),
+    "session.close": _l("Session closed"),
+    "session.reopen": _l("Session reopened"),
+    "session.cancel": _l("Session cancelled"),
+    "session.link_material": _l("Material linked"),
+    "session.unlink_material": _l("Material unlinked"),
+    "session.move_material": _l("Material moved"),
+    "attendance.create": _l("Attendance list started"),
+    "attendance.update": _l("Attendance changed"),
+    "attendance.mark_all_present": _l("Everyone unmarked marked present"),
+    "attendance.add_observer": _l("Observer added"),
+    "attendance.makeup": _l("Make-up study recorded"),
+    "attendance.remove": _l("Observer removed"),
+    "talk.create": _l("Talk added"),
+    "talk.update": _l("Talk edited"),
+    "talk.delete": _l("Talk removed"),
+    "talk.move": _l("Talk moved"),
+    "task.create": _l("Follow-up task added"),
+    "task.update": _l("Follow-up task edited"),
+    "task.progress": _l("Follow-up task started"),
+    "task.complete": _l("Follow-up task done"),
+    "task.cancel": _l("Follow-up task cancelled"),
+    "task.reopen": _l("Follow-up task reopened"),
+}
+
+OBJECT_LABELS: dict[str, Any] = {
+    "StudySession": _l("Study session"),
+    "Attendance": _l("Attendance"),
+    "Talk": _l("Talk"),
+    "Material": _l("Material"),
+    "FollowUpTask": _l("Follow-up task"),
+}
+
+FIELD_LABELS: dict[str, Any] = {
+    "kind": _l("Kind"),
+    "topic": _l("Topic"),
+    "starts_at": _l("Starts"),
+    "ends_at": _l("Ends"),
+    "location": _l("Location"),
+    "chair_id": _l("Chair"),
+    "recorder_id": _l("Recorder"),
+    "reflection_due_on": _l("Reflections due"),
+    "min_reflection_chars": _l("Minimum reflection length"),
+    "minutes": _l("Minutes"),
+    "status": _l("Status"),
+    "reason": _l("Reason"),
+    "characters": _l("Characters"),
+    "closed_at": _l("Closed before at"),
+    "person": _l("Person"),
+    "people": _l("People"),
+    "count": _l("Number"),
+    "title": _l("Title"),
+    "speaker": _l("Speaker"),
+    "summary": _l("Summary"),
+    "direction": _l("Direction"),
+    "position": _l("Position"),
+    "leave_reason": _l("Leave reason"),
+    "makeup_on": _l("Make-up study date"),
+    "makeup_note": _l("Make-up study note"),
+    "assignee_id": _l("Assignee"),
+    "assignee": _l("Assignee"),
+    "unit_id": _l("Responsible unit"),
+    "organization": _l("Responsible unit"),
+    "due_on": _l("Due date"),
+    "detail": _l("Detail"),
+    "note": _l("Completion note"),
+}
+
+# Which enumeration a detail's values come from, by the kind of object the event is about.
+ENUM_DETAILS: dict[str, dict[str, type[StrEnum]]] = {
+    "StudySession": {"status": SessionStatus, "kind": SessionKind},
+    "Attendance": {"status": AttendanceStatus},
+    "Talk": {"kind": TalkKind},
+    "FollowUpTask": {"status": TaskStatus, "from": TaskStatus, "to": TaskStatus},
+}
+
+HIDDEN_DETAILS = frozenset({"session_id", "material_id"})
+PAIR_DETAILS = frozenset({"status", "characters"})  # stored as [old, new]
+
+
+def action_label(action: str) -> Any:
+    return ACTION_LABELS.get(action, action)
+
+
+@dataclass(frozen=True)
+class DetailLine:
+    name: Any
+    old: Any = None
+    new: Any = None
+    is_change: bool = False
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: AuditEvent
+    action: Any
+    object_label: Any
+    lines: list[DetailLine]
+
+
+def detail_lines(object_type: str, details: dict[str, Any] | None) -> list[DetailLine]:
+    """An audit event's details as readable lines: changes as old -> new, the rest as values."""
+    enums = ENUM_DETAILS.get(object_type, {})
+    details = dict(details or {})
+    lines: list[DetailLine] = []
+    if "from" in details and "to" in details:  # a move between states
+        lines.append(DetailLine(
+            FIELD_LABELS["status"], _shown(enums, "from", details.pop("from")),
+            _shown(enums, "to", details.pop("to")), is_change=True,
+        ))
+    for key, value in details.items():
+        if key in HIDDEN_DETAILS:
+            continue
+        if key == "changes" and isinstance(value, dict):
+            lines += [_change(enums, name, change) for name, change in value.items()]
+        elif key in PAIR_DETAILS:
+            lines.append(_change(enums, key, value))
+        else:
+            lines.append(DetailLine(FIELD_LABELS.get(key, key), new=_shown(enums, key, value)))
+    return lines
+
+
+def _change(enums: dict[str, type[StrEnum]], name: str, value: Any) -> DetailLine:
+    title = FIELD_LABELS.get(name, name)
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return DetailLine(title, _shown(enums, name, value[0]), _shown(enums, name, value[1]),
+                          is_change=True)
+    return DetailLine(title, new=_shown(enums, name, value))
+
+
+def _shown(enums: dict[str, type[StrEnum]], name: str, value: Any) -> Any:
+    enum = enums.get(name)
+    if enum is not None and value in {m.value for m in enum}:
+        return label(enum(value))
+    if isinstance(value, list | tuple):
+        return "、".join("" if v is None else str(v) for v in value)
+    if isinstance(value, bool):
+        return _l("yes") if value else _l("no")
+    return value
+
+
+def history_condition(session_id: int) -> sa.ColumnElement[bool]:
+    """Events about the session itself, or about its parts (details carry its session_id).
+
+    `details["session_id"].as_integer()` compiles to JSON_EXTRACT on SQLite and to
+    CAST(details ->> 'session_id' AS INTEGER) on PostgreSQL.
+    """
+    return sa.or_(
+        sa.and_(AuditEvent.object_type == "StudySession", AuditEvent.object_id == session_id),
+        AuditEvent.details["session_id"].as_integer() == session_id,
+    )
+
+
+def session_history(session: StudySession, page: int = 1,
+                    per_page: int = EVENTS_PER_PAGE) -> tuple[Pagination, list[HistoryEntry]]:
+    """The session's audit events, newest first, with who did them (three queries)."""
+    pagination = db.paginate(
+        sa.select(AuditEvent)
+        .where(history_condition(session.id))
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()),
+        page=page, per_page=per_page, error_out=False,
+    )
+    entries = [
+        HistoryEntry(
+            event=event,
+            action=action_label(event.action),
+            object_label=OBJECT_LABELS.get(event.object_type, event.object_type),
+            lines=detail_lines(event.object_type, event.details),
+        )
+        for event in pagination.items
+    ]
+    return pagination, entries

@@ -1,0 +1,69 @@
+"""Forms of the talks of a session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from studytrack.labels import choices
+from studytrack.models import TalkKind
+from studytrack.study_sessions import talk_services as services
+from studytrack.study_sessions.attendance_forms import optional_int
+
+
+class TalkForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind of talk"),
+        choices=choices(TalkKind),
+        validators=[DataRequired()],
+    )
+    speaker_id = SelectField(
+        _l("Speaker"), coerce=optional_int, validate_choice=False,
+        description=_l("A member of the group, or an observer with an account."),
+    )
+    speaker_name = StringField(
+        _l("Or a guest speaker"), validators=[Optional(), Length(max=64)],
+        description=_l("For a lecturer without an account: name and position, "
+                       "e.g. 张教授（市委党校）."),
+    )
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)],
+                        description=_l("Optional."))
+    summary = TextAreaField(
+        _l("Summary of points"), validators=[Optional(), Length(max=20000)],
+        description=_l("The main points of the talk (发言要点). Blank lines separate paragraphs."),
+        render_kw={"rows": 10},
+    )
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.speaker_id.choices = [SelectChoice("", _l("— choose a speaker —"))] + [
+            SelectChoice(str(user_id), name) for user_id, name in people or []
+        ]
+
+    def validate_speaker_id(self, field: SelectField) -> None:
+        if field.data is None and not (self.speaker_name.data or "").strip():
+            raise ValidationError(services.SPEAKER_REQUIRED)
+
+    def validate_speaker_name(self, field: StringField) -> None:
+        if self.speaker_id.data is not None and (field.data or "").strip():
+            raise ValidationError(services.SPEAKER_NOT_BOTH)
+
+    def to_data(self) -> services.TalkData:
+        return services.TalkData(
+            kind=TalkKind(self.kind.data),
+            speaker_id=self.speaker_id.data,
+            speaker_name=self.speaker_name.data,
+            title=self.title.data,
+            summary=self.summary.data,
+        )
+
+
+class MoveTalkForm(FlaskForm):
+    direction = SelectField(
+        choices=[SelectChoice("up", _l("Up")), SelectChoice("down", _l("Down"))]
+    )
