@@ -1,0 +1,122 @@
+"""Demo data that reads like the real thing, for `make run` (`flask seed-demo`).
+
+`seed()` fills an empty database with a fictional Shanghai vocational university: its committee,
+colleges and branches, their study groups (理论学习中心组), the materials library, the session of
+the real news release in `/work/shared/examples/` (2020-03-26) and sessions across 2025–2026 with
+attendance, talks, follow-up tasks and reflections. It never touches a database that holds
+anything else, never adds the demo twice, adds and flushes, and leaves the commit to the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from studytrack.demo import catalogue, example_2020
+from studytrack.demo.build import build_materials, build_session
+from studytrack.demo.people import ADMIN_USERNAME, PEOPLE, ROOT_NAME, build_people, role_of
+from studytrack.extensions import db
+from studytrack.models import Base, Organization, User
+from studytrack.timeutil import today_local
+
+__all__ = ["DEMO_PASSWORD", "DemoAccount", "SeedOutcome", "format_accounts", "seed"]
+
+DEMO_PASSWORD = "demo2026"  # public by design: the demo is for trying the app out, never for use
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    display_name: str
+    role: str  # what the account can do, in English: "admin", "study secretary", "leader"…
+    position: str = ""
+
+
+@dataclass(frozen=True)
+class SeedOutcome:
+    seeded: bool
+    message: str
+    accounts: list[DemoAccount] = field(default_factory=list)
+
+
+def seed(today: date | None = None) -> SeedOutcome:
+    """Load the demo into an empty database; report, without writing, in every other case.
+
+    `today` places the sessions still being planned (drafts) a few weeks ahead; every other
+    date is fixed.
+    """
+    if _demo_present():
+        return SeedOutcome(
+            False,
+            "The demo data is already there; nothing was added. Demo accounts:",
+            _existing_accounts(),
+        )
+    if _holds_data():
+        return SeedOutcome(
+            False, "The database already holds real data, so no demo data was added."
+        )
+    _build(today or today_local())
+    db.session.flush()
+    return SeedOutcome(True, "Demo data added. Demo accounts:", demo_accounts())
+
+
+def demo_accounts() -> list[DemoAccount]:
+    return [
+        DemoAccount(p.username, DEMO_PASSWORD, p.name, role_of(p.username), p.position)
+        for p in PEOPLE
+    ]
+
+
+def format_accounts(accounts: list[DemoAccount]) -> str:
+    """An aligned table: login name, password, role, name (last, as CJK text is double-width)."""
+    header = ("Login", "Password", "Role", "Name")
+    rows = [
+        (a.username, a.password, a.role, f"{a.display_name}（{a.position}）" if a.position
+         else a.display_name)
+        for a in accounts
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+
+    def line(row: tuple[str, str, str, str]) -> str:
+        return "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)),
+                          row[3]]).rstrip()
+
+    rule = "  ".join("-" * width for width in [*widths, 4])
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def _demo_present() -> bool:
+    """The marker: the demo administrator and the demo's root unit both exist."""
+    admin = db.session.scalar(sa.select(User.id).where(User.username == ADMIN_USERNAME))
+    root = db.session.scalar(
+        sa.select(Organization.id).where(
+            Organization.name == ROOT_NAME, Organization.parent_id.is_(None)
+        )
+    )
+    return admin is not None and root is not None
+
+
+def _holds_data() -> bool:
+    """Anything at all in any of the application's tables."""
+    return any(
+        db.session.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first()
+        for table in Base.metadata.sorted_tables
+    )
+
+
+def _existing_accounts() -> list[DemoAccount]:
+    """The demo accounts still present (an administrator may have removed or renamed some)."""
+    present = set(db.session.scalars(
+        sa.select(User.username).where(User.username.in_([p.username for p in PEOPLE]))
+    ))
+    return [account for account in demo_accounts() if account.username in present]
+
+
+def _build(today: date) -> None:
+    registry = build_people(DEMO_PASSWORD)
+    materials = build_materials(catalogue.MATERIALS, registry)
+    for spec in (example_2020.SESSION, *catalogue.SESSIONS, *catalogue.upcoming(today)):
+        build_session(spec, registry, materials)
