@@ -50,10 +50,23 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     web.init_app(app)
 
-    from studytrack import admin, auth, errors, followups, groups, home, materials, study_sessions
+    from studytrack import (
+        admin,
+        auth,
+        errors,
+        followups,
+        groups,
+        home,
+        materials,
+        notifications,
+        reflections,
+        reports,
+        study_sessions,
+    )
 
     for blueprint in (
-        auth.bp, home.bp, groups.bp, study_sessions.bp, materials.bp, followups.bp, admin.bp
+        auth.bp, home.bp, groups.bp, study_sessions.bp, materials.bp, followups.bp,
+        reflections.bp, reports.bp, notifications.bp, admin.bp,
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)

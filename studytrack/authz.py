@@ -27,6 +27,8 @@ from studytrack.models import (
     LeadershipRole,
     Material,
     Organization,
+    Reflection,
+    ReflectionStatus,
     SessionStatus,
     StudyGroup,
     StudySession,
@@ -40,6 +42,7 @@ class Role(StrEnum):
     MEMBER = "member"
     LEADER = "leader"
     ASSIGNEE = "assignee"  # the person a follow-up task is assigned to
+    AUTHOR = "author"  # the member who writes a reflection
 
 
 # The one place that says what each role may do. Keep permission names "<object>.<verb>".
@@ -51,7 +54,8 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
         "session.reopen",
         "material.view", "material.edit",
         "task.view", "task.manage", "task.progress",
-        "reflection.review",
+        "reflection.view", "reflection.review",
+        "report.view", "report.export", "archive.export",
         "audit.view",
         "dashboard.view",
     }),
@@ -61,7 +65,8 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
         "session.reopen",
         "material.view", "material.edit",
         "task.view", "task.manage", "task.progress",
-        "reflection.review",
+        "reflection.view", "reflection.review",
+        "report.view", "report.export", "archive.export",
         "audit.view",
     }),
     Role.MEMBER: frozenset({
@@ -69,17 +74,23 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
         "session.view",
         "material.view",
         "task.view",
-        "reflection.write",
+        "reflection.write",  # on a session: may write one's own reflection for it
+        "report.view", "report.export",
     }),
     Role.LEADER: frozenset({
         "group.view", "group.view_records",
         "session.view",
         "material.view",
         "task.view",
+        "reflection.view",
+        "report.view", "report.export", "archive.export",
         "dashboard.view",
     }),
     Role.ASSIGNEE: frozenset({
         "task.view", "task.progress",
+    }),
+    Role.AUTHOR: frozenset({
+        "reflection.view", "reflection.write",
     }),
 }
 
@@ -144,6 +155,12 @@ def roles_for(user: Any, obj: Any = None) -> set[Role]:
         if reach.leadership_paths:
             roles.add(Role.LEADER)
         return roles
+    if isinstance(obj, Reflection):
+        # Fellow members do not get a member's rights over someone else's reflection.
+        roles.update(roles_for(user, obj.session) - {Role.MEMBER})
+        if obj.author_id == reach.user_id:
+            roles.add(Role.AUTHOR)
+        return roles
     if isinstance(obj, FollowUpTask):
         if obj.assignee_id == reach.user_id:
             roles.add(Role.ASSIGNEE)
@@ -201,7 +218,19 @@ def _session_editable(session: Any) -> bool:
 
 EDITABLE_SESSION_STATUSES = frozenset({SessionStatus.DRAFT, SessionStatus.PUBLISHED})
 
+WRITABLE_REFLECTION_STATUSES = frozenset({ReflectionStatus.DRAFT, ReflectionStatus.RETURNED})
+
+
+def _reflection_writable(obj: Any) -> bool:
+    """Reflections are written while the session is published; a submitted one is read-only
+    until the secretary returns it."""
+    if isinstance(obj, Reflection):
+        return obj.status in WRITABLE_REFLECTION_STATUSES and _reflection_writable(obj.session)
+    return not isinstance(obj, StudySession) or obj.status == SessionStatus.PUBLISHED
+
+
 STATE_RULES: dict[str, Callable[[Role, Any], bool]] = {
+    "reflection.write": lambda role, obj: _reflection_writable(obj),
     "session.view": lambda role, obj: not isinstance(obj, StudySession)
     or _session_visible(role, obj),
     "session.edit": lambda role, obj: _session_editable(obj),

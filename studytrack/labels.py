@@ -70,6 +70,7 @@ _LABELS: list[tuple[StrEnum, Any]] = [
     (Role.MEMBER, _l("Member")),
     (Role.LEADER, _l("Leadership")),
     (Role.ASSIGNEE, _l("Assignee")),
+    (Role.AUTHOR, _l("Author")),
 ]
 LABELS: dict[tuple[type, str], Any] = {
     (type(member), member.value): text for member, text in _LABELS

@@ -440,7 +440,8 @@ EXPECTED_PERMISSIONS = {
         "session.reopen",
         "material.view", "material.edit",
         "task.view", "task.manage", "task.progress",
-        "reflection.review",
+        "reflection.view", "reflection.review",
+        "report.view", "report.export", "archive.export",
         "audit.view",
         "dashboard.view",
     },
@@ -450,17 +451,21 @@ EXPECTED_PERMISSIONS = {
         "session.reopen",
         "material.view", "material.edit",
         "task.view", "task.manage", "task.progress",
-        "reflection.review",
+        "reflection.view", "reflection.review",
+        "report.view", "report.export", "archive.export",
         "audit.view",
     },
     Role.MEMBER: {
         "group.view", "session.view", "material.view", "task.view", "reflection.write",
+        "report.view", "report.export",
     },
     Role.LEADER: {
         "group.view", "group.view_records", "session.view", "material.view", "task.view",
+        "reflection.view", "report.view", "report.export", "archive.export",
         "dashboard.view",
     },
     Role.ASSIGNEE: {"task.view", "task.progress"},
+    Role.AUTHOR: {"reflection.view", "reflection.write"},
 }
 
 

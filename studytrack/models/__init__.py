@@ -4,6 +4,7 @@ from studytrack.models.audit import AuditEvent
 from studytrack.models.base import Base
 from studytrack.models.followup import FollowUpTask, TaskStatus
 from studytrack.models.material import Attachment, Material, MaterialKind
+from studytrack.models.notification import Notification, NotificationKind
 from studytrack.models.organization import Organization, OrganizationKind
 from studytrack.models.reflection import Reflection, ReflectionStatus
 from studytrack.models.study_group import GroupMembership, GroupRole, GroupTitle, StudyGroup
@@ -32,6 +33,8 @@ __all__ = [
     "LeadershipRole",
     "Material",
     "MaterialKind",
+    "Notification",
+    "NotificationKind",
     "Organization",
     "OrganizationKind",
     "Reflection",

@@ -1,0 +1,50 @@
+"""In-app notifications: a returned reflection, a new task, a new submission to review."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from studytrack.models.base import Base, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from studytrack.models.user import User
+
+
+class NotificationKind(StrEnum):
+    REFLECTION_SUBMITTED = "reflection_submitted"  # to the group's secretaries
+    REFLECTION_RETURNED = "reflection_returned"  # to the author
+    REFLECTION_ACCEPTED = "reflection_accepted"  # to the author
+    TASK_ASSIGNED = "task_assigned"  # to the assignee
+
+
+class Notification(Base):
+    """One message to one person. The text is rendered from `kind` and `details` when shown,
+    so it appears in the reader's language; `read_at` is None until it is opened."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_user_id_read_at", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(
+        enum_column(NotificationKind, "notification_kind")
+    )
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("study_sessions.id", ondelete="CASCADE"), index=True
+    )
+    reflection_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("reflections.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("follow_up_tasks.id", ondelete="CASCADE"), index=True
+    )
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    read_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

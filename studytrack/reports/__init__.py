@@ -1,0 +1,7 @@
+"""The session report (学习记录) and its outputs: print, Word, PDF, news-release draft, archive."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)
+
+from studytrack.reports import routes  # noqa: E402,F401
