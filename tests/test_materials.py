@@ -553,7 +553,9 @@ def test_secretary_links_materials_in_order(
     client.post(f"/sessions/{world.session.id}/materials", data={"material_ids": [extra.id]})
     assert links_of(world.session)[-1] == (extra.id, 2)  # appended at the end
     events = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "session.link_material")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "session.link_material")
+        .order_by(AuditEvent.id)
     ).all()
     assert [e.details["material_id"] for e in events] == [
         world.speech.id, world.notice.id, extra.id

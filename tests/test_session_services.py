@@ -128,7 +128,7 @@ def test_chair_and_recorder_must_be_current_members(people, field):
             people["group"], data(**{field: people["outsider"].id}), people["secretary"]
         )
     assert error.value.field == field
-    assert "member" in str(error.value.message)
+    assert "现任成员" in str(error.value.message)  # "must be a current member", in Chinese
 
 
 # --- update --------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ def test_stale_version_is_refused_and_nothing_changes(people):
     db.session.commit()
     with pytest.raises(services.StaleRecordError) as error:
         services.update_session(session, data(topic="第二位秘书的修改"), 1)
-    assert "changed by someone else" in str(error.value.message)
+    assert "他人修改了" in str(error.value.message)  # "changed by someone else"
     db.session.rollback()
     assert db.session.get(StudySession, session.id).topic == "第一位秘书的修改"
     with pytest.raises(services.StaleRecordError):
