@@ -1,7 +1,29 @@
 """Learning reflections (心得体会): members write and submit them, secretaries review them."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
 
 bp = Blueprint("reflections", __name__)
+
+
+def reflection_panel(session: Any) -> Any:
+    """For templates/reflections/_session_panel.html: what the current user sees about the
+    session's reflections (their own status; the figures for secretaries and leaders)."""
+    from flask_login import current_user
+
+    from studytrack.reflections.queries import session_panel
+
+    return session_panel(session, current_user)
+
+
+@bp.record_once
+def _register_template_globals(state: BlueprintSetupState) -> None:
+    # A real global (not a context processor), so included templates and macros see it too.
+    state.app.jinja_env.globals["reflection_panel"] = reflection_panel
+
 
 from studytrack.reflections import routes  # noqa: E402,F401

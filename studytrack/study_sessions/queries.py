@@ -202,6 +202,10 @@ ACTION_LABELS: dict[str, Any] = {
     "task.complete": _l("Follow-up task done"),
     "task.cancel": _l("Follow-up task cancelled"),
     "task.reopen": _l("Follow-up task reopened"),
+    "reflection.create": _l("Reflection started"),
+    "reflection.submit": _l("Reflection submitted"),
+    "reflection.return": _l("Reflection returned for revision"),
+    "reflection.accept": _l("Reflection accepted"),
 }
 
 OBJECT_LABELS: dict[str, Any] = {
@@ -210,6 +214,7 @@ OBJECT_LABELS: dict[str, Any] = {
     "Talk": _l("Talk"),
     "Material": _l("Material"),
     "FollowUpTask": _l("Follow-up task"),
+    "Reflection": _l("Reflection"),
 }
 
 FIELD_LABELS: dict[str, Any] = {

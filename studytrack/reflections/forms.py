@@ -1,0 +1,62 @@
+"""Forms for writing and reviewing reflections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import HiddenInput
+
+from studytrack.errors import DomainError
+from studytrack.reflections import services
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def show_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a service's DomainError beside the field it names, or above the form."""
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+class ReflectionForm(FlaskForm):
+    title = StringField(
+        _l("Title"), filters=[strip],
+        validators=[Optional(), Length(max=services.TITLE_MAX)],
+        description=_l("Optional, e.g. the theme of your reflection."),
+        render_kw={"autocomplete": "off"},
+    )
+    # Not stripped: the text is kept exactly as written.
+    body = TextAreaField(
+        _l("Your reflection"),
+        validators=[Length(max=services.BODY_MAX)],
+        render_kw={"rows": 16, "spellcheck": "false"},
+    )
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    # The button pressed arrives as `action` ("save" or "submit"); the route reads it.
+
+
+def review_prefix(reflection_id: int) -> str:
+    """Review forms of many reflections share one page: each gets its own field names."""
+    return f"r{reflection_id}"
+
+
+class ReturnForm(FlaskForm):
+    comment = TextAreaField(
+        _l("What should be revised"), filters=[strip],
+        validators=[DataRequired(services.NEEDS_COMMENT), Length(max=services.COMMENT_MAX)],
+        description=_l("The member sees this comment with the returned reflection."),
+        render_kw={"rows": 3},
+    )
+    # Where to go afterwards arrives as "<prefix>-next"; the route reads and checks it.
+
+
+class AcceptForm(FlaskForm):
+    """Only the CSRF token: accepting has nothing to fill in."""

@@ -1,0 +1,282 @@
+"""Reads for reflections. Each function makes a fixed number of queries, whatever the data.
+
+Who must write comes from `rules.must_write_condition()` (the attendance roster), here as in
+the member home and the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from studytrack import authz
+from studytrack.extensions import db
+from studytrack.models import (
+    Attendance,
+    AttendanceStatus,
+    Reflection,
+    ReflectionStatus,
+    SessionStatus,
+    StudyGroup,
+    StudySession,
+    User,
+)
+from studytrack.reflections import rules
+from studytrack.timeutil import today_local
+
+HANDED_IN = (ReflectionStatus.SUBMITTED, ReflectionStatus.RETURNED, ReflectionStatus.ACCEPTED)
+
+
+class State(StrEnum):
+    """Where a required person stands: their reflection's status, or not started."""
+
+    NOT_STARTED = "not_started"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    ACCEPTED = "accepted"
+
+
+@dataclass(frozen=True)
+class OwedRow:
+    user: User
+    attendance_status: AttendanceStatus | None
+    makeup_on: date | None
+    reflection: Reflection | None
+    state: State
+    is_late: bool  # handed in after the due date
+    overdue: bool  # not handed in (or returned and not yet resubmitted), and past the due date
+
+    @property
+    def owes(self) -> bool:
+        """Still has to hand in (again): not started, draft or returned."""
+        return self.state in (State.NOT_STARTED, State.DRAFT, State.RETURNED)
+
+
+@dataclass(frozen=True)
+class Counts:
+    required: int = 0
+    submitted: int = 0  # handed in: submitted, returned or accepted
+    waiting: int = 0  # submitted and waiting for review
+    accepted: int = 0
+    returned: int = 0
+    late: int = 0  # handed in late
+    owing: int = 0  # not started, draft or returned
+
+
+def _state(reflection: Reflection | None) -> State:
+    return State.NOT_STARTED if reflection is None else State(reflection.status.value)
+
+
+def owed(session: StudySession, today: date | None = None) -> list[OwedRow]:
+    """Everyone who must write for `session`, in roster order, with their reflection (one query).
+
+    A reflection's text is loaded but only shown by the templates once it is handed in.
+    """
+    today = today or today_local()
+    due = session.reflection_due_on
+    rows = db.session.execute(
+        sa.select(Attendance, Reflection)
+        .join(User, User.id == Attendance.user_id)
+        .outerjoin(
+            Reflection,
+            sa.and_(
+                Reflection.session_id == Attendance.session_id,
+                Reflection.author_id == Attendance.user_id,
+            ),
+        )
+        .where(Attendance.session_id == session.id, rules.must_write_condition())
+        .options(joinedload(Attendance.user))
+        .order_by(Attendance.sort_order, User.display_name, User.id)
+    ).all()
+    result = []
+    for attendance, reflection in rows:
+        state = _state(reflection)
+        handed_in = state in (State.SUBMITTED, State.ACCEPTED)
+        result.append(OwedRow(
+            user=attendance.user,
+            attendance_status=attendance.status,
+            makeup_on=attendance.makeup_on,
+            reflection=reflection,
+            state=state,
+            is_late=bool(reflection and reflection.status in HANDED_IN and reflection.is_late),
+            overdue=bool(due and today > due and not handed_in),
+        ))
+    return result
+
+
+def counts_of(rows: list[OwedRow]) -> Counts:
+    """The figures of a list from `owed`."""
+    return Counts(
+        required=len(rows),
+        submitted=sum(r.state in HANDED_IN for r in rows),
+        waiting=sum(r.state == State.SUBMITTED for r in rows),
+        accepted=sum(r.state == State.ACCEPTED for r in rows),
+        returned=sum(r.state == State.RETURNED for r in rows),
+        late=sum(r.is_late for r in rows),
+        owing=sum(r.owes for r in rows),
+    )
+
+
+def counts(session: StudySession) -> Counts:
+    """The same figures as counts_of(owed(session)), in one aggregate query (no texts loaded)."""
+    status = Reflection.status
+
+    def number(condition: Any) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Attendance.id),
+            number(status.in_(HANDED_IN)),
+            number(status == ReflectionStatus.SUBMITTED),
+            number(status == ReflectionStatus.ACCEPTED),
+            number(status == ReflectionStatus.RETURNED),
+            number(sa.and_(status.in_(HANDED_IN), Reflection.is_late)),
+        )
+        .select_from(Attendance)
+        .outerjoin(
+            Reflection,
+            sa.and_(
+                Reflection.session_id == Attendance.session_id,
+                Reflection.author_id == Attendance.user_id,
+            ),
+        )
+        .where(Attendance.session_id == session.id, rules.must_write_condition())
+    ).one()
+    required, submitted, waiting, accepted, returned, late = (int(v or 0) for v in row)
+    return Counts(
+        required=required, submitted=submitted, waiting=waiting, accepted=accepted,
+        returned=returned, late=late, owing=required - submitted + returned,
+    )
+
+
+def my_reflection(session: StudySession, user: Any) -> Reflection | None:
+    """`user`'s reflection on `session`, with its reviewer (one query)."""
+    return db.session.scalar(
+        sa.select(Reflection)
+        .where(Reflection.session_id == session.id, Reflection.author_id == user.id)
+        .options(joinedload(Reflection.reviewer))
+    )
+
+
+def handed_in(session: StudySession) -> list[Reflection]:
+    """The session's reflections that were handed in (never drafts), in roster order of
+    authors, with author and reviewer (one query). Includes authors no longer required."""
+    return list(
+        db.session.scalars(
+            sa.select(Reflection)
+            .join(User, User.id == Reflection.author_id)
+            .outerjoin(
+                Attendance,
+                sa.and_(
+                    Attendance.session_id == Reflection.session_id,
+                    Attendance.user_id == Reflection.author_id,
+                ),
+            )
+            .where(Reflection.session_id == session.id, Reflection.status.in_(HANDED_IN))
+            .options(joinedload(Reflection.author), joinedload(Reflection.reviewer))
+            .order_by(
+                sa.func.coalesce(Attendance.sort_order, 0), User.display_name, Reflection.id
+            )
+        )
+    )
+
+
+def review_queue(session: StudySession) -> list[Reflection]:
+    """Submitted reflections of `session` waiting for review, oldest submission first."""
+    return list(
+        db.session.scalars(
+            sa.select(Reflection)
+            .where(
+                Reflection.session_id == session.id,
+                Reflection.status == ReflectionStatus.SUBMITTED,
+            )
+            .options(joinedload(Reflection.author), joinedload(Reflection.reviewer))
+            .order_by(Reflection.submitted_at, Reflection.id)
+        )
+    )
+
+
+def group_review_queue(group: StudyGroup) -> list[Reflection]:
+    """Submitted reflections of all the group's published or closed sessions, oldest first,
+    each with its session and author (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(Reflection)
+            .join(StudySession, StudySession.id == Reflection.session_id)
+            .where(
+                StudySession.group_id == group.id,
+                StudySession.status.in_((SessionStatus.PUBLISHED, SessionStatus.CLOSED)),
+                Reflection.status == ReflectionStatus.SUBMITTED,
+            )
+            .options(
+                joinedload(Reflection.session),
+                joinedload(Reflection.author),
+                joinedload(Reflection.reviewer),
+            )
+            .order_by(Reflection.submitted_at, Reflection.id)
+        )
+    )
+
+
+def reflection_for_page(reflection_id: int) -> Reflection | None:
+    """A reflection with its session (and what `can` needs), author and reviewer."""
+    return db.session.scalar(
+        sa.select(Reflection)
+        .where(Reflection.id == reflection_id)
+        .options(
+            joinedload(Reflection.session, innerjoin=True)
+            .joinedload(StudySession.group, innerjoin=True)
+            .joinedload(StudyGroup.organization, innerjoin=True),
+            joinedload(Reflection.author),
+            joinedload(Reflection.reviewer),
+        )
+    )
+
+
+# --- the panel on the session page ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Panel:
+    must_write: bool  # the current user must write for this session
+    on_roster_status: AttendanceStatus | None  # the current user's attendance, if on the roster
+    reflection: Reflection | None  # the current user's own reflection
+    counts: Counts | None  # for those who may read the group's reflections
+    may_review: bool
+
+    @property
+    def state(self) -> State:
+        return _state(self.reflection)
+
+    @property
+    def visible(self) -> bool:
+        return self.must_write or self.reflection is not None or self.counts is not None
+
+
+def session_panel(session: StudySession, user: Any) -> Panel:
+    """What the session page's reflections panel shows to `user`: their own status (one query,
+    the roster is already loaded with the session) and, for secretaries and leaders, the figures
+    (one query)."""
+    empty = Panel(False, None, None, None, False)
+    if not getattr(user, "is_authenticated", False):
+        return empty
+    if session.status not in (SessionStatus.PUBLISHED, SessionStatus.CLOSED):
+        return empty
+    mine = next((a for a in session.attendances if a.user_id == user.id), None)
+    must = rules.must_write(mine)
+    reflection = my_reflection(session, user) if mine is not None else None
+    readable = authz.can("reflection.view", session, user)
+    return Panel(
+        must_write=must,
+        on_roster_status=mine.status if mine is not None else None,
+        reflection=reflection,
+        counts=counts(session) if readable else None,
+        may_review=authz.can("reflection.review", session, user),
+    )

@@ -1,0 +1,488 @@
+"""Reflection pages: the member's editor and its autosave, the review pages, accepting and
+returning, the session page's panel, hostile text, and who may open what."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from studytrack.extensions import db
+from studytrack.models import (
+    Attendance,
+    AttendanceStatus,
+    Notification,
+    NotificationKind,
+    Reflection,
+    ReflectionStatus,
+    SessionStatus,
+)
+
+TEXT = "学习贯彻习近平总书记重要讲话精神，深刻领会其核心要义。"
+
+
+@pytest.fixture
+def login(login, client):
+    """conftest's login(user), after logging out whoever was logged in before."""
+
+    def switch(user):
+        client.post("/auth/logout")
+        return login(user)
+
+    return switch
+
+
+def attend(session, user, status, makeup_on=None):
+    db.session.add(Attendance(
+        session=session, user=user, status=status, makeup_on=makeup_on,
+        leave_reason="出差" if status == AttendanceStatus.ON_LEAVE else None,
+    ))
+    db.session.commit()
+
+
+@pytest.fixture
+def world(app, create_org, create_user, create_group, create_session, grant_leadership):
+    top = create_org("校党委")
+    unit = create_org("机关党委", parent=top)
+    elsewhere = create_org("其他党委")
+    users = {
+        name: create_user(username=name, display_name=f"{name}同志", locale="en")
+        for name in ("author", "colleague", "observer", "secretary", "leader", "outsider")
+    }
+    group = create_group(
+        unit, members=(users["author"], users["colleague"], users["observer"]),
+        secretaries=(users["secretary"],),
+    )
+    other_group = create_group(elsewhere, members=(users["outsider"],))
+    grant_leadership(users["leader"], top)
+    session = create_session(group, reflection_due_on=date(2030, 1, 1), min_reflection_chars=10)
+    attend(session, users["author"], AttendanceStatus.PRESENT)
+    attend(session, users["colleague"], AttendanceStatus.PRESENT)
+    attend(session, users["observer"], AttendanceStatus.OBSERVER)
+    return SimpleNamespace(group=group, other_group=other_group, session=session, **users)
+
+
+def editor_url(world):
+    return f"/sessions/{world.session.id}/reflection"
+
+
+def save(client, world, body=TEXT, title="体会", version="", action="save"):
+    return client.post(editor_url(world), data={
+        "title": title, "body": body, "version": version, "action": action,
+    })
+
+
+def autosave(client, world, body=TEXT, version="", headers=None):
+    return client.post(f"/sessions/{world.session.id}/reflection/autosave",
+                       data={"title": "体会", "body": body, "version": version},
+                       headers=headers or {})
+
+
+def reflection_of(user):
+    db.session.expire_all()
+    return db.session.scalar(sa.select(Reflection).where(Reflection.author_id == user.id))
+
+
+def submitted(client, world, login, body=TEXT):
+    login(world.author)
+    assert save(client, world, body=body, action="submit").status_code == 302
+    return reflection_of(world.author)
+
+
+# --- the editor ---------------------------------------------------------------------------------
+
+
+def test_editor_for_a_member_who_must_write(world, client, login):
+    login(world.author)
+    page = client.get(editor_url(world))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="reflection-form"' in html
+    assert "js/reflection_editor.js" in html and "css/reflections.css" in html
+    assert "<script>" not in html  # strict CSP: no inline script
+    assert f'data-storage-key="studytrack:reflection:{world.session.id}:{world.author.id}"' in html
+    assert 'data-min-chars="10"' in html
+    assert "0 of at least 10 characters" in html
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    ("observer", 403), ("secretary", 403), ("leader", 403), ("outsider", 404),
+])
+def test_editor_for_those_who_do_not_write(world, client, login, who, status):
+    login(getattr(world, who))
+    assert client.get(editor_url(world)).status_code == status
+    assert save(client, world).status_code == status
+    assert reflection_of(getattr(world, who)) is None
+
+
+def test_editor_needs_a_login(world, client):
+    response = client.get(editor_url(world))
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_save_draft_then_edit_it(world, client, login):
+    login(world.author)
+    response = save(client, world)
+    assert response.status_code == 302
+    reflection = reflection_of(world.author)
+    assert (reflection.status, reflection.body, reflection.title) == (
+        ReflectionStatus.DRAFT, TEXT, "体会")
+    assert reflection.char_count == len(TEXT)
+    html = client.get(editor_url(world)).get_data(as_text=True)
+    assert TEXT in html
+    assert f'name="version" type="hidden" value="{reflection.version}"' in html
+
+
+def test_submit_below_minimum_keeps_the_text_and_says_why_beside_the_field(world, client, login):
+    login(world.author)
+    response = save(client, world, body="太短 的心得", action="submit")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    feedback = re.search(r'<div class="invalid-feedback" id="body-feedback">(.*?)</div>\s*</div>',
+                         html, re.S)
+    assert feedback and "5 characters" in feedback.group(1) and "at least 10" in feedback.group(1)
+    assert "太短 的心得</textarea>" in html
+    reflection = reflection_of(world.author)
+    assert (reflection.status, reflection.body) == (ReflectionStatus.DRAFT, "太短 的心得")
+    assert f'name="version" type="hidden" value="{reflection.version}"' in html
+
+
+def test_submit_after_the_session_closed_keeps_the_text(world, client, login):
+    login(world.author)
+    save(client, world, body="草稿")
+    version = reflection_of(world.author).version
+    world.session.status = SessionStatus.CLOSED
+    db.session.commit()
+    response = save(client, world, body="关闭后写的新内容，不能丢。", version=version,
+                    action="submit")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "This session is closed" in html
+    assert "关闭后写的新内容，不能丢。</textarea>" in html
+    assert reflection_of(world.author).body == "草稿"
+
+
+def test_stale_save_from_another_tab_is_refused(world, client, login):
+    login(world.author)
+    save(client, world, body="第一个标签页")
+    first = reflection_of(world.author).version
+    assert save(client, world, body="第二个标签页保存的", version=first).status_code == 302
+    response = save(client, world, body="第一个标签页的旧版本", version=first)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "another tab or device" in html
+    assert "第一个标签页的旧版本</textarea>" in html  # the user's text is kept
+    assert 'id="saved-version"' in html and "第二个标签页保存的" in html
+    assert reflection_of(world.author).body == "第二个标签页保存的"
+    # Saving again, now against the version shown, is a deliberate overwrite.
+    current = reflection_of(world.author).version
+    assert save(client, world, body="第一个标签页的旧版本", version=current).status_code == 302
+    assert reflection_of(world.author).body == "第一个标签页的旧版本"
+
+
+def test_submitted_reflection_is_read_only(world, client, login):
+    reflection = submitted(client, world, login)
+    assert reflection.status == ReflectionStatus.SUBMITTED
+    html = client.get(editor_url(world)).get_data(as_text=True)
+    assert "<textarea" not in html
+    assert "waiting for the study secretary" in html and TEXT in html
+    response = save(client, world, body="提交后再改", version=reflection.version)
+    assert response.status_code == 200
+    assert "can no longer be changed" in response.get_data(as_text=True)
+    assert reflection_of(world.author).body == TEXT
+
+
+def test_full_review_cycle_over_http(world, client, login):
+    reflection = submitted(client, world, login)
+    login(world.secretary)
+    response = client.post(f"/reflections/{reflection.id}/return",
+                           data={f"r{reflection.id}-comment": "请结合工作实际<修改>"})
+    assert response.status_code == 302
+    login(world.author)
+    html = client.get(editor_url(world)).get_data(as_text=True)
+    assert "returned for revision" in html
+    assert "请结合工作实际&lt;修改&gt;" in html
+    assert "<textarea" in html  # editable again
+    version = reflection_of(world.author).version
+    assert save(client, world, body=TEXT + "已修改", version=version,
+                action="submit").status_code == 302
+    login(world.secretary)
+    assert client.post(f"/reflections/{reflection.id}/accept").status_code == 302
+    reflection = reflection_of(world.author)
+    assert reflection.status == ReflectionStatus.ACCEPTED
+    kinds = db.session.scalars(sa.select(Notification.kind).order_by(Notification.id)).all()
+    assert kinds == [NotificationKind.REFLECTION_SUBMITTED, NotificationKind.REFLECTION_RETURNED,
+                     NotificationKind.REFLECTION_SUBMITTED, NotificationKind.REFLECTION_ACCEPTED]
+    login(world.author)
+    html = client.get(editor_url(world)).get_data(as_text=True)
+    assert "was accepted" in html and "<textarea" not in html
+
+
+def test_return_needs_a_comment_shown_beside_the_field(world, client, login):
+    reflection = submitted(client, world, login)
+    login(world.secretary)
+    response = client.post(f"/reflections/{reflection.id}/return",
+                           data={f"r{reflection.id}-comment": "  "})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f'id="r{reflection.id}-comment-feedback"' in html
+    assert "Say what should be revised" in html
+    assert reflection_of(world.author).status == ReflectionStatus.SUBMITTED
+
+
+# --- autosave -------------------------------------------------------------------------------
+
+
+def test_autosave_answers_json(world, client, login):
+    login(world.author)
+    response = autosave(client, world, body="自动 保存的草稿😀")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["char_count"] == 8 and data["version"] == 1 and data["saved_at"]
+    again = autosave(client, world, body="自动保存的草稿，继续写", version=str(data["version"]))
+    assert again.status_code == 200 and again.get_json()["version"] == 2
+    stale = autosave(client, world, body="旧标签页", version="1")
+    assert stale.status_code == 409
+    assert stale.get_json()["error"] == "conflict" and stale.get_json()["version"] == 2
+    assert reflection_of(world.author).body == "自动保存的草稿，继续写"
+
+
+def test_autosave_after_the_login_expired_answers_401_json(world, client):
+    response = autosave(client, world)
+    assert response.status_code == 401
+    assert response.is_json and response.get_json()["error"] == "login"
+
+
+def test_autosave_refused_when_closed_or_not_required(world, client, login):
+    login(world.observer)
+    response = autosave(client, world)
+    assert response.status_code == 422 and response.get_json()["error"] == "refused"
+    login(world.author)
+    world.session.status = SessionStatus.CLOSED
+    db.session.commit()
+    response = autosave(client, world)
+    assert response.status_code == 422 and "closed" in response.get_json()["message"]
+    login(world.outsider)
+    assert autosave(client, world).status_code == 404
+
+
+def test_autosave_checks_the_csrf_token(world, client, login, app):
+    login(world.author)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        html = client.get(editor_url(world)).get_data(as_text=True)
+        token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+        refused = autosave(client, world)
+        assert refused.status_code == 400 and refused.get_json()["error"] == "expired"
+        accepted = autosave(client, world, headers={"X-CSRFToken": token})
+        assert accepted.status_code == 200
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+# --- reading and reviewing: who may open what ------------------------------------------------
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    ("anonymous", 302), ("author", 403), ("colleague", 403), ("observer", 403),
+    ("secretary", 200), ("leader", 200), ("outsider", 404),
+])
+def test_session_review_page_permissions(world, client, login, who, status):
+    if who != "anonymous":
+        login(getattr(world, who))
+    assert client.get(f"/sessions/{world.session.id}/reflections").status_code == status
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    ("colleague", 404), ("observer", 404), ("outsider", 404), ("leader", 200),
+    ("secretary", 200), ("author", 302),
+])
+def test_one_reflection_page_permissions(world, client, login, who, status):
+    reflection = submitted(client, world, login)
+    login(getattr(world, who))
+    assert client.get(f"/reflections/{reflection.id}").status_code == status
+
+
+def test_nobody_but_the_author_sees_a_draft(world, client, login):
+    login(world.author)
+    save(client, world, body="私人草稿内容")
+    reflection = reflection_of(world.author)
+    for who in ("secretary", "leader", "colleague"):
+        login(getattr(world, who))
+        assert client.get(f"/reflections/{reflection.id}").status_code == 404
+    login(world.secretary)
+    html = client.get(f"/sessions/{world.session.id}/reflections").get_data(as_text=True)
+    assert "私人草稿内容" not in html
+    assert 'data-state="draft"' in html
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    ("colleague", 404), ("outsider", 404), ("leader", 403), ("author", 403),
+])
+def test_only_secretaries_review(world, client, login, who, status):
+    reflection = submitted(client, world, login)
+    login(getattr(world, who))
+    assert client.post(f"/reflections/{reflection.id}/accept").status_code == status
+    assert client.post(f"/reflections/{reflection.id}/return",
+                       data={f"r{reflection.id}-comment": "退回"}).status_code == status
+    assert reflection_of(world.author).status == ReflectionStatus.SUBMITTED
+
+
+def test_session_review_page_shows_owed_queue_and_texts(world, client, login):
+    reflection = submitted(client, world, login)
+    login(world.secretary)
+    html = client.get(f"/sessions/{world.session.id}/reflections").get_data(as_text=True)
+    assert f'data-user-id="{world.author.id}" data-state="submitted"' in html
+    assert f'data-user-id="{world.colleague.id}" data-state="not_started"' in html
+    assert f'data-user-id="{world.observer.id}"' not in html  # observers do not write
+    assert f'id="reflection-{reflection.id}"' in html and TEXT in html
+    assert f'action="/reflections/{reflection.id}/accept"' in html
+    assert '<span data-figure="required">2</span>' in html
+    login(world.leader)
+    html = client.get(f"/sessions/{world.session.id}/reflections").get_data(as_text=True)
+    assert TEXT in html and "/accept" not in html
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    ("secretary", 200), ("leader", 403), ("author", 403), ("outsider", 404),
+])
+def test_group_review_queue(world, client, login, who, status):
+    reflection = submitted(client, world, login)
+    login(getattr(world, who))
+    response = client.get(f"/groups/{world.group.id}/reflections/review")
+    assert response.status_code == status
+    if status == 200:
+        assert f'id="reflection-{reflection.id}"' in response.get_data(as_text=True)
+
+
+def test_accept_from_the_group_queue_goes_back_there(world, client, login):
+    reflection = submitted(client, world, login)
+    login(world.secretary)
+    here = f"/groups/{world.group.id}/reflections/review"
+    response = client.post(f"/reflections/{reflection.id}/accept",
+                           data={f"r{reflection.id}-next": here})
+    assert response.headers["Location"] == here
+    evil = client.post(f"/reflections/{reflection.id}/accept",
+                       data={f"r{reflection.id}-next": "//evil.example"})
+    assert "evil" not in evil.headers["Location"]
+
+
+# --- hostile text -----------------------------------------------------------------------------
+
+
+HOSTILE = ("<script>alert('x')</script><img src=x onerror=alert(1)> 😀👨\u200d👩\u200d👧 "
+           + "长" * 3000 + "\n" + "https://example.com/" + "a" * 2000)
+
+
+def test_hostile_text_is_stored_as_written_and_shown_inert(world, client, login):
+    reflection = submitted(client, world, login, body=HOSTILE)
+    assert reflection.body == HOSTILE
+    pages = [client.get(editor_url(world)).get_data(as_text=True)]
+    login(world.secretary)
+    pages.append(client.get(f"/sessions/{world.session.id}/reflections").get_data(as_text=True))
+    pages.append(client.get(f"/reflections/{reflection.id}").get_data(as_text=True))
+    pages.append(client.get(f"/groups/{world.group.id}/reflections/review")
+                 .get_data(as_text=True))
+    for html in pages:
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+        assert "😀" in html
+        assert 'class="reflection-text"' in html
+
+
+def test_reflection_css_wraps_long_lines():
+    from studytrack import PACKAGE_DIR
+
+    css = (PACKAGE_DIR / "static" / "css" / "reflections.css").read_text()
+    assert "overflow-wrap: anywhere" in css
+
+
+# --- the session page panel --------------------------------------------------------------------
+
+
+def test_panel_for_a_member_who_must_write(world, client, login):
+    login(world.author)
+    html = client.get(f"/sessions/{world.session.id}").get_data(as_text=True)
+    assert "Write my reflection" in html
+    assert f'href="/sessions/{world.session.id}/reflection"' in html
+    assert f'href="/sessions/{world.session.id}/reflections"' not in html
+
+
+def test_panel_for_an_observer_shows_nothing(world, client, login):
+    login(world.observer)
+    html = client.get(f"/sessions/{world.session.id}").get_data(as_text=True)
+    assert 'id="reflections-heading"' not in html
+    assert "Write my reflection" not in html
+
+
+def test_panel_for_a_secretary_shows_figures(world, client, login):
+    submitted(client, world, login)
+    login(world.secretary)
+    html = client.get(f"/sessions/{world.session.id}").get_data(as_text=True)
+    assert '<strong data-figure="required">2</strong>' in html
+    assert '<strong data-figure="submitted">1</strong>' in html
+    assert "1 waiting for review" in html
+    assert f'href="/sessions/{world.session.id}/reflections"' in html
+
+
+def test_panel_after_return_shows_the_comment(world, client, login):
+    reflection = submitted(client, world, login)
+    login(world.secretary)
+    client.post(f"/reflections/{reflection.id}/return",
+                data={f"r{reflection.id}-comment": "请补充具体措施"})
+    login(world.author)
+    html = client.get(f"/sessions/{world.session.id}").get_data(as_text=True)
+    assert "请补充具体措施" in html and "Revise my reflection" in html
+
+
+# --- query budget ---------------------------------------------------------------------------
+
+
+def test_review_page_query_count_does_not_grow(world, client, login, create_user,
+                                               create_session, count_queries):
+    from studytrack.reflections import services
+
+    counts = []
+    for size in (2, 12):
+        session = create_session(world.group, topic=f"第{size}次", min_reflection_chars=0)
+        people = [create_user(display_name=f"成员{size}-{i}") for i in range(size)]
+        from studytrack.admin import services as admin_services
+        from studytrack.models import GroupRole, GroupTitle
+
+        for i, person in enumerate(people):
+            admin_services.add_member(world.group, person, GroupRole.MEMBER, GroupTitle.MEMBER)
+            attend(session, person, AttendanceStatus.PRESENT)
+            with client.application.test_request_context():
+                reflection = services.save_draft(session, person, None, f"体会{i}" * 5)
+                if i % 2:
+                    services.submit(reflection)
+                    if i % 4 == 1:
+                        services.accept(reflection, world.secretary)
+            db.session.commit()
+        login(world.secretary)
+        with count_queries() as counter:
+            assert client.get(f"/sessions/{session.id}/reflections").status_code == 200
+        counts.append(counter.count)
+        with count_queries() as counter:
+            assert client.get(f"/groups/{world.group.id}/reflections/review").status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[2] and counts[1] == counts[3], counts
+    assert counts[0] <= 10, counts
+
+
+def test_the_editor_script_counts_like_the_server():
+    """The live counter's pattern (JavaScript) leaves out exactly what the server leaves out."""
+    from studytrack import PACKAGE_DIR
+    from studytrack.reflections.services import count_characters
+
+    script = (PACKAGE_DIR / "static" / "js" / "reflection_editor.js").read_text()
+    pattern = re.search(r"var NOT_COUNTED = /(.+)/g;", script).group(1)
+    not_counted = re.compile(pattern)
+    samples = ["学习 体会", "学习\u3000体会", "第一段。\n\n第二段。\r\n", "Study hard", "👍", "❤️",
+               "👨\u200d👩\u200d👧", "\ufeff学习", "a\u00a0b\u2003c\u1680\u202f\u205f",
+               "\u001c\u0085x", "😀𠀀", "".join(chr(c) for c in range(0x2000, 0x2010))]
+    for text in samples:
+        assert len(not_counted.sub("", text)) == count_characters(text), repr(text)
