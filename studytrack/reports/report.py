@@ -59,6 +59,7 @@ class ReportTalk:
     speaker: str
     position: str | None
     summary: str | None
+    title: str | None = None  # added by the report page (optional, at the end)
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,10 @@ class ReportReflection:
     body: str | None  # the full text only for accepted reflections, else None
     char_count: int
     submitted_at: datetime | None
-    is_late: bool
+    is_late: bool  # the stored flag: submitted after the session's due date
+    # Added by the report page (optional, at the end):
+    is_required: bool = True  # False: written although the rules do not require it
+    is_overdue: bool = False  # required, not yet submitted, and the due date has passed
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,9 @@ class ReportFigures:
     tasks_total: int  # cancelled tasks excluded
     tasks_done: int
     tasks_overdue: int
+    # Added by the report page (optional, at the end):
+    unmarked: int = 0  # roster rows not yet marked (counted in the roster)
+    reflections_overdue: int = 0  # required, not submitted, due date passed
 
 
 @dataclass(frozen=True)
@@ -126,3 +133,7 @@ class SessionReport:
     reflections: tuple[ReportReflection, ...] = ()
     figures: ReportFigures | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # Added by the report page (optional, at the end):
+    chair_position: str | None = None
+    recorder_position: str | None = None
+    as_of: date | None = None  # the local date that "overdue" and "late" were judged on
