@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__)
 
-from studytrack.reports import routes  # noqa: E402,F401
+from studytrack.reports import export_routes, routes  # noqa: E402,F401

@@ -1,0 +1,168 @@
+"""The yearly study archive (学习档案) of a group: one .zip written entry by entry.
+
+Layout (everything inside one folder, so unpacking never spills):
+
+    校党委理论学习中心组 2026年学习档案/
+        目录.html                      the index, linking every file
+        出勤登记表.xlsx                 all sessions' attendance, one row per person
+        后续任务清单.xlsx               all sessions' follow-up tasks
+        01 2026-03-26 <topic>/
+            学习记录.docx
+            学习记录.pdf                only when a CJK font is installed
+            心得体会/<author>.docx      accepted reflections
+
+The caller passes an open binary file (a temporary file): each entry is generated, written and
+dropped before the next, so the archive is never held in memory as a whole. Entry names keep
+their Chinese; zipfile marks non-ASCII names as UTF-8 (general purpose flag bit 11).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO
+from urllib.parse import quote
+
+from markupsafe import escape
+
+from studytrack.exports import docx as docx_writer
+from studytrack.exports import excel
+from studytrack.exports.common import (
+    ZH,
+    report_file_stem,
+    safe_filename_part,
+    zh,
+    zh_date,
+    zh_datetime,
+)
+from studytrack.models import ReflectionStatus
+from studytrack.reports.report import SessionReport
+from studytrack.timeutil import now_utc
+
+INDEX_NAME = "目录.html"
+ATTENDANCE_NAME = "出勤登记表.xlsx"
+TASKS_NAME = "后续任务清单.xlsx"
+RECORD_DOCX = "学习记录.docx"
+RECORD_PDF = "学习记录.pdf"
+REFLECTIONS_FOLDER = "心得体会"
+NO_PDF_NOTE = "服务器未安装中文字体，本档案未生成 PDF 版本；请以 Word 版本为准。"
+
+# Already-compressed formats are stored as they are; text is deflated.
+_STORED = (".docx", ".xlsx", ".pdf")
+
+
+@dataclass
+class _SessionEntries:
+    report: SessionReport
+    folder: str
+    files: list[tuple[str, str]] = field(default_factory=list)  # (label, path in the folder)
+
+
+def archive_folder_name(group: str, year: int) -> str:
+    return f"{safe_filename_part(group) or '学习组'} {year}年学习档案"
+
+
+def write_archive(
+    target: BinaryIO,
+    *,
+    group: str,
+    organization: str,
+    year: int,
+    reports: Sequence[SessionReport],
+    pdf: Callable[[SessionReport], bytes] | None,
+) -> list[str]:
+    """Write the archive of `reports` (one group's sessions of `year`, in date order) into
+    `target`. `pdf` renders one report to PDF, or is None when no CJK font is installed (the
+    index then says why there is no PDF). Returns the entry names written."""
+    root = archive_folder_name(group, year)
+    names: list[str] = []
+    sessions: list[_SessionEntries] = []
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+
+        def add(path: str, data: bytes | str) -> None:
+            name = f"{root}/{path}"
+            compress = zipfile.ZIP_STORED if name.endswith(_STORED) else zipfile.ZIP_DEFLATED
+            archive.writestr(name, data, compress_type=compress)
+            names.append(name)
+
+        for number, report in enumerate(reports, 1):
+            entries = _SessionEntries(
+                report, f"{number:02d} {report_file_stem(report.starts_at, report.topic)}"
+            )
+            sessions.append(entries)
+            add(f"{entries.folder}/{RECORD_DOCX}", docx_writer.report_docx(report))
+            entries.files.append((f"{ZH['record']}（Word）", RECORD_DOCX))
+            if pdf is not None:
+                add(f"{entries.folder}/{RECORD_PDF}", pdf(report))
+                entries.files.append((f"{ZH['record']}（PDF）", RECORD_PDF))
+            taken: set[str] = set()
+            for reflection in report.reflections:
+                if reflection.status != ReflectionStatus.ACCEPTED or not reflection.body:
+                    continue
+                file_name = _unique(safe_filename_part(reflection.author) or "作者", taken)
+                path = f"{REFLECTIONS_FOLDER}/{file_name}.docx"
+                add(f"{entries.folder}/{path}", docx_writer.reflection_docx(report, reflection))
+                entries.files.append((f"{ZH['reflections']}：{reflection.author}", path))
+
+        add(ATTENDANCE_NAME, excel.attendance_xlsx(reports))
+        add(TASKS_NAME, excel.tasks_xlsx(reports))
+        add(INDEX_NAME, _index_html(root, organization, sessions, pdf is not None))
+    return names
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, counter = name, 2
+    while candidate in taken:
+        candidate = f"{name}（{counter}）"
+        counter += 1
+    taken.add(candidate)
+    return candidate
+
+
+def _link(path: str, text: str) -> str:
+    return f'<a href="{escape(quote(path))}">{escape(text)}</a>'
+
+
+def _index_html(
+    title: str, organization: str, sessions: list[_SessionEntries], with_pdf: bool
+) -> str:
+    """A self-contained page (no scripts, no external files) listing every file."""
+    lines = [
+        "<!doctype html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f"<title>{escape(title)}</title></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f"<p>{escape(organization)}　共{len(sessions)}次学习</p>",
+    ]
+    if not with_pdf:
+        lines.append(f"<p><strong>{escape(NO_PDF_NOTE)}</strong></p>")
+    lines.append("<h2>汇总表</h2><ul>")
+    lines.append(f"<li>{_link(ATTENDANCE_NAME, '出勤登记表（Excel）')}</li>")
+    lines.append(f"<li>{_link(TASKS_NAME, '后续任务清单（Excel）')}</li>")
+    lines.append("</ul><h2>各次学习</h2>")
+    if not sessions:
+        lines.append("<p>本年度没有已发布的学习记录。</p>")
+    for entries in sessions:
+        report = entries.report
+        figures = report.figures
+        facts = [zh_date(report.starts_at), zh(report.kind)]
+        if report.location:
+            facts.append(report.location)
+        if report.chair:
+            facts.append(f"{ZH['chair']}：{report.chair}")
+        lines.append(f"<h3>{escape(entries.folder)}</h3>")
+        lines.append(f"<p>{escape('　'.join(facts))}</p>")
+        if figures is not None:
+            lines.append(
+                f"<p>应到{figures.roster}人，实到{figures.present}人；"
+                f"心得体会已通过{figures.reflections_accepted}/{figures.reflections_required}篇；"
+                f"后续任务已完成{figures.tasks_done}/{figures.tasks_total}项</p>"
+            )
+        lines.append("<ul>")
+        for label, path in entries.files:
+            lines.append(f"<li>{_link(f'{entries.folder}/{path}', label)}</li>")
+        lines.append("</ul>")
+    lines.append(f"<p><small>生成时间：{escape(zh_datetime(now_utc()))}</small></p>")
+    lines.append("</body></html>")
+    return "\n".join(lines) + "\n"

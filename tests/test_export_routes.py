@@ -1,0 +1,316 @@
+"""Word / PDF downloads of the session report and the yearly archive, over HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import zipfile
+import zlib
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+from urllib.parse import quote, unquote
+
+import docx
+import openpyxl
+import pytest
+
+from studytrack.exports import pdf
+from studytrack.extensions import db
+from studytrack.models import (
+    Attendance,
+    AttendanceStatus,
+    FollowUpTask,
+    OrganizationKind,
+    Reflection,
+    ReflectionStatus,
+    SessionStatus,
+    Talk,
+    TalkKind,
+    TaskStatus,
+)
+
+TOPIC = "学习贯彻习近平总书记重要讲话精神"
+needs_cjk_font = pytest.mark.skipif(
+    not pdf.cjk_font_available(),
+    reason="no CJK font installed (apt-get install fonts-wqy-microhei)",
+)
+
+
+@pytest.fixture
+def login(login, client):
+    """conftest's login(user), after logging out whoever was logged in before."""
+
+    def switch(user):
+        client.post("/auth/logout")
+        return login(user)
+
+    return switch
+
+
+@pytest.fixture
+def world(app, create_org, create_user, create_group, create_session, grant_leadership):
+    top = create_org("校党委")
+    unit = create_org("机关党总支", parent=top, kind=OrganizationKind.GENERAL_BRANCH)
+    elsewhere = create_org("其他党委")
+    users = {
+        name: create_user(username=name, display_name=display)
+        for name, display in (("member", "平杰"), ("secretary", "王秘书"), ("leader", "陈晓斌"),
+                              ("outsider", "外人"), ("absentee", "寇新建"))
+    }
+    users["admin"] = create_user(username="admin", display_name="管理员", is_admin=True)
+    group = create_group(unit, name="机关党总支理论学习中心组",
+                         members=(users["member"], users["absentee"]),
+                         secretaries=(users["secretary"],))
+    create_group(elsewhere, secretaries=(users["outsider"],))
+    grant_leadership(users["leader"], top)
+
+    session = create_session(group, topic=TOPIC, chair=users["member"],
+                             recorder=users["secretary"], minutes="会议指出，要抓紧抓实。")
+    db.session.add_all([
+        Attendance(session=session, user=users["member"], status=AttendanceStatus.PRESENT),
+        Attendance(session=session, user=users["absentee"], status=AttendanceStatus.ON_LEAVE,
+                   leave_reason="出差", makeup_on=date(2026, 3, 30), sort_order=1),
+        Talk(session=session, speaker=users["member"], kind=TalkKind.CHAIR_ADDRESS,
+             summary="抓紧抓实抓细。"),
+        FollowUpTask(session=session, title="制定开学方案", assignee=users["member"],
+                     due_on=date(2026, 4, 15), status=TaskStatus.OPEN),
+        Reflection(session=session, author=users["member"], title="凝心聚力",
+                   body="疫情防控是一场大考。", char_count=10, status=ReflectionStatus.ACCEPTED,
+                   submitted_at=datetime(2026, 3, 28, 2, 0, tzinfo=UTC)),
+        Reflection(session=session, author=users["absentee"], body="草稿不应出现。",
+                   char_count=7, status=ReflectionStatus.DRAFT),
+    ])
+    db.session.commit()
+    later = create_session(group, topic="第二次学习", status=SessionStatus.CLOSED,
+                           starts_at=datetime(2026, 9, 1, 6, 0, tzinfo=UTC))
+    draft = create_session(group, topic="草稿学习", status=SessionStatus.DRAFT,
+                           starts_at=datetime(2026, 5, 1, 6, 0, tzinfo=UTC))
+    cancelled = create_session(group, topic="取消的学习", status=SessionStatus.CANCELLED,
+                               starts_at=datetime(2026, 6, 1, 6, 0, tzinfo=UTC),
+                               published_at=datetime(2026, 5, 20, tzinfo=UTC))
+    # Local (Asia/Shanghai) years: 2025-12-31 23:00 and 2025-01-01 01:00.
+    last_year = create_session(group, topic="去年的学习",
+                               starts_at=datetime(2025, 12, 31, 15, 0, tzinfo=UTC))
+    new_year = create_session(group, topic="元旦的学习",
+                              starts_at=datetime(2024, 12, 31, 17, 0, tzinfo=UTC))
+    return SimpleNamespace(**users, group=group, session=session, later=later, draft=draft,
+                           cancelled=cancelled, last_year=last_year, new_year=new_year)
+
+
+def pdf_streams(data: bytes) -> bytes:
+    """Every Flate stream of a PDF, decompressed and joined (fonts, their CMaps, pages)."""
+    out = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        with contextlib.suppress(zlib.error):
+            out.append(zlib.decompress(match.group(1)))
+    return b"\n".join(out)
+
+
+def pdf_characters(data: bytes) -> set[str]:
+    """The characters the PDF's fonts draw, from their ToUnicode maps (<glyph> <unicode>)."""
+    codes = re.findall(rb"<[0-9a-fA-F]+> <([0-9a-fA-F]{4})>", pdf_streams(data))
+    return {chr(int(code, 16)) for code in codes}
+
+
+def disposition_name(response) -> str:
+    """The file name a browser saves: RFC 5987 filename* (UTF-8, percent-encoded)."""
+    header = response.headers["Content-Disposition"]
+    assert header.startswith("attachment;")
+    encoded = header.split("filename*=UTF-8''", 1)[1].split(";", 1)[0]
+    return unquote(encoded)
+
+
+# --- Word and PDF ---------------------------------------------------------------------------
+
+
+def test_word_download_of_the_session_report(client, login, world):
+    login(world.secretary)
+    response = client.get(f"/sessions/{world.session.id}/report.docx")
+
+    assert response.status_code == 200
+    assert response.mimetype == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    assert disposition_name(response) == f"2026-03-26 {TOPIC}.docx"
+    assert f"filename*=UTF-8''{quote(f'2026-03-26 {TOPIC}.docx')}" in (
+        response.headers["Content-Disposition"]
+    )
+    assert "private" in response.headers["Cache-Control"]
+    document = docx.Document(io.BytesIO(response.data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    facts = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
+    assert document.paragraphs[0].text == "学习记录"
+    assert facts["学习组"] == "机关党总支理论学习中心组"
+    assert facts["主题"] == TOPIC
+    assert facts["主持人"] == "平杰"
+    assert "请假（1人）：寇新建（请假事由：出差）" in text
+    assert "主持讲话：平杰" in text
+    assert "疫情防控是一场大考。" in text  # the accepted reflection in full
+    assert "草稿不应出现" not in text  # a draft never
+
+
+def test_file_name_drops_separators_and_control_characters(client, login, world):
+    world.session.topic = "学习/研讨\\记录\n第二行\x07"
+    db.session.commit()
+    login(world.member)
+    response = client.get(f"/sessions/{world.session.id}/report.docx")
+
+    assert response.status_code == 200
+    assert disposition_name(response) == "2026-03-26 学习 研讨 记录 第二行.docx"
+    assert "\n" not in response.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("member", 200), ("secretary", 200), ("leader", 200), ("admin", 200), ("outsider", 404),
+])
+def test_who_may_download_the_word_report(client, login, world, role, status):
+    login(getattr(world, role))
+    assert client.get(f"/sessions/{world.session.id}/report.docx").status_code == status
+
+
+def test_drafts_and_cancelled_sessions_have_no_download_for_members(client, login, world):
+    login(world.member)
+    assert client.get(f"/sessions/{world.draft.id}/report.docx").status_code == 404
+    assert client.get(f"/sessions/{world.cancelled.id}/report.docx").status_code == 404
+    assert client.get("/sessions/999999/report.docx").status_code == 404
+
+
+def test_secretary_downloads_a_draft_marked_as_such(client, login, world):
+    login(world.secretary)
+    response = client.get(f"/sessions/{world.draft.id}/report.docx")
+
+    assert response.status_code == 200
+    assert docx.Document(io.BytesIO(response.data)).paragraphs[0].text == "学习记录（草稿）"
+
+
+def test_downloads_need_a_login(client, world):
+    response = client.get(f"/sessions/{world.session.id}/report.docx")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
+@needs_cjk_font
+def test_pdf_download_embeds_a_chinese_font(client, login, world):
+    login(world.member)
+    response = client.get(f"/sessions/{world.session.id}/report.pdf")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    assert disposition_name(response) == f"2026-03-26 {TOPIC}.pdf"
+    assert b"WenQuanYi" in pdf_streams(response.data) or b"Noto" in pdf_streams(response.data)
+    assert set(TOPIC + "学习记录机关党总支平杰") <= pdf_characters(response.data)
+
+
+def test_pdf_without_a_cjk_font_answers_with_a_clear_message(
+    client, login, world, monkeypatch
+):
+    monkeypatch.setattr(pdf, "cjk_font_available", lambda: False)
+    login(world.member)
+    response = client.get(f"/sessions/{world.session.id}/report.pdf")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/sessions/{world.session.id}/report")
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert "fonts-wqy-microhei" in page.get_data(as_text=True)  # the flashed message
+
+
+# --- the yearly archive ---------------------------------------------------------------------
+
+
+def open_archive(response) -> zipfile.ZipFile:
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/zip"
+    return zipfile.ZipFile(io.BytesIO(response.data))
+
+
+def test_archive_page_offers_the_years(client, login, world):
+    login(world.secretary)
+    response = client.get(f"/groups/{world.group.id}/archive")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<option value="2026">' in page and '<option value="2025">' in page
+    assert '<option value="2024">' not in page  # 2024-12-31 17:00 UTC is 2025 in Shanghai
+    assert page.index('value="2026"') < page.index('value="2025"')
+
+
+def test_archive_without_pdfs_when_no_font(client, login, world, monkeypatch):
+    monkeypatch.setattr(pdf, "cjk_font_available", lambda: False)
+    login(world.secretary)
+    response = client.get(f"/groups/{world.group.id}/archive?year=2026", buffered=True)
+
+    root = "机关党总支理论学习中心组 2026年学习档案"
+    assert disposition_name(response) == f"{root}.zip"
+    assert response.content_length == len(response.data)
+    with open_archive(response) as zipped:
+        names = zipped.namelist()
+        assert names == [
+            f"{root}/01 2026-03-26 {TOPIC}/学习记录.docx",
+            f"{root}/01 2026-03-26 {TOPIC}/心得体会/平杰.docx",
+            f"{root}/02 2026-09-01 第二次学习/学习记录.docx",
+            f"{root}/出勤登记表.xlsx",
+            f"{root}/后续任务清单.xlsx",
+            f"{root}/目录.html",
+        ]  # drafts, cancelled sessions and other years are left out
+        index = zipped.read(f"{root}/目录.html").decode("utf-8")
+        reflection = docx.Document(io.BytesIO(
+            zipped.read(f"{root}/01 2026-03-26 {TOPIC}/心得体会/平杰.docx")
+        ))
+        attendance = openpyxl.load_workbook(
+            io.BytesIO(zipped.read(f"{root}/出勤登记表.xlsx"))
+        ).active
+        tasks = openpyxl.load_workbook(io.BytesIO(zipped.read(f"{root}/后续任务清单.xlsx"))).active
+
+    assert "未安装中文字体" in index and "共2次学习" in index
+    assert "凝心聚力" in reflection.paragraphs[0].text
+    assert "疫情防控是一场大考。" in [p.text for p in reflection.paragraphs]
+    rows = list(attendance.iter_rows(values_only=True))
+    assert rows[0][:6] == ("日期", "主题", "形式", "姓名", "职务", "出勤情况")
+    assert rows[1][:6] == (datetime(2026, 3, 26), TOPIC, "集体学习", "平杰", None, "出席")
+    assert rows[2][5:8] == ("请假", "出差", datetime(2026, 3, 30))
+    assert attendance["A2"].is_date
+    task_rows = list(tasks.iter_rows(values_only=True))
+    assert task_rows[1][2] == "制定开学方案" and task_rows[1][6] == datetime(2026, 4, 15)
+
+
+@needs_cjk_font
+def test_archive_with_pdfs(client, login, world):
+    login(world.leader)
+    response = client.get(f"/groups/{world.group.id}/archive?year=2025", buffered=True)
+
+    root = "机关党总支理论学习中心组 2025年学习档案"
+    with open_archive(response) as zipped:
+        names = zipped.namelist()
+        assert f"{root}/01 2025-01-01 元旦的学习/学习记录.pdf" in names
+        assert f"{root}/02 2025-12-31 去年的学习/学习记录.pdf" in names
+        assert zipped.read(names[1]).startswith(b"%PDF-")
+        index = zipped.read(f"{root}/目录.html").decode("utf-8")
+    assert "未安装中文字体" not in index and "学习记录（PDF）" in index
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("member", 403), ("secretary", 200), ("leader", 200), ("admin", 200), ("outsider", 404),
+])
+def test_who_may_open_the_archive(client, login, world, role, status):
+    login(getattr(world, role))
+    assert client.get(f"/groups/{world.group.id}/archive").status_code == status
+
+
+def test_archive_refuses_a_bad_year(client, login, world):
+    login(world.secretary)
+    for value in ("abc", "", "99999"):
+        response = client.get(f"/groups/{world.group.id}/archive?year={value}")
+        assert response.status_code == 400
+        assert 'class="invalid-feedback"' in response.get_data(as_text=True)
+
+
+def test_archive_of_a_year_without_sessions(client, login, world, monkeypatch):
+    monkeypatch.setattr(pdf, "cjk_font_available", lambda: False)
+    login(world.secretary)
+    response = client.get(f"/groups/{world.group.id}/archive?year=2020", buffered=True)
+
+    with open_archive(response) as zipped:
+        assert len(zipped.namelist()) == 3
