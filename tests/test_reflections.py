@@ -486,3 +486,16 @@ def test_the_editor_script_counts_like_the_server():
                "\u001c\u0085x", "😀𠀀", "".join(chr(c) for c in range(0x2000, 0x2010))]
     for text in samples:
         assert len(not_counted.sub("", text)) == count_characters(text), repr(text)
+
+
+@pytest.mark.parametrize(
+    ("who", "review_link", "archive_link"),
+    [("secretary", True, True), ("leader", False, True), ("author", False, False)],
+)
+def test_group_page_links_to_review_queue_and_archive_by_role(
+    client, login, world, who, review_link, archive_link
+):
+    login(getattr(world, who))
+    html = client.get(f"/groups/{world.group.id}").get_data(as_text=True)
+    assert (f"/groups/{world.group.id}/reflections/review" in html) is review_link
+    assert (f"/groups/{world.group.id}/archive" in html) is archive_link
