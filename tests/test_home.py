@@ -1,10 +1,13 @@
-"""The landing page of each role, the group page, and their query budgets."""
+"""The landing page of each role (the member home: what is due, returned, my tasks, recent
+sessions, my history), the group page, and their query budgets."""
 
 from __future__ import annotations
 
 import contextvars
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,10 +16,14 @@ from flask.testing import FlaskClient
 from studytrack.admin import services as admin_services
 from studytrack.extensions import db
 from studytrack.models import (
+    Attendance,
+    AttendanceStatus,
     GroupRole,
     GroupTitle,
     Organization,
     OrganizationKind,
+    Reflection,
+    ReflectionStatus,
     SessionStatus,
     StudyGroup,
     User,
@@ -331,7 +338,7 @@ def describe(statements: list[str]) -> str:
 
 
 # The most queries each page may make, whatever the amount of data. Raise deliberately.
-BUDGETS = {"home": 5, "group": 9}
+BUDGETS = {"home": 9, "group": 10}  # each + the unread notifications count
 
 
 @pytest.mark.parametrize("role", ["member", "secretary", "leader", "admin"])
@@ -358,3 +365,215 @@ def test_query_count_of_home_and_group_page_does_not_grow_with_the_data(
     assert len(large_group) == len(small_group), describe(large_group)
     assert len(large_home) <= BUDGETS["home"], describe(large_home)
     assert len(large_group) <= BUDGETS["group"], describe(large_group)
+
+
+# --- the member home ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def desk(app, create_org, create_user, create_group, create_session):
+    """A member (English UI) of a group with sessions in every state, on each roster as the
+    session says, and a reviewer."""
+    from studytrack.timeutil import today_local
+
+    today = today_local()
+    me = create_user("me", "张瑜", locale="en")
+    secretary = create_user("secretary", "李秘书", locale="en")
+    group = create_group(create_org("校党委"), "校党委理论学习中心组",
+                         members=(me,), secretaries=(secretary,))
+    other_group = create_group(create_org("另一党委"), "另一中心组", members=(secretary,))
+    start = datetime.now(UTC) - timedelta(days=20)
+
+    def session(topic, status=SessionStatus.PUBLISHED, attendance=AttendanceStatus.PRESENT,
+                due_in=None, group=group, days=0, **attendance_fields):
+        due = today + timedelta(days=due_in) if due_in is not None else None
+        s = create_session(group, topic=topic, status=status,
+                           starts_at=start + timedelta(days=days), reflection_due_on=due,
+                           min_reflection_chars=500)
+        if attendance is not False:
+            db.session.add(Attendance(session=s, user=me, status=attendance, **attendance_fields))
+            db.session.commit()
+        return s
+
+    def reflection(s, status, **fields):
+        r = Reflection(session=s, author=me, body="体会" * 10, char_count=20, status=status,
+                       **fields)
+        db.session.add(r)
+        db.session.commit()
+        return r
+
+    return SimpleNamespace(today=today, me=me, secretary=secretary, group=group,
+                           other_group=other_group, session=session, reflection=reflection)
+
+
+def owed_ids(html: str, heading: str) -> list[int]:
+    return [int(n) for n in re.findall(r'data-session-id="(\d+)"', section(html, heading))]
+
+
+def test_member_home_lists_what_i_must_write_with_due_dates(client, login, desk):
+    overdue = desk.session("逾期未写的学习", due_in=-2, days=1)
+    due_today = desk.session("今天截止的学习", due_in=0, days=2)
+    later = desk.session("下周截止的学习", due_in=7, days=3)
+    undated = desk.session("没有截止日期的学习", days=4)
+    drafted = desk.session("已存草稿的学习", due_in=3, days=5)
+    desk.reflection(drafted, ReflectionStatus.DRAFT)
+    made_up = desk.session("请假后补学的学习", attendance=AttendanceStatus.ON_LEAVE,
+                           leave_reason="出差", makeup_on=desk.today, due_in=5, days=6)
+    login(desk.me)
+    html = get_page(client, "/")
+    to_write = section(html, "to-write-heading")
+
+    # By due date, overdue first, undated last.
+    assert owed_ids(html, "to-write-heading") == [
+        overdue.id, due_today.id, drafted.id, made_up.id, later.id, undated.id
+    ]
+    for s in (overdue, due_today, later, undated, drafted, made_up):
+        assert f'href="/sessions/{s.id}/reflection"' in to_write
+    item = to_write[to_write.index(f'data-session-id="{overdue.id}"'):]
+    item = item[:item.index("</li>")]
+    assert "Overdue" in item and (desk.today - timedelta(days=2)).isoformat() in item
+    assert f'home-item reflection-overdue" data-session-id="{overdue.id}"' in to_write
+    assert to_write.count("reflection-overdue-badge") == 1
+    assert "Due today" in to_write
+    assert "Draft saved" in to_write
+    assert "At least 500 characters" in to_write
+    assert section(html, "returned-heading") == ""  # no card when nothing was returned
+
+
+def test_member_home_leaves_out_people_not_required_and_sessions_not_open(
+    client, login, desk, create_session
+):
+    desk.session("列席的学习", attendance=AttendanceStatus.OBSERVER)
+    desk.session("缺席未补学的学习", attendance=AttendanceStatus.ABSENT)
+    desk.session("请假未补学的学习", attendance=AttendanceStatus.ON_LEAVE, leave_reason="病假")
+    desk.session("尚未点名的学习", attendance=None)
+    desk.session("不在名单上的学习", attendance=False)
+    desk.session("草稿中的学习", status=SessionStatus.DRAFT)
+    desk.session("已结束的学习", status=SessionStatus.CLOSED)
+    desk.session("已取消的学习", status=SessionStatus.CANCELLED)
+    desk.session("别的中心组的学习", group=desk.other_group)
+    submitted = desk.session("已提交的学习")
+    desk.reflection(submitted, ReflectionStatus.SUBMITTED, submitted_at=datetime.now(UTC))
+    accepted = desk.session("已通过的学习")
+    desk.reflection(accepted, ReflectionStatus.ACCEPTED, submitted_at=datetime.now(UTC))
+    login(desk.me)
+    html = get_page(client, "/")
+    assert owed_ids(html, "to-write-heading") == []
+    assert "No reflections to write at the moment." in section(html, "to-write-heading")
+
+
+def test_member_home_shows_what_was_returned_with_the_reviewers_comment(client, login, desk):
+    returned = desk.session("退回修改的学习", due_in=-1)
+    desk.reflection(returned, ReflectionStatus.RETURNED, reviewer=desk.secretary,
+                    reviewed_at=datetime.now(UTC), submitted_at=datetime.now(UTC),
+                    review_comment="请结合分管工作<谈>体会")
+    login(desk.me)
+    html = get_page(client, "/")
+    card = section(html, "returned-heading")
+    assert owed_ids(html, "returned-heading") == [returned.id]
+    assert "请结合分管工作&lt;谈&gt;体会" in card  # shown inert
+    assert desk.secretary.display_name in card
+    assert f'href="/sessions/{returned.id}/reflection"' in card
+    assert "reflection-overdue-badge" in card
+    assert returned.id not in owed_ids(html, "to-write-heading")
+
+
+def test_member_home_lists_my_open_tasks_overdue_highlighted(client, login, desk, app):
+    from studytrack.followups import services as followup_services
+
+    s = desk.session("布置任务的学习")
+    with app.test_request_context():
+        overdue = followup_services.create_task(s, title="逾期任务", assignee=desk.me,
+                                                due_on=desk.today - timedelta(days=1))
+        # (Due dates may not precede the session, which began 20 days ago.)
+        upcoming = followup_services.create_task(s, title="即将到期任务", assignee=desk.me,
+                                                 due_on=desk.today + timedelta(days=3))
+        done = followup_services.create_task(s, title="已完成任务", assignee=desk.me)
+        followup_services.complete_task(done, "完成", actor=desk.me)
+        followup_services.create_task(s, title="别人的任务", assignee=desk.secretary)
+    db.session.commit()
+    login(desk.me)
+    html = get_page(client, "/")
+    card = section(html, "my-tasks-heading")
+    ids = [int(n) for n in re.findall(r'data-task-id="(\d+)"', card)]
+    assert ids == [overdue.id, upcoming.id]
+    assert card.count("task-overdue-badge") == 1
+    assert "task-overdue-item" in card
+    assert 'href="/tasks/mine"' in card
+    assert f'href="/tasks/{overdue.id}' in card
+    assert "别人的任务" not in card and "已完成任务" not in card
+
+
+def test_member_home_recent_sessions_and_history(client, login, desk):
+    old = desk.session("较早的学习", days=1)
+    new = desk.session("最近的学习", days=5)
+    closed = desk.session("已结束的学习", status=SessionStatus.CLOSED, days=3)
+    draft = desk.session("草稿中的学习", status=SessionStatus.DRAFT, days=6)
+    elsewhere = desk.session("别的中心组的学习", group=desk.other_group, days=7)
+    accepted = desk.reflection(old, ReflectionStatus.ACCEPTED,
+                               submitted_at=datetime.now(UTC) - timedelta(days=3))
+    submitted = desk.reflection(closed, ReflectionStatus.SUBMITTED,
+                                submitted_at=datetime.now(UTC), is_late=True)
+    desk.reflection(new, ReflectionStatus.DRAFT)
+    login(desk.me)
+    html = get_page(client, "/")
+
+    assert owed_ids(html, "recent-sessions-heading") == [new.id, closed.id, old.id]
+    recent = section(html, "recent-sessions-heading")
+    assert draft.topic not in recent and elsewhere.topic not in recent
+    assert f'href="/sessions/{new.id}"' in recent
+    assert 'data-reflection-status="accepted"' in recent
+
+    history = section(html, "history-heading")
+    assert [int(n) for n in re.findall(r'data-reflection-id="(\d+)"', history)] == [
+        submitted.id, accepted.id
+    ]
+    assert f'href="/sessions/{closed.id}/reflection"' in history
+    assert "Late" in history and "Accepted" in history
+
+
+def test_member_home_works_on_a_phone(client, login, desk):
+    login(desk.me)
+    html = get_page(client, "/")
+    assert 'name="viewport"' in html
+    assert "row-cols-1 row-cols-lg-2" in html  # cards one under another on a phone
+    assert "/static/css/home.css" in html
+    assert "style=" not in html and "<script>" not in html  # the CSP allows neither
+
+
+def test_member_home_is_not_shown_to_an_admin_without_groups(client, login, create_user):
+    admin = create_user(is_admin=True)
+    login(admin)
+    html = get_page(client, "/")
+    assert section(html, "to-write-heading") == ""
+    assert section(html, "admin-heading")
+
+
+def test_member_home_query_count_does_not_grow(client, login, desk, app, count_queries):
+    from studytrack.followups import services as followup_services
+
+    def add(n: int, offset: int) -> None:
+        for i in range(n):
+            s = desk.session(f"第{offset + i}次学习", due_in=i - 2, days=i % 15)
+            status = [None, ReflectionStatus.DRAFT, ReflectionStatus.RETURNED,
+                      ReflectionStatus.SUBMITTED, ReflectionStatus.ACCEPTED][i % 5]
+            if status is not None:
+                desk.reflection(s, status, reviewer=desk.secretary, review_comment="意见",
+                                submitted_at=datetime.now(UTC))
+            with app.test_request_context():
+                followup_services.create_task(s, title=f"任务{offset + i}", assignee=desk.me,
+                                              due_on=desk.today - timedelta(days=i % 3))
+            db.session.commit()
+
+    login(desk.me)
+    add(5, 0)
+    small = measure(client, count_queries, "/")
+    small_html = measure.last_html  # type: ignore[attr-defined]
+    add(20, 100)
+    large = measure(client, count_queries, "/")
+    large_html = measure.last_html  # type: ignore[attr-defined]
+    assert len(owed_ids(large_html, "to-write-heading")) > len(
+        owed_ids(small_html, "to-write-heading"))
+    assert len(owed_ids(large_html, "returned-heading")) == 1 + 4
+    assert len(large) == len(small), describe(large)
+    assert len(large) <= BUDGETS["home"], describe(large)

@@ -22,8 +22,16 @@ from studytrack.authz import EDITABLE_SESSION_STATUSES
 from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.followups import queries
-from studytrack.models import FollowUpTask, Organization, StudySession, TaskStatus, User
+from studytrack.models import (
+    FollowUpTask,
+    NotificationKind,
+    Organization,
+    StudySession,
+    TaskStatus,
+    User,
+)
 from studytrack.models.base import utcnow
+from studytrack.notifications.services import notify
 from studytrack.timeutil import local_date_of
 
 ACTIVE_STATUSES = queries.ACTIVE_STATUSES
@@ -89,6 +97,7 @@ def create_task(
         session_id=session.id, title=task.title, assignee_id=task.assignee_id,
         unit_id=task.organization_id, due_on=due_on,
     )
+    _notify_assignee(task, actor)
     return task
 
 
@@ -127,7 +136,20 @@ def update_task(
             "task.update", task, actor=actor, organization_id=_org_id(task),
             session_id=task.session_id, changes=changes,
         )
+    if "assignee_id" in changes:
+        _notify_assignee(task, actor)
     return task
+
+
+def _notify_assignee(task: FollowUpTask, actor: User | None) -> None:
+    """Tell the (new) assignee about the task, unless they gave it to themselves."""
+    if task.assignee is None or task.assignee.id == getattr(actor, "id", None):
+        return
+    notify(
+        [task.assignee], NotificationKind.TASK_ASSIGNED,
+        task_id=task.id, session_id=task.session_id,
+        title=task.title, due_on=task.due_on.isoformat() if task.due_on else None,
+    )
 
 
 def _check_fields(

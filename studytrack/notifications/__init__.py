@@ -1,7 +1,36 @@
 """In-app notifications and the unread count in the navigation."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+def unread_notification_count() -> int | None:
+    """The current user's unread count, counted once per request and only when a template
+    asks for it (the navigation's bell); None for anonymous visitors."""
+    if not current_user or not current_user.is_authenticated:
+        return None
+    if "unread_notifications" not in g:
+        from studytrack.extensions import db
+        from studytrack.notifications.queries import unread_count
+
+        try:
+            g.unread_notifications = unread_count(current_user)
+        except SQLAlchemyError:  # an error page after a failed transaction still renders
+            db.session.rollback()
+            g.unread_notifications = None
+    return g.unread_notifications  # type: ignore[no-any-return]
+
+
+@bp.app_context_processor
+def _notification_globals() -> dict[str, Any]:
+    return {"unread_notification_count": unread_notification_count}
+
 
 from studytrack.notifications import routes  # noqa: E402,F401

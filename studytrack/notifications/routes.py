@@ -1,5 +1,63 @@
-"""Routes of the notifications blueprint."""
+"""Routes of the notifications blueprint: the list, opening one (marks it read), read-all.
+
+Notifications are private: another person's answers 404, whoever asks.
+"""
 
 from __future__ import annotations
 
-from studytrack.notifications import bp  # noqa: F401
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from studytrack.extensions import db
+from studytrack.notifications import bp, queries, services
+from studytrack.notifications.present import shown
+
+
+def _next_url(default: str) -> str:
+    """A path on this site given by the form, else `default` (never another host)."""
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and not any(
+        char == "\\" or char <= " " for char in target
+    ):
+        return target
+    return default
+
+
+@bp.get("")
+@login_required
+def index() -> Any:
+    page = max(request.args.get("page", 1, type=int), 1)
+    pagination = queries.page_of(current_user, page=page)
+    return render_template(
+        "notifications/index.html",
+        pagination=pagination,
+        entries=[(item, shown(item)) for item in pagination.items],
+        here=request.full_path.rstrip("?"),
+    )
+
+
+@bp.post("/<int:notification_id>/read")
+@login_required
+def read(notification_id: int) -> Any:
+    """Mark one notification read; with `open`, go on to what it is about."""
+    item = queries.item_of(current_user, notification_id)
+    if item is None:
+        abort(404)
+    services.mark_read(item.notification)
+    db.session.commit()
+    if request.form.get("open"):
+        return redirect(shown(item).url)
+    return redirect(_next_url(url_for("notifications.index")))
+
+
+@bp.post("/read-all")
+@login_required
+def read_all() -> Any:
+    count = services.mark_all_read(current_user._get_current_object())
+    db.session.commit()
+    if count:
+        flash(_("All notifications are marked as read."), "success")
+    return redirect(_next_url(url_for("notifications.index")))

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
+
+import sqlalchemy as sa
 
 from studytrack.extensions import db
 from studytrack.models import Notification, NotificationKind, User
+from studytrack.models.base import utcnow
 
 
 def notify(
@@ -29,3 +33,24 @@ def notify(
     db.session.add_all(notes)
     db.session.flush()
     return notes
+
+
+def mark_read(notification: Notification, now: datetime | None = None) -> bool:
+    """Mark one notification read (its first reading time is kept). True if it was unread."""
+    if notification.read_at is not None:
+        return False
+    notification.read_at = now or utcnow()
+    db.session.flush()
+    return True
+
+
+def mark_all_read(user: User | int, now: datetime | None = None) -> int:
+    """Mark every unread notification of `user` read, in one UPDATE; returns how many."""
+    user_id = user if isinstance(user, int) else user.id
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount or 0)
