@@ -7,6 +7,7 @@ A task is reachable when its session is visible to the user, and always by its a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -169,17 +170,17 @@ def detail(task_id: int) -> Any:
     return _render_detail(_task_or_404(task_id))
 
 
-@bp.post("/tasks/<int:task_id>/progress")
-@login_required
-def progress(task_id: int) -> Any:
+def _task_action(
+    task_id: int, permission: str, form: Any, form_name: str,
+    action: Callable[[FollowUpTask, Any], Any], success: Callable[[FollowUpTask], str],
+) -> Any:
+    """The shape of every status change: load, authorise, validate, act, commit, go back;
+    a refused change shows the task page again with the message beside the form."""
     task = _task_or_404(task_id)
-    authz.require("task.progress", task)
-    form = ProgressForm()
+    authz.require(permission, task)
     if form.validate_on_submit():
         try:
-            services.progress_task(
-                task, form.status.data, note=form.completion_note.data, actor=_actor()
-            )
+            action(task, form)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -188,56 +189,42 @@ def progress(task_id: int) -> Any:
             db.session.rollback()
             form.form_errors.append(_("Someone else changed this task just now. Please try again."))
         else:
-            if task.status == TaskStatus.DONE:
-                flash(_("The task is marked as done."), "success")
-            else:
-                flash(_("The task is now in progress."), "success")
+            flash(success(task), "success")
             return redirect(_next_url(url_for("followups.detail", task_id=task.id)))
-    return _render_detail(_task_or_404(task_id), progress_form=form)
+    return _render_detail(_task_or_404(task_id), **{form_name: form})
+
+
+@bp.post("/tasks/<int:task_id>/progress")
+@login_required
+def progress(task_id: int) -> Any:
+    return _task_action(
+        task_id, "task.progress", ProgressForm(), "progress_form",
+        lambda task, form: services.progress_task(
+            task, form.status.data, note=form.completion_note.data, actor=_actor()
+        ),
+        lambda task: _("The task is marked as done.") if task.status == TaskStatus.DONE
+        else _("The task is now in progress."),
+    )
 
 
 @bp.post("/tasks/<int:task_id>/cancel")
 @login_required
 def cancel(task_id: int) -> Any:
-    task = _task_or_404(task_id)
-    authz.require("task.manage", task)
-    form = CancelForm()
-    if form.validate_on_submit():
-        try:
-            services.cancel_task(task, form.reason.data, actor=_actor())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        except StaleDataError:
-            db.session.rollback()
-            form.form_errors.append(_("Someone else changed this task just now. Please try again."))
-        else:
-            flash(_("The task has been cancelled."), "success")
-            return redirect(_next_url(url_for("followups.detail", task_id=task.id)))
-    return _render_detail(_task_or_404(task_id), cancel_form=form)
+    return _task_action(
+        task_id, "task.manage", CancelForm(), "cancel_form",
+        lambda task, form: services.cancel_task(task, form.reason.data, actor=_actor()),
+        lambda task: _("The task has been cancelled."),
+    )
 
 
 @bp.post("/tasks/<int:task_id>/reopen")
 @login_required
 def reopen(task_id: int) -> Any:
-    task = _task_or_404(task_id)
-    authz.require("task.manage", task)
-    form = ReopenForm()
-    if form.validate_on_submit():
-        try:
-            services.reopen_task(task, reason=form.reason.data, actor=_actor())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        except StaleDataError:
-            db.session.rollback()
-            form.form_errors.append(_("Someone else changed this task just now. Please try again."))
-        else:
-            flash(_("The task has been reopened and is in progress again."), "success")
-            return redirect(_next_url(url_for("followups.detail", task_id=task.id)))
-    return _render_detail(_task_or_404(task_id), reopen_form=form)
+    return _task_action(
+        task_id, "task.manage", ReopenForm(), "reopen_form",
+        lambda task, form: services.reopen_task(task, reason=form.reason.data, actor=_actor()),
+        lambda task: _("The task has been reopened and is in progress again."),
+    )
 
 
 # --- my tasks ----------------------------------------------------------------------------------
