@@ -17,6 +17,7 @@ import pytest
 from docx.oxml.ns import qn
 from flask import Flask
 from flask_babel import force_locale
+from pypdf import PdfReader
 
 from studytrack.exports import archive, common, excel, pdf
 from studytrack.exports import docx as docx_writer
@@ -319,6 +320,9 @@ def test_pdf_embeds_a_cjk_font_and_draws_the_chinese_text(app: Flask) -> None:
     assert data.startswith(b"%PDF-")
     assert b"WenQuanYi" in pdf_streams(data) or b"Noto" in pdf_streams(data)
     assert set("学习记录测试校党委理论学习中心组出席请假平杰陈晓斌") <= pdf_characters(data)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert "主题 学习记录测试" in text
+    assert "请假（1人）：陈晓斌（请假事由：出差）" in text
 
 
 def test_pdf_refuses_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
