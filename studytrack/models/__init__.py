@@ -6,6 +6,7 @@ from studytrack.models.followup import FollowUpTask, TaskStatus
 from studytrack.models.material import Attachment, Material, MaterialKind
 from studytrack.models.notification import Notification, NotificationKind
 from studytrack.models.organization import Organization, OrganizationKind
+from studytrack.models.plan import PlanItem, StudyPlan, Target, TargetMetric
 from studytrack.models.reflection import Reflection, ReflectionStatus
 from studytrack.models.study_group import GroupMembership, GroupRole, GroupTitle, StudyGroup
 from studytrack.models.study_session import (
@@ -37,15 +38,19 @@ __all__ = [
     "NotificationKind",
     "Organization",
     "OrganizationKind",
+    "PlanItem",
     "Reflection",
     "ReflectionStatus",
     "SessionKind",
     "SessionMaterial",
     "SessionStatus",
     "StudyGroup",
+    "StudyPlan",
     "StudySession",
     "Talk",
     "TalkKind",
+    "Target",
+    "TargetMetric",
     "TaskStatus",
     "User",
 ]

@@ -14,6 +14,7 @@ from studytrack.models.base import Base, TimestampMixin, enum_column
 if TYPE_CHECKING:
     from studytrack.models.followup import FollowUpTask
     from studytrack.models.material import Material
+    from studytrack.models.plan import PlanItem
     from studytrack.models.reflection import Reflection
     from studytrack.models.study_group import StudyGroup
     from studytrack.models.user import User
@@ -70,6 +71,10 @@ class StudySession(TimestampMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # The annual-plan item this session fulfils (年度学习计划), if any.
+    plan_item_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("plan_items.id", ondelete="SET NULL"), index=True
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -78,6 +83,7 @@ class StudySession(TimestampMixin, Base):
     chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
     recorder: Mapped[User | None] = relationship(foreign_keys=[recorder_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    plan_item: Mapped[PlanItem | None] = relationship(back_populates="sessions")
     session_materials: Mapped[list[SessionMaterial]] = relationship(
         back_populates="session", order_by="SessionMaterial.position", cascade="all, delete-orphan"
     )
