@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import time
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from studytrack import demo
+from studytrack.demo import example_2020
 from studytrack.extensions import db
 from studytrack.models import (
+    Attendance,
     AttendanceStatus,
+    AuditEvent,
     Base,
+    FollowUpTask,
     GroupMembership,
     GroupRole,
     LeadershipRole,
+    Notification,
+    NotificationKind,
     Organization,
     Reflection,
     ReflectionStatus,
@@ -25,10 +33,10 @@ from studytrack.models import (
     TaskStatus,
     User,
 )
+from studytrack.reflections import rules
+from studytrack.reflections.services import count_characters
 
 TODAY = date(2026, 11, 23)
-
-
 
 def row_counts() -> dict[str, int]:
     return {
@@ -41,6 +49,29 @@ def seed() -> demo.SeedOutcome:
     outcome = demo.seed(today=TODAY)
     db.session.commit()  # as the CLI does
     return outcome
+
+
+def log_in(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    response = client.post(
+        "/auth/login", data={"username": username, "password": demo.DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    return client
+
+
+def user(username: str) -> User:
+    return db.session.scalars(sa.select(User).where(User.username == username)).one()
+
+
+def recent_session() -> StudySession:
+    """The session held six days before seeding, whose reflections are still due."""
+    return db.session.scalars(
+        sa.select(StudySession).where(
+            StudySession.status == SessionStatus.PUBLISHED,
+            StudySession.reflection_due_on > TODAY,
+        )
+    ).one()
 
 
 def example_session() -> StudySession:
@@ -114,13 +145,16 @@ def test_the_example_session_is_recorded_as_in_the_news_release(app: Flask) -> N
     on_leave = [a for a in session.attendances if a.status == AttendanceStatus.ON_LEAVE]
     assert len(on_leave) == 1
     assert on_leave[0].leave_reason and on_leave[0].makeup_on and on_leave[0].makeup_note
-    assert all(a.status == AttendanceStatus.PRESENT for a in session.attendances
-               if a not in on_leave)
+    others = [a for a in session.attendances if a not in on_leave]
+    assert all(a.status == AttendanceStatus.PRESENT for a in others if a.user != session.recorder)
+    # the secretary keeps the record and sits in as an observer (列席)
+    assert [a.status for a in others if a.user == session.recorder] == [AttendanceStatus.OBSERVER]
 
     reflections = {r.status: r for r in session.reflections}
     assert set(reflections) == set(ReflectionStatus)
     accepted = reflections[ReflectionStatus.ACCEPTED]
-    assert accepted.char_count == len(accepted.body) >= session.min_reflection_chars == 800
+    assert accepted.char_count == count_characters(accepted.body)
+    assert accepted.char_count >= session.min_reflection_chars == 800
     assert reflections[ReflectionStatus.RETURNED].review_comment
     assert reflections[ReflectionStatus.DRAFT].submitted_at is None
 
@@ -143,7 +177,7 @@ def test_every_record_is_consistent(app: Flask) -> None:
         if not held:
             assert session.starts_at.date() > TODAY
     for reflection in db.session.scalars(sa.select(Reflection)):
-        assert reflection.char_count == len(reflection.body)
+        assert reflection.char_count == count_characters(reflection.body)
         if reflection.status in (ReflectionStatus.SUBMITTED, ReflectionStatus.ACCEPTED):
             assert reflection.char_count >= reflection.session.min_reflection_chars
 
@@ -173,3 +207,140 @@ def test_a_database_with_real_data_is_left_alone(
     assert "real data" in outcome.message
     assert outcome.accounts == []
     assert row_counts() == counts
+
+
+def test_seeding_is_quick(app: Flask) -> None:
+    started = time.perf_counter()
+    seed()
+    assert time.perf_counter() - started < 3
+
+
+def test_the_example_session_has_reflections_at_every_stage_of_review(app: Flask) -> None:
+    seed()
+    session = example_session()
+    by_author = {r.author.username: r for r in session.reflections}
+
+    accepted = [r for r in session.reflections if r.status == ReflectionStatus.ACCEPTED]
+    assert len({r.author_id for r in accepted}) >= 3
+    assert all(800 <= r.char_count <= 900 and r.title and r.reviewer for r in accepted)
+    assert len({r.body for r in accepted}) == len(accepted)
+    waiting = [r for r in session.reflections if r.status == ReflectionStatus.SUBMITTED]
+    assert len(waiting) == 1 and waiting[0].reviewed_at is None
+    returned = by_author["member"]
+    assert returned.status == ReflectionStatus.RETURNED
+    assert "请结合分管工作谈具体落实举措" in returned.review_comment
+    assert returned.reviewer.username == "secretary"
+    # 徐卫东 was on leave, made up the study and handed in after the due date
+    late = by_author["xuweidong"]
+    assert late.is_late and late.status == ReflectionStatus.ACCEPTED
+    assert late.submitted_at.date() > session.reflection_due_on
+    for reflection in session.reflections:
+        if reflection.submitted_at:
+            assert reflection.submitted_at.date() >= session.starts_at.date()
+        if reflection.reviewed_at:
+            assert reflection.reviewed_at > reflection.submitted_at
+
+
+def test_every_author_was_required_to_write(app: Flask) -> None:
+    seed()
+    rows = db.session.execute(
+        sa.select(Reflection, Attendance).outerjoin(Attendance, sa.and_(
+            Attendance.session_id == Reflection.session_id,
+            Attendance.user_id == Reflection.author_id,
+        ))
+    ).all()
+    assert rows
+    for reflection, attendance in rows:
+        assert rules.must_write(attendance), (reflection.session.topic, reflection.author.username)
+    # some authors were on leave and wrote after their make-up study
+    assert any(a is not None and a.status == AttendanceStatus.ON_LEAVE for _, a in rows)
+
+
+def test_the_member_has_a_reflection_due_and_one_returned(app: Flask) -> None:
+    seed()
+    recent = recent_session()
+    member = user("member")
+    attendance = next(a for a in recent.attendances if a.user_id == member.id)
+    assert attendance.status == AttendanceStatus.PRESENT
+    assert recent.starts_at.date() < TODAY < recent.reflection_due_on
+    assert not any(r.author_id == member.id for r in recent.reflections)
+
+    page = log_in(app, "member").get("/").get_data(as_text=True)
+
+    assert recent.topic in page  # to write, not yet overdue
+    assert example_2020.TOPIC in page  # returned, with the secretary's comment
+    assert "请结合分管工作谈具体落实举措" in page
+
+
+def test_the_secretary_has_submissions_to_review(app: Flask) -> None:
+    seed()
+    session = example_session()
+    waiting = next(r for r in session.reflections if r.status == ReflectionStatus.SUBMITTED)
+    recent = recent_session()
+
+    page = log_in(app, "secretary").get(
+        f"/groups/{session.group_id}/reflections/review"
+    ).get_data(as_text=True)
+
+    assert f'data-reflection-id="{waiting.id}"' in page
+    assert waiting.author.display_name in page
+    for reflection in recent.reflections:
+        if reflection.status == ReflectionStatus.SUBMITTED:
+            assert f'data-reflection-id="{reflection.id}"' in page
+
+
+def test_the_example_report_shows_the_accepted_reflections(app: Flask) -> None:
+    seed()
+    session = example_session()
+    accepted = [r for r in session.reflections if r.status == ReflectionStatus.ACCEPTED]
+    draft = next(r for r in session.reflections if r.status == ReflectionStatus.DRAFT)
+
+    response = log_in(app, "leader").get(f"/sessions/{session.id}/report")
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for reflection in accepted:
+        assert reflection.title in page
+        assert reflection.author.display_name in page
+        assert reflection.body.splitlines()[0][:40] in page
+    assert draft.body[:30] not in page
+
+
+def test_notifications_follow_the_story(app: Flask) -> None:
+    seed()
+    notes = db.session.scalars(sa.select(Notification)).all()
+    kinds = {(n.user.username, n.kind) for n in notes}
+    assert ("member", NotificationKind.REFLECTION_RETURNED) in kinds
+    assert ("member", NotificationKind.TASK_ASSIGNED) in kinds
+    assert ("secretary", NotificationKind.REFLECTION_SUBMITTED) in kinds
+    assert ("guanyanyan", NotificationKind.REFLECTION_ACCEPTED) in kinds
+
+    handed_in = db.session.scalar(sa.select(sa.func.count(Reflection.id)).where(
+        Reflection.submitted_at.is_not(None)))
+    submitted = [n for n in notes if n.kind == NotificationKind.REFLECTION_SUBMITTED]
+    assert len(submitted) == handed_in
+    assert all(n.user.username in {"secretary", "wujiayi", "hejing", "jiangwen"}
+               for n in submitted)
+    assert any(n.details.get("late") for n in submitted)
+    for note in notes:
+        if note.kind == NotificationKind.TASK_ASSIGNED:
+            task = db.session.get(FollowUpTask, note.task_id)
+            assert task.assignee_id == note.user_id
+        else:
+            reflection = db.session.get(Reflection, note.reflection_id)
+            assert note.created_at in (reflection.submitted_at, reflection.reviewed_at)
+
+    # the story's dates, not the seeding time; only the last two weeks are unread
+    boundary = datetime.combine(TODAY - timedelta(days=14), datetime.min.time(), tzinfo=UTC)
+    assert all(n.created_at.replace(tzinfo=UTC) < datetime.now(UTC) for n in notes)
+    unread = [n for n in notes if n.read_at is None]
+    assert unread and all(n.created_at.replace(tzinfo=UTC) > boundary for n in unread)
+    assert any(n.user.username == "member" and n.kind == NotificationKind.TASK_ASSIGNED
+               for n in unread)
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "reflection.return")
+    ).all()
+    assert {e.created_at.date() for e in events} == {
+        r.reviewed_at.date() for r in db.session.scalars(
+            sa.select(Reflection).where(Reflection.status == ReflectionStatus.RETURNED))
+    }

@@ -2,9 +2,11 @@
 
 `seed()` fills an empty database with a fictional Shanghai vocational university: its committee,
 colleges and branches, their study groups (理论学习中心组), the materials library, the session of
-the real news release in `/work/shared/examples/` (2020-03-26) and sessions across 2025–2026 with
-attendance, talks, follow-up tasks and reflections. It never touches a database that holds
-anything else, never adds the demo twice, adds and flushes, and leaves the commit to the caller.
+the real news release in `/work/shared/examples/` (2020-03-26), sessions across 2025–2026 and
+one held a few days before seeding (its reflections still due), with attendance, talks,
+follow-up tasks, reflections at every stage of review and the notifications they sent. It
+never touches a database that holds anything else, never adds the demo twice, adds and
+flushes, and leaves the commit to the caller.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from studytrack.demo import catalogue, example_2020
-from studytrack.demo.build import build_materials, build_session
+from studytrack.demo.build import Clock, build_materials, build_session
 from studytrack.demo.people import ADMIN_USERNAME, PEOPLE, ROOT_NAME, build_people, role_of
 from studytrack.extensions import db
 from studytrack.models import Base, Organization, User
@@ -45,8 +47,9 @@ class SeedOutcome:
 def seed(today: date | None = None) -> SeedOutcome:
     """Load the demo into an empty database; report, without writing, in every other case.
 
-    `today` places the sessions still being planned (drafts) a few weeks ahead; every other
-    date is fixed.
+    `today` places the session whose reflections are still due a few days back and the sessions
+    still being planned (drafts) a few weeks ahead, and decides which notifications are still
+    unread (those of the last two weeks); every other date is fixed.
     """
     if _demo_present():
         return SeedOutcome(
@@ -118,5 +121,8 @@ def _existing_accounts() -> list[DemoAccount]:
 def _build(today: date) -> None:
     registry = build_people(DEMO_PASSWORD)
     materials = build_materials(catalogue.MATERIALS, registry)
-    for spec in (example_2020.SESSION, *catalogue.SESSIONS, *catalogue.upcoming(today)):
-        build_session(spec, registry, materials)
+    clock = Clock()
+    for spec in (example_2020.SESSION, *catalogue.SESSIONS, *catalogue.recent(today),
+                 *catalogue.upcoming(today)):
+        build_session(spec, registry, materials, clock)
+    clock.apply(today)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from studytrack.demo.people import GROUPS, Registry
 from studytrack.extensions import db
+from studytrack.followups import services as followup_services
 from studytrack.models import (
     Attendance,
     AttendanceStatus,
+    AuditEvent,
     FollowUpTask,
     Material,
     MaterialKind,
+    Notification,
+    NotificationKind,
     Reflection,
     ReflectionStatus,
     SessionKind,
@@ -25,6 +31,7 @@ from studytrack.models import (
     TaskStatus,
     User,
 )
+from studytrack.reflections import services as reflection_services
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -108,6 +115,38 @@ class SessionSpec:
     tasks: tuple[TaskSpec, ...] = ()
 
 
+@dataclass
+class Clock:
+    """When things happened in the demo's story. The services stamp their audit events and
+    notifications with the time of seeding; `apply` moves them to the story's dates and marks
+    the notifications older than two weeks as read (a day after they were sent)."""
+
+    events: dict[tuple[str, int, str], datetime] = field(default_factory=dict)
+    notes: dict[tuple[NotificationKind, int], datetime] = field(default_factory=dict)
+
+    def apply(self, today: date) -> None:
+        db.session.flush()
+        ids = {object_type: {key[1] for key in self.events if key[0] == object_type}
+               for object_type in ("Reflection", "FollowUpTask")}
+        for event in db.session.scalars(sa.select(AuditEvent).where(sa.or_(*(
+            sa.and_(AuditEvent.object_type == object_type, AuditEvent.object_id.in_(object_ids))
+            for object_type, object_ids in ids.items() if object_ids
+        )))):
+            when = self.events.get((event.object_type, event.object_id or 0, event.action))
+            if when is not None:
+                event.created_at = when
+        unread_from = at(today - timedelta(days=14), 0)
+        for note in db.session.scalars(sa.select(Notification)):
+            object_id = (note.task_id if note.kind == NotificationKind.TASK_ASSIGNED
+                         else note.reflection_id)
+            when = self.notes.get((note.kind, object_id or 0))
+            if when is None:
+                continue
+            note.created_at = when
+            note.read_at = when + timedelta(days=1) if when < unread_from else None
+        db.session.flush()
+
+
 def build_materials(specs: tuple[MaterialSpec, ...], registry: Registry) -> dict[str, Material]:
     materials: dict[str, Material] = {}
     for spec in specs:
@@ -122,8 +161,12 @@ def build_materials(specs: tuple[MaterialSpec, ...], registry: Registry) -> dict
 
 
 def build_session(
-    spec: SessionSpec, registry: Registry, materials: dict[str, Material]
+    spec: SessionSpec, registry: Registry, materials: dict[str, Material], clock: Clock
 ) -> StudySession:
+    """The session as the secretary records it; then its reflections and tasks through the
+    services (submit, accept, return, create_task…) while it is published, so the must-write
+    rule, the minimum length, the audit trail and the notifications are the real ones; a
+    closed session is closed last. `clock` collects the dates the services' rows should carry."""
     starts_at = at(spec.day, *spec.start)
     secretary = registry.secretary_of(spec.group)
     held = spec.status in (SessionStatus.PUBLISHED, SessionStatus.CLOSED)
@@ -131,12 +174,8 @@ def build_session(
         group=registry.groups[spec.group], kind=spec.kind, topic=spec.topic,
         starts_at=starts_at, ends_at=starts_at + timedelta(hours=spec.hours),
         location=spec.location, chair=registry.users[spec.chair], recorder=secretary,
-        minutes=spec.minutes, status=spec.status,
+        minutes=spec.minutes, status=SessionStatus.PUBLISHED if held else spec.status,
         published_at=starts_at + timedelta(days=1) if held else None,
-        closed_at=(
-            at(spec.reflection_due_on or spec.day, 17) + timedelta(days=7)
-            if spec.status == SessionStatus.CLOSED else None
-        ),
         reflection_due_on=spec.reflection_due_on,
         min_reflection_chars=spec.min_reflection_chars,
         created_by=secretary,
@@ -157,19 +196,25 @@ def build_session(
         )
         for position, talk in enumerate(spec.talks)
     ]
+    db.session.flush()  # the services look the roster up by the session's id
     for index, reflection in enumerate(spec.reflections):
-        db.session.add(_reflection(session, spec, reflection, registry, index))
+        _reflection(session, spec, reflection, registry, index, clock)
     for task in spec.tasks:
-        db.session.add(_task(session, task, registry, secretary))
+        _task(session, spec, task, registry, secretary, clock)
+    if spec.status == SessionStatus.CLOSED:
+        session.status = SessionStatus.CLOSED
+        session.closed_at = at(spec.reflection_due_on or spec.day, 17) + timedelta(days=7)
+        session.updated_at = session.closed_at
     return session
 
 
 def _attendances(spec: SessionSpec, registry: Registry, held: bool) -> list[Attendance]:
-    """Every member (secretary included), then observers. A draft's attendance is unmarked."""
+    """Every member, then observers: the secretary, who keeps the record (列席), and any
+    guests. A draft's attendance is unmarked."""
     group = next(g for g in GROUPS if g.key == spec.group)
     leaves = {leave.username: leave for leave in spec.leaves}
     rows: list[Attendance] = []
-    for username in [u for u, _ in group.members] + [group.secretary]:
+    for username in [u for u, _ in group.members]:
         leave = leaves.get(username)
         status = None
         if held:
@@ -180,7 +225,7 @@ def _attendances(spec: SessionSpec, registry: Registry, held: bool) -> list[Atte
             makeup_on=leave.makeup_on if leave else None,
             makeup_note=leave.makeup_note if leave else None,
         ))
-    for username in spec.observers:
+    for username in [group.secretary, *spec.observers]:
         rows.append(Attendance(
             user=registry.users[username], sort_order=len(rows),
             status=AttendanceStatus.OBSERVER if held else None,
@@ -190,41 +235,66 @@ def _attendances(spec: SessionSpec, registry: Registry, held: bool) -> list[Atte
 
 def _reflection(
     session: StudySession, spec: SessionSpec, item: ReflectionSpec, registry: Registry,
-    index: int,
+    index: int, clock: Clock,
 ) -> Reflection:
+    """Written the evening before it is handed in, submitted `after_days` after the session,
+    reviewed by the group's secretary two days later."""
     body = item.body if item.body is not None else compose_reflection(spec, index)
     written = at(spec.day + timedelta(days=item.after_days), 21)
-    reflection = Reflection(
-        session=session, author=registry.users[item.author],
-        title=item.title or f"{spec.short}学习体会", body=body, char_count=len(body),
-        status=item.status, created_at=written - timedelta(days=1), updated_at=written,
+    reflection = reflection_services.save_draft(
+        session, registry.users[item.author], item.title or f"{spec.short}学习体会", body
     )
+    reflection.created_at = written - timedelta(days=1)
+    reflection.updated_at = reflection.created_at
+    clock.events[("Reflection", reflection.id, "reflection.create")] = reflection.created_at
     if item.status != ReflectionStatus.DRAFT:
-        reflection.submitted_at = written
-        reflection.is_late = bool(
-            spec.reflection_due_on and written.astimezone(SHANGHAI).date() > spec.reflection_due_on
-        )
+        reflection_services.submit(reflection, now=written)
+        reflection.updated_at = written
+        clock.events[("Reflection", reflection.id, "reflection.submit")] = written
+        clock.notes[(NotificationKind.REFLECTION_SUBMITTED, reflection.id)] = written
     if item.status in (ReflectionStatus.ACCEPTED, ReflectionStatus.RETURNED):
-        reflection.reviewer = registry.secretary_of(spec.group)
-        reflection.reviewed_at = at(spec.day + timedelta(days=item.after_days + 2), 10)
-        reflection.review_comment = item.comment
-        reflection.updated_at = reflection.reviewed_at
+        reviewer = registry.secretary_of(spec.group)
+        if item.status == ReflectionStatus.ACCEPTED:
+            reflection_services.accept(reflection, reviewer, item.comment)
+            kind, action = NotificationKind.REFLECTION_ACCEPTED, "reflection.accept"
+        else:
+            reflection_services.return_for_revision(reflection, reviewer, item.comment)
+            kind, action = NotificationKind.REFLECTION_RETURNED, "reflection.return"
+        reviewed = at(spec.day + timedelta(days=item.after_days + 2), 10)
+        reflection.reviewed_at = reflection.updated_at = reviewed
+        clock.events[("Reflection", reflection.id, action)] = reviewed
+        clock.notes[(kind, reflection.id)] = reviewed
     return reflection
 
 
 def _task(
-    session: StudySession, spec: TaskSpec, registry: Registry, secretary: User
+    session: StudySession, spec: SessionSpec, item: TaskSpec, registry: Registry,
+    secretary: User, clock: Clock,
 ) -> FollowUpTask:
-    task = FollowUpTask(
-        session=session, title=spec.title, detail=spec.detail, due_on=spec.due_on,
-        status=spec.status,
-        assignee=registry.users[spec.assignee] if spec.assignee else None,
-        organization=registry.orgs[spec.organization] if spec.organization else None,
-        completion_note=spec.completion_note, created_by=secretary,
+    """Assigned by the secretary the day after the session (the assignee is notified), then
+    moved on by its assignee (or the secretary for a unit's task)."""
+    assignee = registry.users[item.assignee] if item.assignee else None
+    task = followup_services.create_task(
+        session, title=item.title, detail=item.detail, assignee=assignee,
+        organization=registry.orgs[item.organization] if item.organization else None,
+        due_on=item.due_on, actor=secretary,
     )
-    if spec.status == TaskStatus.DONE:
-        task.completed_at = at(spec.done_on or spec.due_on or session.starts_at.date(), 17)
-        task.completed_by = task.assignee or secretary
+    assigned = at(spec.day + timedelta(days=1), 9)
+    task.created_at = task.updated_at = assigned
+    clock.events[("FollowUpTask", task.id, "task.create")] = assigned
+    clock.notes[(NotificationKind.TASK_ASSIGNED, task.id)] = assigned
+    mover = assignee or secretary
+    if item.status in (TaskStatus.IN_PROGRESS, TaskStatus.DONE):
+        followup_services.start_task(task, actor=mover)
+        started = assigned + timedelta(days=1)
+        task.updated_at = started
+        clock.events[("FollowUpTask", task.id, "task.progress")] = started
+    if item.status == TaskStatus.DONE:
+        followup_services.complete_task(task, item.completion_note or "", actor=mover)
+        task.completed_at = task.updated_at = at(
+            item.done_on or item.due_on or spec.day + timedelta(days=7), 17
+        )
+        clock.events[("FollowUpTask", task.id, "task.complete")] = task.completed_at
     return task
 
 

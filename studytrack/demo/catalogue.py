@@ -389,3 +389,60 @@ def upcoming(today: date) -> tuple[SessionSpec, ...]:
             min_reflection_chars=500,
         ),
     )
+
+
+def recent(today: date) -> tuple[SessionSpec, ...]:
+    """A session held six days before the demo is loaded: its reflections are due in eight
+    days, so the demo member (张瑜) still has one to write, the secretary has fresh submissions
+    to review and the task given to the member is new."""
+    day = today - timedelta(days=6)
+    return (
+        SessionSpec(
+            "uni", SessionKind.COLLECTIVE,
+            "深入学习贯彻习近平总书记关于教育的重要论述 落实立德树人根本任务",
+            "关于教育的重要论述", day, (14, 30), 2.5, "518会议室", "pingjie",
+            SessionStatus.PUBLISHED,
+            materials=("education-conference", "education-outline"),
+            talks=(
+                TalkSpec(CHAIR, "pingjie", "领学习近平总书记在全国教育大会上的重要讲话，强调"
+                         "办好职业本科必须坚持社会主义办学方向，把立德树人融入思想道德教育、"
+                         "文化知识教育、技术技能培养和社会实践教育各环节。"),
+                TalkSpec(KEYNOTE, "chenxiaobin", "围绕“培养什么人、怎样培养人、为谁培养人”"
+                         "谈学校人才培养定位，提出以岗位能力为导向修订人才培养方案，推进"
+                         "“三全育人”综合改革。",
+                         title="把立德树人根本任务落实到人才培养全过程"),
+                TalkSpec(EXCHANGE, "guanyanyan", "结合思想政治工作，提出推进“大思政课”建设，"
+                         "用好行业企业劳模工匠资源，建设一批课程思政示范课程。"),
+                TalkSpec(EXCHANGE, "member", "结合分管的教学工作，提出把职业素养和工匠精神"
+                         "培育写进课程标准，推进教材、教法改革和实习实训全过程育人。"),
+                TalkSpec(EXCHANGE, "kouxinjian", "结合后勤和校园建设，提出打造“一站式”学生"
+                         "社区，发挥服务育人、环境育人作用。"),
+            ),
+            leaves=(LeaveSpec("luoning", "带队赴外省参加职业教育国际合作论坛",
+                              today - timedelta(days=2), ON_THE_JOB),),
+            minutes="会议集体学习习近平总书记关于教育的重要论述，中心组成员围绕落实立德树人"
+            "根本任务交流发言。\n\n会议要求，各部门、各二级学院要把立德树人成效作为检验学校"
+            "一切工作的根本标准，一个月内梳理形成本领域“三全育人”问题清单和改进措施。\n\n"
+            "请中心组成员按时提交不少于600字的学习心得体会。",
+            reflection_due_on=today + timedelta(days=8), min_reflection_chars=600,
+            theme="习近平总书记关于教育的重要论述，深刻回答了“培养什么人、怎样培养人、为谁"
+            "培养人”这一根本问题。职业本科培养的是高层次技术技能人才，既要有过硬的本领，更要"
+            "有坚定的理想信念和精益求精的工匠精神，立德树人必须落实到每一门课、每一次实训。",
+            reflections=(
+                ReflectionSpec("kouxinjian", ACCEPTED, after_days=1,
+                               comment="联系后勤服务育人谈得实，举措可操作。"),
+                ReflectionSpec("chenxiaobin", SUBMITTED, after_days=2),
+                ReflectionSpec("guanyanyan", SUBMITTED, after_days=3),
+                ReflectionSpec("xuweidong", DRAFT, body="立德树人是教育的根本任务，也是检验"
+                               "学校一切工作的根本标准。从纪检监察工作的角度看，"),
+            ),
+            tasks=(
+                TaskSpec("梳理分管领域“三全育人”问题清单和改进措施",
+                         "对照会议要求，梳理教学管理、课程建设、实习实训等环节的育人短板，"
+                         "形成问题清单和改进措施，报党委办公室汇总。",
+                         today + timedelta(days=24), assignee="member"),
+                TaskSpec("制定“大思政课”建设实施方案", None, today + timedelta(days=40),
+                         assignee="guanyanyan"),
+            ),
+        ),
+    )

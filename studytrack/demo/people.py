@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from studytrack import audit
 from studytrack.admin import services as admin_services
+from studytrack.extensions import db
 from studytrack.models import (
     GroupRole,
     GroupTitle,
@@ -182,14 +184,7 @@ def build_people(password: str) -> Registry:
             spec.name, kind=spec.kind, parent=orgs[spec.parent] if spec.parent else None,
             short_name=spec.short_name, sort_order=index,
         )
-    users = {
-        spec.username: admin_services.create_user(
-            username=spec.username, display_name=spec.name, password=password,
-            position=spec.position, organization=orgs[spec.org], is_admin=spec.is_admin,
-            must_change_password=False,
-        )
-        for spec in PEOPLE
-    }
+    users = _build_accounts(password, orgs)
     groups: dict[str, StudyGroup] = {}
     for spec in GROUPS:
         group = admin_services.create_group(orgs[spec.org], spec.name, spec.description)
@@ -207,3 +202,29 @@ def build_people(password: str) -> Registry:
     for username, org_key in LEADERSHIP:
         admin_services.grant_leadership(users[username], orgs[org_key])
     return Registry(orgs=orgs, users=users, groups=groups)
+
+
+def _build_accounts(password: str, orgs: dict[str, Organization]) -> dict[str, User]:
+    """The first account through the service; the others share its password hash (the same
+    public demo password), as hashing it once per account would take most of the seeding time.
+    Each is logged as the service logs it."""
+    first, *others = PEOPLE
+    users = {first.username: admin_services.create_user(
+        username=first.username, display_name=first.name, password=password,
+        position=first.position, organization=orgs[first.org], is_admin=first.is_admin,
+        must_change_password=False,
+    )}
+    password_hash = users[first.username].password_hash
+    for spec in others:
+        user = User(
+            username=spec.username, display_name=spec.name, position=spec.position,
+            organization=orgs[spec.org], is_admin=spec.is_admin, must_change_password=False,
+            locale="zh", login_version=1, password_hash=password_hash,
+        )
+        db.session.add(user)
+        users[spec.username] = user
+    db.session.flush()
+    for spec in others:
+        user = users[spec.username]
+        audit.record("user.create", user, username=user.username, is_admin=user.is_admin)
+    return users
