@@ -230,11 +230,12 @@ def test_summary_orders_members_then_observers():
 def test_ensure_roster_adds_current_members_leaders_first(world, ctx):
     added = services.ensure_roster(world.session)
     db.session.commit()
-    assert len(added) == 5
+    assert len(added) == 4
     rows = member_rows(world.session)
     assert [row.user_id for row in rows[:2]] == [world.ping.id, world.chen.id]
+    # the study secretary keeps the record and is not on the list
     assert {row.user_id for row in rows} == {
-        world.ping.id, world.chen.id, world.zhang.id, world.luo.id, world.secretary.id
+        world.ping.id, world.chen.id, world.zhang.id, world.luo.id
     }
     assert all(row.status is None for row in rows)
     [event] = events("attendance.create")
@@ -248,7 +249,7 @@ def test_ensure_roster_is_idempotent_and_adds_later_members(world, ctx, create_u
     assert services.ensure_roster(world.session) == []
     db.session.commit()
     count = db.session.scalar(sa.select(sa.func.count(Attendance.id)))
-    assert count == 5
+    assert count == 4
     # someone joins the group, someone leaves it
     newcomer = make_person("newcomer", "新成员")
     admin_services.add_member(world.group, newcomer)
@@ -259,7 +260,7 @@ def test_ensure_roster_is_idempotent_and_adds_later_members(world, ctx, create_u
     added = services.ensure_roster(world.session)
     db.session.commit()
     assert [row.user_id for row in added] == [newcomer.id]
-    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 6
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 5
     assert len(events("attendance.create")) == 2
 
 
@@ -284,10 +285,10 @@ def test_opening_the_page_fills_the_roster(world, secretary_client):
     html = response.get_data(as_text=True)
     assert "平杰" in html and "陈晓斌" in html and "张瑜" in html
     assert html.index("平杰") < html.index("陈晓斌") < html.index("张瑜")
-    assert len(member_rows(world.session)) == 5
+    assert len(member_rows(world.session)) == 4
     # a second visit adds nobody
     assert secretary_client.get(f"/sessions/{world.session.id}/attendance").status_code == 200
-    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 5
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 4
 
 
 # --- marking -------------------------------------------------------------------------------
@@ -424,17 +425,17 @@ def test_mark_all_present_touches_only_unmarked_rows(world, secretary_client, cr
     response = secretary_client.post(f"/sessions/{world.session.id}/attendance/mark-present",
                                      follow_redirects=True)
     assert response.status_code == 200
-    assert "3 people still unmarked have been marked present." in response.get_data(as_text=True)
+    assert "2 people still unmarked have been marked present." in response.get_data(as_text=True)
     rows = rows_of(world.session)
     assert rows[world.ping.id].status == ABSENT
     assert rows[world.chen.id].status == ON_LEAVE
     assert rows[world.chen.id].leave_reason == "出差"
     assert rows[world.zhang.id].status == PRESENT
     assert rows[world.luo.id].status == PRESENT
-    assert rows[world.secretary.id].status == PRESENT
+    assert world.secretary.id not in rows
     assert rows[guest.id].status == OBSERVER
     [event] = events("attendance.mark_all_present")
-    assert event.details["count"] == 3
+    assert event.details["count"] == 2
     assert event.details["session_id"] == world.session.id
     # a second time: nothing left to mark
     response = secretary_client.post(f"/sessions/{world.session.id}/attendance/mark-present",
@@ -475,7 +476,7 @@ def test_add_an_observer_with_an_account_and_a_guest(world, secretary_client, cr
     # observers come after the group's people in the summary, and do not count in the rate
     summary = attendance_summary(roster(world.session))
     assert [r.status for r in summary.rows[-2:]] == [OBSERVER, OBSERVER]
-    assert summary.expected == 5
+    assert summary.expected == 4
 
 
 def test_duplicate_attendee_is_refused_beside_the_field(world, secretary_client):
@@ -501,7 +502,7 @@ def test_duplicate_attendee_is_refused_beside_the_field(world, secretary_client)
                                      data={"guest_name": "张瑜"})
     assert "already on the attendance list" in field_errors(
         response.get_data(as_text=True), "guest_name")
-    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 6
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 5
 
 
 @pytest.mark.parametrize(
@@ -674,10 +675,10 @@ def test_session_page_shows_counts_rate_leave_and_makeup(world, client, login, o
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     section = html[html.index('id="attendance"'):html.index('id="talks"')]
-    # 1 present of 5 expected (the observer does not count)
+    # 1 present of 4 expected (the observer does not count)
     assert "Attendance rate" in section
-    assert "20%" in section
-    assert "1 of 5 expected" in section
+    assert "25%" in section
+    assert "1 of 4 expected" in section
     assert "everyone on the list except observers" in section.replace("Everyone", "everyone")
     assert "出差" in section
     assert "2026-03-30" in section

@@ -23,6 +23,7 @@ from studytrack.models import (
     Attendance,
     AttendanceStatus,
     GroupMembership,
+    GroupRole,
     SessionStatus,
     StudySession,
     User,
@@ -70,6 +71,9 @@ def _status_name(status: AttendanceStatus | None) -> Any:
 def ensure_roster(session: StudySession) -> list[Attendance]:
     """Put every current member of the group on the session's list (not yet marked).
 
+    Study secretaries keep the record rather than study in the group: they are not put on
+    the list (add one as an observer, 列席, when they should appear on it).
+
     Idempotent: people already on the list are never added twice (members who joined since
     the last visit are added now). Rows of the group's people follow the group's order:
     group leader, deputies, then the members' sort order and names. Returns the rows added.
@@ -77,7 +81,11 @@ def ensure_roster(session: StudySession) -> list[Attendance]:
     members = db.session.execute(
         sa.select(GroupMembership.user_id, User.display_name)
         .join(User, GroupMembership.user_id == User.id)
-        .where(GroupMembership.group_id == session.group_id, GroupMembership.left_on.is_(None))
+        .where(
+            GroupMembership.group_id == session.group_id,
+            GroupMembership.left_on.is_(None),
+            GroupMembership.role == GroupRole.MEMBER,
+        )
         .order_by(title_order(), GroupMembership.sort_order, User.display_name, User.id)
     ).all()
     existing = {
