@@ -58,6 +58,8 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
         "report.view", "report.export", "archive.export",
         "audit.view",
         "dashboard.view",
+        "plan.view", "plan.edit", "target.edit",
+        "record.view",
     }),
     Role.SECRETARY: frozenset({
         "group.view", "group.view_records",
@@ -68,6 +70,8 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
         "reflection.view", "reflection.review",
         "report.view", "report.export", "archive.export",
         "audit.view",
+        "plan.view", "plan.edit",
+        "record.view",
     }),
     Role.MEMBER: frozenset({
         "group.view",
@@ -76,6 +80,8 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
         "task.view",
         "reflection.write",  # on a session: may write one's own reflection for it
         "report.view", "report.export",
+        "plan.view",
+        "record.view",  # on a User: their own yearly record
     }),
     Role.LEADER: frozenset({
         "group.view", "group.view_records",
@@ -85,6 +91,8 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
         "reflection.view",
         "report.view", "report.export", "archive.export",
         "dashboard.view",
+        "plan.view", "target.edit",
+        "record.view",
     }),
     Role.ASSIGNEE: frozenset({
         "task.view", "task.progress",
@@ -182,8 +190,30 @@ def roles_for(user: Any, obj: Any = None) -> set[Role]:
             for group_id, role in reach.group_roles.items()
             if reach.group_paths[group_id] == obj.path
         )
-    elif isinstance(obj, User) and obj.id == reach.user_id:
-        roles.add(Role.MEMBER)
+    elif isinstance(obj, User):
+        roles.update(_person_roles(reach, obj))
+    return roles
+
+
+def _person_roles(reach: Reach, person: User) -> set[Role]:
+    """A person's yearly record: they read their own; the secretaries of any group they are
+    (or were) in, and leaders above those groups, read it too."""
+    if person.id == reach.user_id:
+        return {Role.MEMBER}
+    if not reach.group_roles and not reach.leadership_paths:
+        return set()
+    rows = db.session.execute(
+        sa.select(GroupMembership.group_id, Organization.path)
+        .join(StudyGroup, GroupMembership.group_id == StudyGroup.id)
+        .join(Organization, StudyGroup.organization_id == Organization.id)
+        .where(GroupMembership.user_id == person.id)
+    ).all()
+    roles: set[Role] = set()
+    for group_id, path in rows:
+        if reach.group_roles.get(group_id) == GroupRole.SECRETARY:
+            roles.add(Role.SECRETARY)
+        if reach.leads(path):
+            roles.add(Role.LEADER)
     return roles
 
 

@@ -444,6 +444,8 @@ EXPECTED_PERMISSIONS = {
         "report.view", "report.export", "archive.export",
         "audit.view",
         "dashboard.view",
+        "plan.view", "plan.edit", "target.edit",
+        "record.view",
     },
     Role.SECRETARY: {
         "group.view", "group.view_records",
@@ -454,15 +456,17 @@ EXPECTED_PERMISSIONS = {
         "reflection.view", "reflection.review",
         "report.view", "report.export", "archive.export",
         "audit.view",
+        "plan.view", "plan.edit",
+        "record.view",
     },
     Role.MEMBER: {
         "group.view", "session.view", "material.view", "task.view", "reflection.write",
-        "report.view", "report.export",
+        "report.view", "report.export", "plan.view", "record.view",
     },
     Role.LEADER: {
         "group.view", "group.view_records", "session.view", "material.view", "task.view",
         "reflection.view", "report.view", "report.export", "archive.export",
-        "dashboard.view",
+        "dashboard.view", "plan.view", "target.edit", "record.view",
     },
     Role.ASSIGNEE: {"task.view", "task.progress"},
     Role.AUTHOR: {"reflection.view", "reflection.write"},
@@ -486,3 +490,26 @@ def test_permission_names_are_object_dot_verb():
 def test_state_rules_only_name_known_permissions():
     known = set().union(*PERMISSIONS.values())
     assert set(authz.STATE_RULES) <= known
+
+
+# --- a person's yearly record ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "may_read"),
+    [
+        ("member", False),  # a fellow member of group_a
+        ("secretary", True),
+        ("parent_leader", True),
+        ("unrelated_leader", False),
+        ("other_member", False),
+        ("admin", True),
+    ],
+)
+def test_who_reads_a_members_record(world, create_user, grant_leadership, role, may_read):
+    person = create_user("record-owner")
+    admin_services.add_member(world.group_a, person)
+    db.session.commit()
+    viewer = make_viewer(role, world, create_user, grant_leadership)
+    assert authz.can("record.view", person, user=viewer) is may_read
+    assert authz.can("record.view", person, user=person)  # everyone reads their own
