@@ -53,12 +53,15 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     from studytrack import (
         admin,
         auth,
+        dashboard,
         errors,
         followups,
         groups,
         home,
         materials,
         notifications,
+        plans,
+        records,
         reflections,
         reports,
         study_sessions,
@@ -66,7 +69,8 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
 
     for blueprint in (
         auth.bp, home.bp, groups.bp, study_sessions.bp, materials.bp, followups.bp,
-        reflections.bp, reports.bp, notifications.bp, admin.bp,
+        reflections.bp, reports.bp, notifications.bp, plans.bp, records.bp, dashboard.bp,
+        admin.bp,
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)
