@@ -178,7 +178,7 @@ def test_stale_save_is_refused_and_changes_nothing(world):
     _draft(world, body="另一个标签页的文字，足够长的内容", version=old)
     with pytest.raises(services.StaleReflection) as caught:
         services.save_draft(world.session, world.present, None, "旧标签页", old)
-    assert "another tab" in str(caught.value.message)
+    assert "其他标签页" in str(caught.value.message)
     db.session.rollback()
     assert db.session.get(Reflection, reflection.id).body == "另一个标签页的文字，足够长的内容"
 
@@ -362,7 +362,7 @@ def test_review_rules(world):
     db.session.commit()
     with pytest.raises(DomainError) as caught:
         services.return_for_revision(reflection, world.secretary, "请修改")
-    assert "closed" in str(caught.value.message)
+    assert "已归档" in str(caught.value.message)
     services.accept(reflection, world.secretary)  # accepting after closing is fine
     db.session.commit()
     with pytest.raises(DomainError):
