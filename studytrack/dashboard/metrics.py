@@ -36,8 +36,13 @@ never averaged).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from studytrack.models import Organization, StudyGroup
 
 
 @dataclass(frozen=True)
@@ -119,3 +124,99 @@ class Figures:
             name: getattr(self, name) + getattr(other, name)
             for name in self.__dataclass_fields__
         })
+
+
+@dataclass(frozen=True)
+class PersonFigures:
+    """One person's year (or quarter) in one or all of their groups: their study file."""
+
+    sessions_expected: int = 0  # held sessions where they were on the roster, not observer
+    sessions_present: int = 0
+    sessions_on_leave: int = 0
+    sessions_absent: int = 0
+    sessions_made_up: int = 0  # leave/absence with make-up study recorded
+    sessions_observed: int = 0
+    talks: int = 0
+    reflections_required: int = 0
+    reflections_on_time: int = 0
+    reflections_late: int = 0
+    reflections_missing: int = 0  # required, not submitted (draft or none), incl. not yet due
+    reflections_overdue: int = 0  # missing and the due date has passed
+    tasks_total: int = 0  # assigned to them, cancelled excluded
+    tasks_done: int = 0
+    tasks_overdue: int = 0
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return rate(self.sessions_present, self.sessions_expected)
+
+    @property
+    def reflection_completion_rate(self) -> float | None:
+        return rate(self.reflections_on_time + self.reflections_late, self.reflections_required)
+
+    @property
+    def reflection_on_time_rate(self) -> float | None:
+        return rate(self.reflections_on_time, self.reflections_on_time + self.reflections_late)
+
+    @property
+    def task_completion_rate(self) -> float | None:
+        return rate(self.tasks_done, self.tasks_total)
+
+
+# --- the functions the pages call (implemented in SQL; see the module docstring) -------------
+
+
+def figures_by_group(
+    group_ids: Sequence[int], period: Period, today: date | None = None
+) -> dict[int, Figures]:
+    """Figures per study group; every id in `group_ids` is in the result (zeros if idle).
+    A fixed number of queries whatever the number of groups."""
+    raise NotImplementedError
+
+
+def figures_by_unit(
+    parent: Organization, period: Period, today: date | None = None
+) -> list[UnitFigures]:
+    """One row per direct child unit of `parent` (its whole subtree aggregated), plus, when
+    `parent` has groups of its own, a row for those (unit is `parent`, own_groups=True).
+    Rows in the tree's order (sort_order, name). Fixed number of queries."""
+    raise NotImplementedError
+
+
+def figures_for_unit(org: Organization, period: Period, today: date | None = None) -> Figures:
+    """The whole subtree of `org`: equals the sum of figures_by_unit(org) rows."""
+    raise NotImplementedError
+
+
+def figures_by_session(
+    group: StudyGroup, period: Period, today: date | None = None
+) -> dict[int, Figures]:
+    """Per held session of the group in the period (sessions_held is 1 in each)."""
+    raise NotImplementedError
+
+
+def figures_by_person(
+    group: StudyGroup | None, user_ids: Sequence[int], period: Period,
+    today: date | None = None,
+) -> dict[int, PersonFigures]:
+    """Per person, in one group (or, with group None, across all their groups)."""
+    raise NotImplementedError
+
+
+def sessions_by_month(
+    org: Organization, year: int
+) -> list[tuple[int, int, int]]:
+    """(month, sessions held, seminars held) for months 1..12 in the subtree of `org`."""
+    raise NotImplementedError
+
+
+def attendance_by_month(org: Organization, year: int) -> list[tuple[int, float | None]]:
+    """(month, attendance rate) for months 1..12 in the subtree of `org`."""
+    raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    unit: Organization
+    figures: Figures
+    own_groups: bool = False  # the row for the parent's own groups, not a child subtree
