@@ -94,7 +94,7 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def shared_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def shared_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One application for the whole run: building one (compiling its URL rules, creating the
     schema) cost more than most tests themselves. The `app` fixture gives each test a clean
     database, its own folders and the configuration as it was."""
@@ -108,7 +108,9 @@ def shared_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> F
     if database_url == "sqlite://":
         with app.app_context():
             db.create_all()  # in memory, on the one connection the app keeps (StaticPool)
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections before the interpreter collects them
 
 
 @pytest.fixture
