@@ -194,7 +194,10 @@ def test_unknown_ids_answer_404(as_admin: FlaskClient) -> None:
 
 def test_admin_index_shows_counts_and_links(as_admin: FlaskClient) -> None:
     html = as_admin.get("/admin/").get_data(as_text=True)
-    for href in ("/admin/organizations", "/admin/groups", "/admin/users", "/admin/users/new"):
+    for href in (
+        "/admin/organizations", "/admin/groups", "/admin/users", "/admin/users/new",
+        "/admin/targets",
+    ):
         assert f'href="{href}"' in html
 
 

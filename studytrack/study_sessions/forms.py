@@ -91,6 +91,10 @@ class SessionForm(VersionedForm):
         _l("Reflections due"), validators=[Optional()],
         description=_l("The date by which members hand in their reflections."),
     )
+    plan_item_id = SelectField(
+        _l("Plan item"), coerce=optional_int, validate_choice=False,
+        description=_l("The item of the group's annual study plan this session fulfils."),
+    )
     min_reflection_chars = IntegerField(
         _l("Minimum reflection length"),
         validators=[
@@ -108,6 +112,18 @@ class SessionForm(VersionedForm):
         people += [SelectChoice(str(user_id), name) for user_id, name in member_choices or []]
         self.chair_id.choices = people
         self.recorder_id.choices = people
+        self.set_plan_items([])
+
+    def set_plan_items(self, items: list[tuple[int, str]]) -> None:
+        """The choices of "Plan item": the group's plan items of the session's year."""
+        self.plan_item_id.choices = [SelectChoice("", _l("— not in the plan —"))] + [
+            SelectChoice(str(item_id), text) for item_id, text in items
+        ]
+
+    @property
+    def local_year(self) -> int | None:
+        """The (local) year of the start as typed, when it could be read."""
+        return self.starts_at.data.year if self.starts_at.data else None
 
     def validate_ends_at(self, field: DateTimeLocalField) -> None:
         if field.data and self.starts_at.data and field.data < self.starts_at.data:
@@ -128,6 +144,7 @@ class SessionForm(VersionedForm):
             recorder_id=self.recorder_id.data,
             reflection_due_on=self.reflection_due_on.data,
             min_reflection_chars=self.min_reflection_chars.data or 0,
+            plan_item_id=self.plan_item_id.data,
         )
 
 

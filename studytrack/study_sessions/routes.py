@@ -17,6 +17,8 @@ from studytrack import authz, timeutil
 from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.models import StudySession
+from studytrack.plans import queries as plan_queries
+from studytrack.plans.labels import period_label
 from studytrack.study_sessions import bp, queries, services
 from studytrack.study_sessions.forms import CancelForm, MinutesForm, SessionFilterForm, SessionForm
 
@@ -94,8 +96,24 @@ def _form_data(session: StudySession) -> dict[str, Any]:
         "recorder_id": session.recorder_id,
         "reflection_due_on": session.reflection_due_on,
         "min_reflection_chars": session.min_reflection_chars,
+        "plan_item_id": session.plan_item_id,
         "version": session.version,
     }
+
+
+def _offer_plan_items(form: SessionForm, group: Any, year: int | None,
+                      keep: int | None = None) -> None:
+    """Offer the group's plan items of the session's year (as typed, else `year`)."""
+    year = form.local_year or year or timeutil.today_local().year
+    options = plan_queries.item_options(group, [year], keep=keep)
+    form.set_plan_items([
+        (
+            option.id,
+            ("" if option.year == year else f"{option.year} · ")
+            + f"{period_label(option.month, option.quarter)} · {option.topic}",
+        )
+        for option in options
+    ])
 
 
 @bp.route("/groups/<int:group_id>/sessions/new", methods=["GET", "POST"])
@@ -107,6 +125,7 @@ def create(group_id: int) -> Any:
         member_choices=queries.member_choices(group),
         data={"kind": "collective", "min_reflection_chars": 0, "version": 0},
     )
+    _offer_plan_items(form, group, None)
     if form.validate_on_submit():
         try:
             session = services.create_session(group, form.to_data(), current_user)
@@ -131,6 +150,10 @@ def edit(session_id: int) -> Any:
             session.group, keep=(session.chair_id, session.recorder_id)
         ),
         data=_form_data(session) if request.method == "GET" else None,
+    )
+    local_start = timeutil.local_naive(session.starts_at)
+    _offer_plan_items(
+        form, session.group, local_start.year if local_start else None, session.plan_item_id
     )
     conflict = False
     if form.validate_on_submit():

@@ -19,9 +19,11 @@ from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.models import (
     GroupMembership,
+    PlanItem,
     SessionKind,
     SessionStatus,
     StudyGroup,
+    StudyPlan,
     StudySession,
     User,
 )
@@ -37,6 +39,13 @@ STALE_MESSAGE = _l(
     "This session was changed by someone else while you were editing. Your changes have not "
     "been saved — review the current version below."
 )
+
+
+def plan_item_elsewhere(year: int) -> Any:
+    return _l(
+        "Choose an item of this group's study plan for %(year)d, the year of the session.",
+        year=year,
+    )
 
 
 class StaleRecordError(DomainError):
@@ -59,6 +68,7 @@ class SessionData:
     recorder_id: int | None = None
     reflection_due_on: date | None = None
     min_reflection_chars: int = 0
+    plan_item_id: int | None = None  # an item of the group's plan for the session's year
 
 
 # --- create and edit -----------------------------------------------------------------------
@@ -91,6 +101,19 @@ def _check(group: StudyGroup, data: SessionData, session: StudySession | None = 
             members = current_member_ids(group)
         if person not in members:
             raise DomainError(message, field=field)
+    if data.plan_item_id is not None:
+        _check_plan_item(group, data.plan_item_id, data.starts_at.year)
+
+
+def _check_plan_item(group: StudyGroup, item_id: int, year: int) -> None:
+    """The item must belong to this group's plan for the (local) year of the session."""
+    found = db.session.scalar(
+        sa.select(PlanItem.id)
+        .join(StudyPlan, PlanItem.plan_id == StudyPlan.id)
+        .where(PlanItem.id == item_id, StudyPlan.group_id == group.id, StudyPlan.year == year)
+    )
+    if found is None:
+        raise DomainError(plan_item_elsewhere(year), field="plan_item_id")
 
 
 def _apply(session: StudySession, data: SessionData) -> dict[str, list[Any]]:
@@ -121,6 +144,9 @@ def _loggable(name: str, value: Any) -> Any:
     if name in ("chair_id", "recorder_id"):
         user = db.session.get(User, value)
         return user.display_name if user else value
+    if name == "plan_item_id":
+        item = db.session.get(PlanItem, value)
+        return item.topic if item else value
     return str(value) if isinstance(value, SessionKind | SessionStatus) else value
 
 
