@@ -2,25 +2,19 @@
 
 One sheet with a row per person and session (so it filters and sorts), Chinese headers, real
 date cells. User text is always written as text: a topic starting with "=" is never a formula,
-and characters XML cannot hold are dropped rather than failing the whole archive.
+and characters XML cannot hold are dropped rather than failing the whole archive (both done by
+`tables.workbook`, which every Excel download shares).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
-from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
-from studytrack.exports.common import ZH, local_date, xml_text, zh
+from studytrack.exports import tables
+from studytrack.exports.common import ZH, local_date, zh
 from studytrack.models import TaskStatus
 from studytrack.reports.report import SessionReport
-
-DATE_FORMAT = "yyyy-mm-dd"
 
 ATTENDANCE_HEADERS = (
     ZH["date"], ZH["topic"], ZH["kind"], ZH["name"], ZH["position"], ZH["attendance"],
@@ -68,31 +62,4 @@ def tasks_xlsx(reports: Iterable[SessionReport], title: str = "后续任务") ->
 def _workbook(
     title: str, headers: Sequence[str], widths: Sequence[int], rows: Iterable[Sequence[Any]]
 ) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(list(headers))
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="EEEEEE")
-    for cell in sheet[1]:
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row_number, values in enumerate(rows, start=2):
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row_number, column=column)
-            if isinstance(value, date):
-                cell.value = value
-                cell.number_format = DATE_FORMAT
-            elif value is not None and value != "":
-                cell.value = xml_text(value)
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-                cell.alignment = wrap
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = "A2"
-    if sheet.max_row > 1:
-        sheet.auto_filter.ref = sheet.dimensions
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return tables.workbook([tables.Sheet(title, headers, rows, widths)])
