@@ -31,8 +31,8 @@ NAVIGATION: tuple[NavItem, ...] = (
             frozenset({Role.ADMIN, Role.SECRETARY, Role.MEMBER, Role.LEADER}), "materials."),
     NavItem("tasks", "followups.my_tasks", _l("My tasks"), "check2-square", EVERYONE,
             "followups."),
-    NavItem("organizations", "home.organizations", _l("Units"), "diagram-3",
-            frozenset({Role.LEADER}), "home.organizations"),
+    NavItem("dashboard", "dashboard.index", _l("Dashboard"), "speedometer2",
+            frozenset({Role.LEADER, Role.ADMIN}), "dashboard."),
     NavItem("admin", "admin.index", _l("Administration"), "gear",
             frozenset({Role.ADMIN}), "admin."),
 )

@@ -86,7 +86,7 @@ def test_member_sees_study_groups_but_not_administration(client, login, create_u
     nav = nav_items(html)
     assert {"home", "groups"} <= nav
     assert "admin" not in nav
-    assert "organizations" not in nav
+    assert "dashboard" not in nav
     assert member.display_name in html
 
 
@@ -95,8 +95,7 @@ def test_admin_sees_administration_and_the_site_counts(client, login, create_use
     login(admin)
     html = get_page(client, "/")
     nav = nav_items(html)
-    assert {"home", "groups", "admin"} <= nav
-    assert "organizations" not in nav
+    assert {"home", "groups", "admin", "dashboard"} <= nav
     counts = section(html, "admin-heading")
     assert counts
     assert 'href="/admin/' in counts
@@ -112,7 +111,7 @@ def test_leader_sees_units_nav_and_the_tree_below_them_only(
     login(leader)
     html = get_page(client, "/")
     nav = nav_items(html)
-    assert {"home", "groups", "organizations"} <= nav
+    assert {"home", "groups", "dashboard"} <= nav
     assert "admin" not in nav
 
     units = section(html, "units-heading")

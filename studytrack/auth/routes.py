@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from studytrack import authz
 from studytrack.auth import bp, services
 from studytrack.auth.forms import ChangePasswordForm, LoginForm
 from studytrack.errors import DomainError
@@ -60,8 +61,17 @@ def login() -> Any:
             if user.must_change_password:
                 flash(_("Please set your own password before you continue."), "warning")
                 return redirect(url_for("auth.change_password"))
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), _landing(user)))
     return render_template("auth/login.html", form=form)
+
+
+def _landing(user: Any) -> str:
+    """Where a login without `next` lands: a leader who is in no study group on the
+    dashboard, everyone else on the home page."""
+    reach = authz.reach_of(user)
+    if reach is not None and reach.leadership_paths and not reach.group_roles:
+        return "dashboard.index"
+    return "home.index"
 
 
 @bp.post("/logout")

@@ -1,5 +1,150 @@
-"""Routes of the dashboard blueprint."""
+"""The leader's dashboard: a unit and everything below it, for a year or a quarter.
+
+/dashboard                        the first unit the user leads (a selector when several);
+                                  the roots of the tree for an administrator
+/dashboard/units/<id>             any unit within reach (a unit outside it answers 404)
+/dashboard/units/<id>.xlsx        the same figures as a workbook
+"""
 
 from __future__ import annotations
 
-from studytrack.dashboard import bp  # noqa: F401
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import abort, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from studytrack import authz, timeutil
+from studytrack.dashboard import bp, export, queries
+from studytrack.dashboard.measures import HEADLINES, MEASURES
+from studytrack.dashboard.metrics import Period
+from studytrack.models import Organization
+
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+YEARS_SHOWN = 6  # the selector offers this year, next year and the years before
+
+
+def _period() -> Period:
+    """?year=&quarter=; anything unusable falls back to this year, whole year."""
+    this_year = timeutil.today_local().year
+    year = request.args.get("year", type=int)
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        year = this_year
+    quarter = request.args.get("quarter", type=int)
+    return Period(year, quarter if quarter in (1, 2, 3, 4) else None)
+
+
+def _sort() -> tuple[str | None, bool]:
+    key = request.args.get("sort") or None
+    if key is not None and key != "name" and key not in {m.key for m in MEASURES}:
+        key = None
+    return key, request.args.get("dir") == "desc"
+
+
+def _tree_or_404(org_id: int) -> queries.UnitTree:
+    """The unit with what the page needs around it; 404 when out of reach, 403 when reachable
+    but the user may not see dashboards (a group's member or secretary)."""
+    tree = queries.unit_tree(org_id)
+    if tree is None or not authz.roles_for(current_user, tree.unit):
+        abort(404)
+    authz.require("dashboard.view", tree.unit)
+    return tree
+
+
+def group_figures_url(group_id: int, period: Period) -> str:
+    """The group's figures page (records blueprint); by path until that endpoint exists."""
+    args: dict[str, Any] = {"year": period.year}
+    if period.quarter:
+        args["quarter"] = period.quarter
+    try:
+        return url_for("records.group_figures", group_id=group_id, **args)
+    except BuildError:
+        return f"/groups/{group_id}/figures?{urlencode(args)}"
+
+
+def _period_args(period: Period) -> dict[str, Any]:
+    return {"year": period.year, **({"quarter": period.quarter} if period.quarter else {})}
+
+
+def _page_url(**changes: Any) -> str:
+    """This page with some query arguments changed (None removes one)."""
+    args: dict[str, Any] = request.args.to_dict()
+    args.update(changes)
+    args = {key: value for key, value in args.items() if value not in (None, "")}
+    return url_for(str(request.endpoint), **(request.view_args or {}), **args)
+
+
+def _render(tree: queries.UnitTree, units: list[Organization] | None = None) -> Any:
+    period = _period()
+    board = queries.dashboard(tree, period)
+    sort_key, descending = _sort()
+    period_args = _period_args(period)
+
+    def unit_url(org: Organization, anchor: str | None = None) -> str:
+        return url_for("dashboard.unit", org_id=org.id, _anchor=anchor, **period_args)
+
+    def sort_url(key: str) -> str:
+        flip = key == sort_key and not descending
+        return _page_url(sort=key, dir="desc" if flip else "asc") + "#units"
+
+    def row_url(row: queries.Row) -> str | None:
+        """Where a row's numbers drill down to: the unit's own dashboard, or for the parent's
+        own groups the group's figures (when there is one group; several are listed)."""
+        if not row.own_groups:
+            return unit_url(row.unit, "units")
+        if len(row.groups) == 1:
+            return group_figures_url(row.groups[0].id, period)
+        return None
+
+    this_year = timeutil.today_local().year
+    years = sorted(
+        {*range(this_year - YEARS_SHOWN + 2, this_year + 2), period.year}, reverse=True
+    )
+    return render_template(
+        "dashboard/unit.html",
+        board=board,
+        rows=queries.sort_rows(board.rows, sort_key, descending),
+        period=period,
+        sort_key=sort_key,
+        descending=descending,
+        measures=MEASURES,
+        headlines=[board.headline[key] for key in HEADLINES],
+        breadcrumb=[u for u in tree.ancestors if authz.can("dashboard.view", u)],
+        units=units or [],
+        years=years,
+        group_figures_url=group_figures_url,
+        unit_url=unit_url,
+        sort_url=sort_url,
+        row_url=row_url,
+        page_url=_page_url,
+        xlsx_url=url_for("dashboard.unit_xlsx", org_id=tree.unit.id, **period_args),
+        chart_data=export.chart_data(board),
+    )
+
+
+@bp.get("")
+@authz.requires("dashboard.view")
+def index() -> Any:
+    units, trees = queries.top_units(current_user)
+    if not units:
+        return render_template("dashboard/empty.html")
+    chosen = request.args.get("unit", type=int)
+    unit = next((u for u in units if u.id == chosen), units[0])
+    return _render(trees[unit.id], units)
+
+
+@bp.get("/units/<int:org_id>")
+@login_required
+def unit(org_id: int) -> Any:
+    return _render(_tree_or_404(org_id))
+
+
+@bp.get("/units/<int:org_id>.xlsx")
+@login_required
+def unit_xlsx(org_id: int) -> Any:
+    tree = _tree_or_404(org_id)
+    period = _period()
+    board = queries.dashboard(tree, period)
+    return export.send(board)

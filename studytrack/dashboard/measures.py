@@ -1,0 +1,193 @@
+"""The columns of the dashboard: what each shows, how it is held against its target.
+
+The figures themselves come from `metrics` (defined once there); this module only says, for
+each figure the dashboard shows, its label, whether it is a count or a rate, which target
+metric it is compared with and how that target scales:
+
+- counts with a target (sessions, seminars) are per group and year: the target is multiplied
+  by the number of groups counted and by the share of the year (a quarter is 0.25);
+- talks per member are per member and year: the target is multiplied by the share of the year;
+- rates compare as fractions 0..1.
+
+A unit without groups gets no verdict on counts (nothing to hold to a per-group target).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from studytrack.dashboard.metrics import Figures, Period
+from studytrack.exports.common import percent
+from studytrack.models import Organization, TargetMetric
+from studytrack.plans.targets import EffectiveTarget, is_rate, meets, scaled_value
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: Any  # lazy string (English source, translated on screen)
+    zh: str  # the fixed Chinese header of the Excel export
+    get: Callable[[Figures], int | float | None]
+    is_rate: bool = False
+    metric: TargetMetric | None = None
+    per_member: bool = False  # talks per member: scaled by the period only, not by groups
+
+    def value(self, figures: Figures) -> int | float | None:
+        return self.get(figures)
+
+    def scale(self, figures: Figures, period: Period) -> float:
+        share = 0.25 if period.quarter else 1.0
+        return share if self.per_member else share * figures.groups
+
+    def verdict(
+        self, figures: Figures, period: Period, target: EffectiveTarget | None
+    ) -> bool | None:
+        """True (meets), False (misses) or None (no target, or nothing to judge)."""
+        if self.metric is None or target is None:
+            return None
+        value = self.value(figures)
+        if not self.is_rate and not self.per_member and figures.groups == 0:
+            return None
+        return meets(self.metric, value, target, scale=self.scale(figures, period))
+
+
+def _attr(name: str) -> Callable[[Figures], Any]:
+    return lambda figures: getattr(figures, name)
+
+
+MEASURES: tuple[Measure, ...] = (
+    Measure("groups", _l("Groups"), "学习组数", _attr("groups")),
+    Measure("members", _l("Members"), "成员数", _attr("members")),
+    Measure("sessions_planned", _l("Sessions planned"), "计划次数", _attr("sessions_planned")),
+    Measure("sessions_held", _l("Sessions held"), "已开展次数", _attr("sessions_held"),
+            metric=TargetMetric.SESSIONS_PER_YEAR),
+    Measure("plan_completion_rate", _l("Plan completion"), "计划完成率",
+            _attr("plan_completion_rate"), is_rate=True),
+    Measure("seminars_held", _l("Seminars held"), "专题研讨次数", _attr("seminars_held"),
+            metric=TargetMetric.SEMINARS_PER_YEAR),
+    Measure("attendance_rate", _l("Attendance rate"), "出勤率", _attr("attendance_rate"),
+            is_rate=True, metric=TargetMetric.ATTENDANCE_RATE),
+    Measure("reflection_completion_rate", _l("Reflections submitted"), "心得提交率",
+            _attr("reflection_completion_rate"), is_rate=True,
+            metric=TargetMetric.REFLECTION_COMPLETION_RATE),
+    Measure("reflection_on_time_rate", _l("Reflections on time"), "心得按时率",
+            _attr("reflection_on_time_rate"), is_rate=True,
+            metric=TargetMetric.REFLECTION_ON_TIME_RATE),
+    Measure("reflections_missing", _l("Reflections missing"), "未交心得",
+            _attr("reflections_missing")),
+    Measure("tasks_done", _l("Tasks done"), "已完成任务", _attr("tasks_done")),
+    Measure("tasks_overdue", _l("Tasks overdue"), "逾期任务", _attr("tasks_overdue")),
+    Measure("task_completion_rate", _l("Task completion"), "任务完成率",
+            _attr("task_completion_rate"), is_rate=True,
+            metric=TargetMetric.TASK_COMPLETION_RATE),
+    Measure("talks_per_member", _l("Talks per member"), "人均发言次数",
+            _attr("talks_per_member"), metric=TargetMetric.TALKS_PER_MEMBER, per_member=True),
+)
+BY_KEY = {measure.key: measure for measure in MEASURES}
+
+# The headline cards, in order (the table shows every measure).
+HEADLINES = (
+    "sessions_held", "seminars_held", "attendance_rate", "reflection_completion_rate",
+    "reflection_on_time_rate", "task_completion_rate", "talks_per_member",
+)
+
+
+def format_value(measure: Measure, value: int | float | None) -> str:
+    if value is None:
+        return "—"
+    if measure.is_rate:
+        return percent(value)
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _number(value: float | Decimal) -> str:
+    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure on screen: the value, its verdict and what it is held against."""
+
+    measure: Measure
+    value: int | float | None
+    verdict: bool | None
+    target: EffectiveTarget | None
+    held_against: float | None  # the scaled target value the figure is compared with
+    scaled: bool = False  # the target was scaled to the period and the groups counted
+
+    @property
+    def text(self) -> str:
+        return format_value(self.measure, self.value)
+
+    @property
+    def css(self) -> str:
+        if self.target is None:
+            return "figure-no-target" if self.measure.metric else "figure-plain"
+        return {True: "figure-meets", False: "figure-misses"}.get(
+            self.verdict, "figure-no-value"
+        )
+
+    @property
+    def sort_key(self) -> float | None:
+        return None if self.value is None else float(self.value)
+
+    def target_text(self, unit: Organization | None = None) -> str:
+        """"Target 90% (inherited from 校党委)"; "No target set" when there is none."""
+        if self.measure.metric is None:
+            return ""
+        if self.target is None:
+            return _("No target set")
+        return f"{self.target_value_text()} {self.source_text(unit)}"
+
+    def target_value_text(self) -> str:
+        assert self.target is not None
+        value = self.target.value
+        if is_rate(self.target.metric):
+            return _("Target %(value)s", value=percent(float(value)))
+        if self.measure.per_member:
+            text = _("Target %(value)s per member a year", value=_number(value))
+        else:
+            text = _("Target %(value)s per group a year", value=_number(value))
+        if self.held_against is not None and self.scaled:
+            text += " " + _("(%(value)s for this period)", value=_number(self.held_against))
+        return text
+
+    def source_text(self, unit: Organization | None = None) -> str:
+        assert self.target is not None
+        source = self.target.source
+        if source is None:
+            return _("(default setting)")
+        if unit is not None and source.id == unit.id:
+            return _("(set by this unit)")
+        return _("(inherited from %(unit)s)", unit=source.name)
+
+
+def cell(
+    measure: Measure, figures: Figures, period: Period,
+    targets: dict[TargetMetric, EffectiveTarget],
+) -> Cell:
+    target = targets.get(measure.metric) if measure.metric else None
+    scale = measure.scale(figures, period)
+    held_against = None if target is None else scaled_value(target, scale=scale)
+    scaled = not measure.is_rate and (
+        period.quarter is not None or (not measure.per_member and figures.groups != 1)
+    )
+    return Cell(
+        measure, measure.value(figures), measure.verdict(figures, period, target), target,
+        held_against, scaled,
+    )
+
+
+def cells(
+    figures: Figures, period: Period, targets: dict[TargetMetric, EffectiveTarget]
+) -> dict[str, Cell]:
+    return {m.key: cell(m, figures, period, targets) for m in MEASURES}
