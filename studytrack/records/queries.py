@@ -1,0 +1,458 @@
+"""Reads for a member's yearly record and the secretary's view of a group's figures.
+
+Every function makes a fixed number of queries whatever the data: rows are read with joins
+(and eager loading of the many-to-one objects a row shows), never one query per row. The
+figures themselves come from `studytrack.dashboard.metrics`, the one place that defines them;
+the lists here are the rows behind those figures, with the same rules:
+
+- a session counts when it is *held* (published or closed) and starts within the period, in
+  local time;
+- a reflection is owed by `reflections.rules.must_write_condition()`; it is handed in when its
+  status is submitted, returned or accepted; a missing one is overdue once its due date passed;
+- a task counts unless cancelled; it is overdue when still open past its due date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload
+
+from studytrack.dashboard import metrics
+from studytrack.dashboard.metrics import Figures, Period, PersonFigures
+from studytrack.extensions import db
+from studytrack.followups.queries import ACTIVE_STATUSES, overdue_clause
+from studytrack.models import (
+    Attendance,
+    FollowUpTask,
+    GroupMembership,
+    GroupRole,
+    Organization,
+    Reflection,
+    ReflectionStatus,
+    SessionStatus,
+    StudyGroup,
+    StudySession,
+    Talk,
+    TaskStatus,
+    User,
+)
+from studytrack.reflections.rules import MAKEUP_STATUSES, must_write, must_write_condition
+from studytrack.timeutil import local_date_of, local_tz
+
+HELD_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.CLOSED)
+HANDED_IN_STATUSES = (
+    ReflectionStatus.SUBMITTED, ReflectionStatus.RETURNED, ReflectionStatus.ACCEPTED
+)
+
+
+def utc_bounds(period: Period) -> tuple[datetime, datetime]:
+    """[start, end) of the period's local calendar days, in UTC, for filtering `starts_at`."""
+    tz = local_tz()
+    start = datetime(period.start.year, period.start.month, period.start.day, tzinfo=tz)
+    end = datetime(period.end.year, period.end.month, period.end.day, tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def held_in(period: Period) -> sa.ColumnElement[bool]:
+    """Sessions held in the period: published or closed, starting within it."""
+    start, end = utc_bounds(period)
+    return sa.and_(
+        StudySession.status.in_(HELD_STATUSES),
+        StudySession.starts_at >= start,
+        StudySession.starts_at < end,
+    )
+
+
+def _session_with_group() -> list[sa.orm.interfaces.LoaderOption]:
+    """What `can()` needs of a session (its group and unit), joined in by the row's query."""
+    return [
+        contains_eager(StudySession.group).contains_eager(StudyGroup.organization),
+    ]
+
+
+def _join_group(query: sa.Select) -> sa.Select:
+    return query.join(StudyGroup, StudySession.group_id == StudyGroup.id).join(
+        Organization, StudyGroup.organization_id == Organization.id
+    )
+
+
+def _date_of(session: StudySession) -> date:
+    day = local_date_of(session.starts_at)
+    assert day is not None
+    return day
+
+
+# --- the state of one reflection that is owed ----------------------------------------------------
+
+
+class ReflectionState(StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"  # not handed in, due date not yet passed (or none)
+    OVERDUE = "overdue"  # not handed in, due date passed
+
+
+def reflection_state(
+    session: StudySession, reflection: Reflection | None, today: date
+) -> ReflectionState:
+    if reflection is not None and reflection.status in HANDED_IN_STATUSES:
+        # Sessions without a due date are never late.
+        late = reflection.is_late and session.reflection_due_on is not None
+        return ReflectionState.LATE if late else ReflectionState.ON_TIME
+    due = session.reflection_due_on
+    return ReflectionState.OVERDUE if due is not None and due < today else ReflectionState.MISSING
+
+
+# --- a member's yearly record ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One held session where the person was on the roster."""
+
+    session: StudySession
+    attendance: Attendance
+    reflection: Reflection | None
+    reflection_state: ReflectionState | None  # None when no reflection is owed
+
+    @property
+    def date(self) -> date:
+        return _date_of(self.session)
+
+    @property
+    def needs_makeup(self) -> bool:
+        return self.attendance.status in MAKEUP_STATUSES and self.attendance.makeup_on is None
+
+
+@dataclass(frozen=True)
+class TalkRow:
+    talk: Talk
+    session: StudySession
+
+    @property
+    def date(self) -> date:
+        return _date_of(self.session)
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    person: User
+    period: Period
+    today: date
+    memberships: list[GroupMembership]
+    sessions: list[SessionRow]
+    talks: list[TalkRow]
+    tasks: list[FollowUpTask]
+    figures: PersonFigures
+    years: list[int] = field(default_factory=list)
+
+    @property
+    def reflections(self) -> list[SessionRow]:
+        """The sessions at which a reflection is owed."""
+        return [row for row in self.sessions if row.reflection_state is not None]
+
+
+def person_record(person: User, period: Period, today: date) -> PersonRecord:
+    """Everything in a person's study file for the period: six queries plus the figures'."""
+    memberships = db.session.scalars(
+        sa.select(GroupMembership)
+        .where(GroupMembership.user_id == person.id)
+        .options(joinedload(GroupMembership.group).joinedload(StudyGroup.organization))
+        .order_by(GroupMembership.left_on.is_not(None), GroupMembership.id)
+    ).all()
+
+    rows = db.session.execute(
+        _join_group(
+            sa.select(Attendance, StudySession, Reflection)
+            .join(StudySession, Attendance.session_id == StudySession.id)
+        )
+        .outerjoin(
+            Reflection,
+            sa.and_(
+                Reflection.session_id == StudySession.id, Reflection.author_id == person.id
+            ),
+        )
+        .where(Attendance.user_id == person.id, held_in(period))
+        .options(*_session_with_group())
+        .order_by(StudySession.starts_at, StudySession.id)
+    ).all()
+    sessions = [
+        SessionRow(
+            session, attendance, reflection,
+            reflection_state(session, reflection, today) if must_write(attendance) else None,
+        )
+        for attendance, session, reflection in rows
+    ]
+
+    talks = [
+        TalkRow(talk, session)
+        for talk, session in db.session.execute(
+            _join_group(
+                sa.select(Talk, StudySession).join(StudySession, Talk.session_id == StudySession.id)
+            )
+            .where(Talk.speaker_id == person.id, held_in(period))
+            .options(*_session_with_group())
+            .order_by(StudySession.starts_at, StudySession.id, Talk.position, Talk.id)
+        ).all()
+    ]
+
+    tasks = db.session.scalars(
+        _join_group(
+            sa.select(FollowUpTask).join(StudySession, FollowUpTask.session_id == StudySession.id)
+        )
+        .where(
+            FollowUpTask.assignee_id == person.id,
+            FollowUpTask.status != TaskStatus.CANCELLED,
+            held_in(period),
+        )
+        .options(
+            contains_eager(FollowUpTask.session)
+            .contains_eager(StudySession.group)
+            .contains_eager(StudyGroup.organization)
+        )
+        .order_by(
+            FollowUpTask.status == TaskStatus.DONE,
+            FollowUpTask.due_on.is_(None), FollowUpTask.due_on,
+            StudySession.starts_at, FollowUpTask.id,
+        )
+    ).unique().all()
+
+    figures = metrics.figures_by_person(None, [person.id], period, today=today).get(
+        person.id, PersonFigures()
+    )
+    return PersonRecord(
+        person=person, period=period, today=today, memberships=list(memberships),
+        sessions=sessions, talks=talks, tasks=list(tasks), figures=figures,
+        years=recent_years(today),
+    )
+
+
+YEARS_SHOWN = 10
+
+
+def recent_years(today: date) -> list[int]:
+    """The years a period selector offers: this one and the nine before, newest first (an
+    older year is still reachable with ?year=). No query."""
+    return list(range(today.year, today.year - YEARS_SHOWN, -1))
+
+
+# --- the secretary's view of one group ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionFiguresRow:
+    session: StudySession
+    figures: Figures
+
+    @property
+    def date(self) -> date:
+        return _date_of(self.session)
+
+
+@dataclass(frozen=True)
+class MemberFiguresRow:
+    membership: GroupMembership
+    figures: PersonFigures
+
+    @property
+    def user(self) -> User:
+        return self.membership.user
+
+
+@dataclass(frozen=True)
+class OwedReflection:
+    session: StudySession
+    attendance: Attendance
+    reflection: Reflection | None  # a draft, or None
+    overdue: bool
+
+    @property
+    def date(self) -> date:
+        return _date_of(self.session)
+
+
+@dataclass(frozen=True)
+class OwedMakeup:
+    session: StudySession
+    attendance: Attendance
+
+    @property
+    def date(self) -> date:
+        return _date_of(self.session)
+
+
+@dataclass(frozen=True)
+class OwedTask:
+    task: FollowUpTask
+    overdue: bool
+
+    @property
+    def date(self) -> date:
+        return _date_of(self.task.session)
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    group: StudyGroup
+    period: Period
+    today: date
+    figures: Figures
+    sessions: list[SessionFiguresRow]
+    members: list[MemberFiguresRow]
+    owed_reflections: list[OwedReflection]
+    owed_makeups: list[OwedMakeup]
+    owed_tasks: list[OwedTask]
+
+
+def group_with_unit(group_id: int) -> StudyGroup | None:
+    """The group with its unit (what permission checks read), in one query."""
+    return db.session.scalar(
+        sa.select(StudyGroup)
+        .where(StudyGroup.id == group_id)
+        .options(joinedload(StudyGroup.organization))
+    )
+
+
+def group_figures(group: StudyGroup, period: Period, today: date) -> GroupFigures:
+    """The group's figures, per session and per member, and who still owes what."""
+    figures = metrics.figures_by_group([group.id], period, today=today).get(group.id, Figures())
+
+    held = db.session.scalars(
+        sa.select(StudySession)
+        .where(StudySession.group_id == group.id, held_in(period))
+        .order_by(StudySession.starts_at, StudySession.id)
+    ).all()
+    by_session = metrics.figures_by_session(group, period, today=today)
+    sessions = [SessionFiguresRow(s, by_session.get(s.id, Figures())) for s in held]
+
+    memberships = group_roster(group, period)
+    by_person = metrics.figures_by_person(
+        group, [m.user_id for m in memberships], period, today=today
+    )
+    members = [
+        MemberFiguresRow(m, by_person.get(m.user_id, PersonFigures())) for m in memberships
+    ]
+
+    owed_reflections, owed_makeups = owed_by_people(group, period, today)
+    return GroupFigures(
+        group=group, period=period, today=today, figures=figures, sessions=sessions,
+        members=members,
+        owed_reflections=owed_reflections, owed_makeups=owed_makeups,
+        owed_tasks=owed_tasks(group, period, today),
+    )
+
+
+def group_roster(group: StudyGroup, period: Period) -> list[GroupMembership]:
+    """Members (role member, as the figures count them: secretaries keep the record) of the
+    group during the period: current ones, and those who left within it or after it; in the
+    group page's order (leader, deputies, then the group's own order)."""
+    return list(
+        db.session.scalars(
+            sa.select(GroupMembership)
+            .join(User, GroupMembership.user_id == User.id)
+            .where(
+                GroupMembership.group_id == group.id,
+                GroupMembership.role == GroupRole.MEMBER,
+                sa.or_(
+                    GroupMembership.left_on.is_(None),
+                    GroupMembership.left_on >= period.start,
+                ),
+            )
+            .options(contains_eager(GroupMembership.user))
+            .order_by(
+                sa.case({"leader": 0, "deputy": 1}, value=GroupMembership.title, else_=2),
+                GroupMembership.sort_order, User.display_name, GroupMembership.id,
+            )
+        )
+    )
+
+
+def owed_by_people(
+    group: StudyGroup, period: Period, today: date
+) -> tuple[list[OwedReflection], list[OwedMakeup]]:
+    """Two lists from one query over the roster rows of the group's held sessions:
+
+    - reflections owed and not handed in (none, or a draft): overdue ones first, then by due
+      date (none last), session and roster order — as many as the group's
+      `reflections_missing`;
+    - people on leave or absent whose make-up study is not recorded, by session and roster.
+    """
+    handed_in = sa.and_(
+        Reflection.session_id == StudySession.id,
+        Reflection.author_id == Attendance.user_id,
+    )
+    owes_reflection = sa.and_(
+        must_write_condition(),
+        sa.or_(Reflection.id.is_(None), Reflection.status.not_in(HANDED_IN_STATUSES)),
+    )
+    owes_makeup = sa.and_(
+        Attendance.status.in_(MAKEUP_STATUSES), Attendance.makeup_on.is_(None)
+    )
+    overdue = sa.and_(
+        StudySession.reflection_due_on.is_not(None), StudySession.reflection_due_on < today
+    )
+    rows = db.session.execute(
+        sa.select(Attendance, StudySession, Reflection)
+        .join(StudySession, Attendance.session_id == StudySession.id)
+        .join(User, Attendance.user_id == User.id)
+        .outerjoin(Reflection, handed_in)
+        .where(
+            StudySession.group_id == group.id, held_in(period),
+            sa.or_(owes_reflection, owes_makeup),
+        )
+        .options(contains_eager(Attendance.user))
+        .order_by(
+            sa.case((overdue, 0), else_=1),
+            StudySession.reflection_due_on.is_(None), StudySession.reflection_due_on,
+            StudySession.starts_at, StudySession.id,
+            Attendance.sort_order, User.display_name, Attendance.id,
+        )
+    ).all()
+    reflections = [
+        OwedReflection(
+            session, attendance, reflection,
+            session.reflection_due_on is not None and session.reflection_due_on < today,
+        )
+        for attendance, session, reflection in rows
+        if must_write(attendance)
+    ]
+    makeups = sorted(
+        (
+            OwedMakeup(session, attendance)
+            for attendance, session, _ in rows
+            if attendance.status in MAKEUP_STATUSES and attendance.makeup_on is None
+        ),
+        key=lambda o: (
+            o.session.starts_at, o.session.id, o.attendance.sort_order,
+            o.attendance.name, o.attendance.id,
+        ),
+    )
+    return reflections, makeups
+
+
+def owed_tasks(group: StudyGroup, period: Period, today: date) -> list[OwedTask]:
+    """Open and in-progress tasks of the group's held sessions: overdue first, then by due
+    date (none last) and session."""
+    tasks = db.session.scalars(
+        sa.select(FollowUpTask)
+        .join(StudySession, FollowUpTask.session_id == StudySession.id)
+        .where(
+            StudySession.group_id == group.id, held_in(period),
+            FollowUpTask.status.in_(ACTIVE_STATUSES),
+        )
+        .options(
+            contains_eager(FollowUpTask.session),
+            joinedload(FollowUpTask.assignee),
+            joinedload(FollowUpTask.organization),
+        )
+        .order_by(
+            sa.case((overdue_clause(today), 0), else_=1),
+            FollowUpTask.due_on.is_(None), FollowUpTask.due_on,
+            StudySession.starts_at, FollowUpTask.id,
+        )
+    ).unique().all()
+    return [OwedTask(task, task.is_overdue(today)) for task in tasks]
