@@ -634,3 +634,13 @@ def test_navigation_offers_the_dashboard_to_leaders(client, login, leader, tree)
     assert page(client, "/units")  # the old list still works
 
 
+
+
+def test_leader_finds_the_target_settings_from_the_dashboard(client, login, create_user, create_org,
+                                                           grant_leadership):
+    unit = create_org("目标测试党委")
+    leader = create_user(locale="en")
+    grant_leadership(leader, unit)
+    login(leader)
+    html = client.get(f"/dashboard/units/{unit.id}").get_data(as_text=True)
+    assert f'href="/organizations/{unit.id}/targets"' in html

@@ -9,11 +9,9 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from studytrack import authz, timeutil
 from studytrack.dashboard import bp, export, queries
@@ -54,14 +52,8 @@ def _tree_or_404(org_id: int) -> queries.UnitTree:
 
 
 def group_figures_url(group_id: int, period: Period) -> str:
-    """The group's figures page (records blueprint); by path until that endpoint exists."""
-    args: dict[str, Any] = {"year": period.year}
-    if period.quarter:
-        args["quarter"] = period.quarter
-    try:
-        return url_for("records.group_figures", group_id=group_id, **args)
-    except BuildError:
-        return f"/groups/{group_id}/figures?{urlencode(args)}"
+    """The group's figures page (records blueprint), for the same period."""
+    return url_for("records.group_figures", group_id=group_id, **_period_args(period))
 
 
 def _period_args(period: Period) -> dict[str, Any]:
