@@ -11,6 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from studytrack import demo
+from studytrack.dashboard import queries as dashboard_queries
+from studytrack.dashboard.metrics import Period
 from studytrack.demo import example_2020
 from studytrack.extensions import db
 from studytrack.models import (
@@ -28,11 +30,16 @@ from studytrack.models import (
     Reflection,
     ReflectionStatus,
     SessionStatus,
+    StudyGroup,
+    StudyPlan,
     StudySession,
     TalkKind,
+    Target,
+    TargetMetric,
     TaskStatus,
     User,
 )
+from studytrack.plans.targets import effective_targets
 from studytrack.reflections import rules
 from studytrack.reflections.services import count_characters
 
@@ -344,3 +351,112 @@ def test_notifications_follow_the_story(app: Flask) -> None:
         r.reviewed_at.date() for r in db.session.scalars(
             sa.select(Reflection).where(Reflection.status == ReflectionStatus.RETURNED))
     }
+
+
+
+def root_unit() -> Organization:
+    return db.session.scalars(
+        sa.select(Organization).where(Organization.parent_id.is_(None))
+    ).one()
+
+
+def test_the_leader_lands_on_the_dashboard_with_targets(app: Flask) -> None:
+    seed()
+    client = app.test_client()
+    response = client.post(
+        "/auth/login", data={"username": "leader", "password": demo.DEMO_PASSWORD},
+        follow_redirects=True,
+    )
+    assert response.request.path == "/dashboard"
+    assert response.status_code == 200
+
+    page = client.get("/dashboard?year=2026").get_data(as_text=True)
+    for org in db.session.scalars(sa.select(Organization).where(
+            sa.or_(Organization.parent_id.is_(None),
+                   Organization.parent_id == root_unit().id))):
+        assert f'data-unit="{org.id}"' in page, org.name
+    assert "中侨职业技术大学党委" in page and "智能制造学院党委" in page
+    # inherited targets, and the college's own attendance target
+    assert page.count("中侨职业技术大学党委") > 4  # "(inherited from 中侨…)" in the titles
+    assert "85%" in page and "90%" in page
+    assert "figure-meets" in page and "figure-misses" in page
+
+    zz = db.session.scalars(sa.select(Organization).where(
+        Organization.name == "智能制造学院党委")).one()
+    targets = effective_targets(zz)
+    assert targets[TargetMetric.ATTENDANCE_RATE].source == zz
+    assert targets[TargetMetric.SESSIONS_PER_YEAR].source == root_unit()
+    assert db.session.scalar(sa.select(sa.func.count(Target.id)).where(
+        Target.organization_id.is_(None))) == 0  # no installation defaults
+
+
+def test_colleges_differ_in_what_they_are_behind_on(app: Flask) -> None:
+    seed()
+    board = dashboard_queries.dashboard(
+        dashboard_queries.unit_tree(root_unit().id), Period(2026)
+    )
+    verdicts = {row.unit.name: {key: cell.verdict for key, cell in row.cells.items()}
+                for row in board.rows}
+    assert verdicts["中侨职业技术大学党委"]["sessions_held"] is True
+    assert verdicts["中侨职业技术大学党委"]["seminars_held"] is True
+    assert verdicts["智能制造学院党委"]["attendance_rate"] is True  # its own 85 %
+    assert verdicts["智能制造学院党委"]["task_completion_rate"] is True
+    assert verdicts["商学院党委"]["task_completion_rate"] is False
+    assert verdicts["健康与护理学院党总支"]["attendance_rate"] is False
+    assert verdicts["健康与护理学院党总支"]["reflection_completion_rate"] is False
+    completion = {name: v["reflection_completion_rate"] for name, v in verdicts.items()}
+    assert set(completion.values()) == {True, False}
+
+
+def test_the_main_plan_shows_held_and_overdue_items(app: Flask) -> None:
+    seed()
+    plan = db.session.scalars(sa.select(StudyPlan).where(
+        StudyPlan.year == 2026, StudyPlan.group.has(organization_id=root_unit().id))).one()
+    held = [i for i in plan.items if any(
+        s.status in (SessionStatus.PUBLISHED, SessionStatus.CLOSED) for s in i.sessions)]
+    assert len(held) == 12
+    assert any(i.month is None and i.quarter for i in plan.items)
+    # every held demo session from 2025 on is linked to an item of its year's plan
+    for session in db.session.scalars(sa.select(StudySession).where(
+            StudySession.status != SessionStatus.DRAFT,
+            StudySession.starts_at >= datetime(2025, 1, 1, tzinfo=UTC))):
+        assert session.plan_item is not None, session.topic
+        assert session.plan_item.plan.year == session.starts_at.year
+        assert session.plan_item.plan.group_id == session.group_id
+
+    page = log_in(app, "secretary").get(
+        f"/groups/{plan.group_id}/plans/2026").get_data(as_text=True)
+    assert "plan-item-held" in page and "plan-item-overdue" in page
+    assert "意识形态工作责任制专题学习" in page  # planned for Q3, not held
+    overdue = page.split("意识形态工作责任制专题学习")[0].rsplit("<tr", 1)[1]
+    assert "plan-item-overdue" in overdue
+    assert held[0].sessions[0].topic in page
+
+
+def test_the_dashboard_drills_down_to_who_owes_what(app: Flask) -> None:
+    seed()
+    client = log_in(app, "leader")
+    board = client.get("/dashboard?year=2026").get_data(as_text=True)
+    hl = db.session.scalars(sa.select(StudyGroup).where(
+        StudyGroup.name == "健康与护理学院党总支理论学习中心组")).one()
+    link = f"/groups/{hl.id}/figures?year=2026"
+    hl_page = client.get(f"/dashboard/units/{hl.organization_id}?year=2026")
+    assert link in hl_page.get_data(as_text=True) or link in board
+
+    page = client.get(link).get_data(as_text=True)
+    maxiaoli = user("maxiaoli")
+    owed = page.split('id="owed-reflections"')[1].split("</ul>")[0]
+    assert f'data-user-id="{maxiaoli.id}"' in owed
+    assert "records-owed" in owed  # overdue
+    tasks = page.split('id="owed-tasks"')[1].split("</ul>")[0]
+    assert "与社区卫生服务中心共建实践教学基地" in tasks
+
+
+def test_a_members_record(app: Flask) -> None:
+    seed()
+    member = user("member")
+    for username in ("member", "leader"):
+        response = log_in(app, username).get(f"/people/{member.id}/record?year=2026")
+        assert response.status_code == 200, username
+        page = response.get_data(as_text=True)
+        assert "张瑜" in page and 'data-figure="attendance"' in page

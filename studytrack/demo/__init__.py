@@ -4,7 +4,9 @@
 colleges and branches, their study groups (理论学习中心组), the materials library, the session of
 the real news release in `/work/shared/examples/` (2020-03-26), sessions across 2025–2026 and
 one held a few days before seeding (its reflections still due), with attendance, talks,
-follow-up tasks, reflections at every stage of review and the notifications they sent. It
+follow-up tasks, reflections at every stage of review and the notifications they sent; each
+group's annual study plans for 2025–2026 (held sessions linked to their items, other items
+overdue or still due) and the targets the university set, one college overriding one. It
 never touches a database that holds anything else, never adds the demo twice, adds and
 flushes, and leaves the commit to the caller.
 """
@@ -16,7 +18,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from studytrack.demo import catalogue, example_2020
+from studytrack.demo import catalogue, example_2020, plans
 from studytrack.demo.build import Clock, build_materials, build_session
 from studytrack.demo.people import ADMIN_USERNAME, PEOPLE, ROOT_NAME, build_people, role_of
 from studytrack.extensions import db
@@ -122,7 +124,10 @@ def _build(today: date) -> None:
     registry = build_people(DEMO_PASSWORD)
     materials = build_materials(catalogue.MATERIALS, registry)
     clock = Clock()
-    for spec in (example_2020.SESSION, *catalogue.SESSIONS, *catalogue.recent(today),
-                 *catalogue.upcoming(today)):
-        build_session(spec, registry, materials, clock)
+    sessions = (example_2020.SESSION, *catalogue.SESSIONS, *plans.ROUTINE,
+                *catalogue.recent(today), *catalogue.upcoming(today))
+    plans.build_targets(registry, clock)
+    items = plans.build_plans(plans.items_for(sessions, today), registry, clock)
+    for spec in sorted(sessions, key=lambda s: s.day):
+        build_session(spec, registry, materials, clock, items.get((spec.group, spec.topic)))
     clock.apply(today)
