@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from studytrack.extensions import db
@@ -43,9 +45,91 @@ def seed_demo() -> None:
         click.echo(demo.format_accounts(outcome.accounts))
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Back up the database and the uploaded files into one archive, while the app runs.
+
+    PATH is the archive to write (.tar.gz, .tgz or .zip), or an existing folder in which a
+    dated .tar.gz is written.
+    """
+    from studytrack import backup
+
+    db.session.remove()
+    try:
+        result = backup.create_backup(path, db.engine, current_app.config["UPLOAD_FOLDER"])
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    manifest = result.manifest
+    click.echo(
+        f"Backup written to {result.path} ({result.size / 1024 / 1024:.1f} MB): "
+        f"{manifest.database} database at schema revision "
+        f"{manifest.alembic_revision or '(none recorded)'}, "
+        f"{len(manifest.upload_files)} uploaded files."
+    )
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace a database that holds data and an upload folder that holds files.")
+@click.option("--verify-only", is_flag=True,
+              help="Only check the archive (manifest, checksums, paths); change nothing.")
+@with_appcontext
+def restore_command(path: Path, force: bool, verify_only: bool) -> None:
+    """Restore a backup made by `backup` into the configured database and upload folder.
+
+    The archive is checked completely before anything changes; a damaged one is refused.
+    Stop the app while restoring.
+    """
+    from studytrack import backup
+
+    db.session.remove()
+    try:
+        if verify_only:
+            manifest = backup.verify_archive(path)
+            schema = backup.check_revision(
+                manifest.alembic_revision, current_app.extensions["migrate"].directory
+            )
+            click.echo(
+                f"{path} is intact: {manifest.database} database at schema revision "
+                f"{manifest.alembic_revision or '(none recorded)'}, "
+                f"{len(manifest.upload_files)} uploaded files, made {manifest.created_at} "
+                f"by studytrack {manifest.app_version}."
+            )
+            if schema == backup.OLDER:
+                click.echo("Its schema is older than this version's: after restoring it, run "
+                           "`flask --app studytrack db upgrade`.")
+            return
+        result = backup.restore_backup(
+            path, db.engine, current_app.config["UPLOAD_FOLDER"],
+            current_app.extensions["migrate"].directory, force=force,
+        )
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    manifest = result.manifest
+    click.echo(
+        f"Restored the backup of {manifest.created_at} (studytrack {manifest.app_version}): "
+        f"the {manifest.database} database and {result.files} uploaded files."
+    )
+    if result.schema == backup.OLDER:
+        click.echo(
+            f"The backup's schema (revision {manifest.alembic_revision}) is older than this "
+            f"version's ({result.head}): run `flask --app studytrack db upgrade` now."
+        )
+    elif result.schema == backup.UNRECORDED:
+        click.echo(
+            "The backup records no schema revision (its database was not created by "
+            "`flask db upgrade`); check the schema before serving it."
+        )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def main() -> None:
