@@ -410,7 +410,7 @@ def populate(group, people, n, *, start=None, with_plan=True):
     """n held sessions with varied attendance, talks, reflections and tasks, plus noise."""
     start = start or local(2026, 1, 5, 9)
     for k in range(n):
-        session_ = _session(group, start + timedelta(days=37 * k + group.id),
+        session_ = _session(group, start + timedelta(days=37 * k + sum(map(ord, group.name)) % 7),
                             SessionStatus.PUBLISHED if k % 2 else SessionStatus.CLOSED,
                             SessionKind.SEMINAR if k % 3 == 0 else SessionKind.COLLECTIVE,
                             date(2026, 1, 1) + timedelta(days=40 * k) if k % 4 else None)
