@@ -31,6 +31,7 @@ help:
 	@echo "make lint             ruff and the vendored-assets manifest check"
 	@echo "make translations     extract, update and compile the Chinese catalogue"
 	@echo "make clean            remove build output and caches (keeps .venv and instance/)"
+	@echo "make bench            generate scale 0.1 and 1 on SQLite and PostgreSQL, time the pages"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +53,7 @@ run: $(RUN_STAMP)
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check studytrack tests
+	$(BIN)/ruff check studytrack tests benchmarks
 	$(BIN)/python scripts/vendor_manifest.py --check
 
 test: lint
@@ -81,3 +82,29 @@ translations: $(RUN_STAMP)
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Benchmarks (issue 7): regenerate the four databases from scratch, time the pages, rewrite
+# benchmarks/RESULTS.md. BENCH_POSTGRES= (empty) skips PostgreSQL; its databases bench_s01 and
+# bench_s1 are dropped and recreated (UTF-8, from template0).
+BENCH_POSTGRES ?= postgresql://postgres@127.0.0.1
+BENCH_REPEAT ?= 30
+BENCH_DATA := benchmarks/data
+
+.PHONY: bench
+bench: $(RUN_STAMP)
+	mkdir -p $(BENCH_DATA)
+	for scale in 0.1 1; do \
+		name=bench_s$$(echo $$scale | tr -d .); db=$(BENCH_DATA)/$$name.sqlite; \
+		rm -f $$db; \
+		$(BIN)/python -m benchmarks.generate --database-url sqlite:///$$db --scale $$scale; \
+		$(BIN)/python -m benchmarks.pages --database-url sqlite:///$$db --scale $$scale \
+			--repeat $(BENCH_REPEAT); \
+		if [ -n "$(BENCH_POSTGRES)" ]; then \
+			psql -q "$(BENCH_POSTGRES)/postgres" -c "DROP DATABASE IF EXISTS $$name" \
+				-c "CREATE DATABASE $$name ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"; \
+			$(BIN)/python -m benchmarks.generate --database-url $(BENCH_POSTGRES)/$$name \
+				--scale $$scale; \
+			$(BIN)/python -m benchmarks.pages --database-url $(BENCH_POSTGRES)/$$name \
+				--scale $$scale --repeat $(BENCH_REPEAT); \
+		fi; \
+	done

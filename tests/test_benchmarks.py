@@ -1,0 +1,120 @@
+"""The benchmark data generator at a tiny scale: counts, determinism, constraints, rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from benchmarks.generate import BASE, GenerateError, generate, sizes
+from studytrack.dashboard.metrics import Period, figures_for_unit
+from studytrack.extensions import db
+from studytrack.models import (
+    Attendance,
+    Base,
+    GroupMembership,
+    Organization,
+    Reflection,
+    StudySession,
+    User,
+)
+from studytrack.reflections.rules import must_write_condition
+from studytrack.reflections.services import count_characters
+
+SCALE = 0.005
+TODAY = date(2026, 11, 29)
+
+
+def _generate(seed: int = 7) -> dict[str, int]:
+    db.session.remove()  # the generator writes on its own connection, in one transaction
+    return generate(db.engine, SCALE, seed=seed, today=TODAY, out=None, analyze=False)
+
+
+def _empty() -> None:
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def _fingerprint() -> list[tuple[object, ...]]:
+    rows = db.session.execute(
+        sa.select(Reflection.id, Reflection.session_id, Reflection.author_id,
+                  Reflection.char_count, Reflection.status).order_by(Reflection.id)
+    ).all()
+    users = db.session.execute(sa.select(User.id, User.display_name).order_by(User.id)).all()
+    return [tuple(r) for r in rows] + [tuple(u) for u in users]
+
+
+def test_counts_follow_the_scale(app: Flask) -> None:
+    counts = _generate()
+    expected = sizes(SCALE)
+    for name in ("users", "study_sessions", "reflections", "follow_up_tasks", "materials"):
+        assert counts[name] == round(BASE[name] * SCALE), name
+        assert counts[name] == expected[name]
+    assert counts["organizations"] == 4  # the floor: still a tree four levels deep
+    # a tiny scale has only three groups: the rosters, and so attendance, vary more
+    assert 0.75 * 400_000 * SCALE <= counts["attendances"] <= 1.25 * 400_000 * SCALE
+    for table in Base.metadata.sorted_tables:  # what it says it wrote is what is there
+        written = db.session.scalar(sa.select(sa.func.count()).select_from(table))
+        assert written == counts.get(table.name, 0), table.name
+    depths = [org.depth for org in db.session.scalars(sa.select(Organization))]
+    assert max(depths) == 3 and min(depths) == 0
+
+
+def test_same_seed_same_rows_and_refuses_a_database_with_data(app: Flask) -> None:
+    first = _generate()
+    fingerprint = _fingerprint()
+    with pytest.raises(GenerateError, match="not empty"):
+        _generate()
+    _empty()
+    assert _generate() == first
+    assert _fingerprint() == fingerprint
+
+
+def test_rows_keep_the_rules(app: Flask) -> None:
+    _generate()
+    # every foreign key points at a row (SQLite does not enforce them by default)
+    for table in Base.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            target = fk.column.table.alias().c[fk.column.name]  # an alias: self-references
+            orphans = db.session.scalar(
+                sa.select(sa.func.count()).select_from(table).where(
+                    fk.parent.is_not(None),
+                    ~sa.exists().where(target == fk.parent),
+                )
+            )
+            assert orphans == 0, f"{table.name}.{fk.parent.name}"
+    # reflections only from people who must write one, for held sessions
+    owed = (
+        sa.select(sa.func.count()).select_from(Reflection)
+        .join(StudySession, StudySession.id == Reflection.session_id)
+        .where(~sa.exists().where(
+            Attendance.session_id == Reflection.session_id,
+            Attendance.user_id == Reflection.author_id,
+            must_write_condition(),
+        ) | StudySession.status.not_in(("published", "closed")))
+    )
+    assert db.session.scalar(owed) == 0
+    for reflection in db.session.scalars(sa.select(Reflection).limit(50)):
+        assert reflection.char_count == count_characters(reflection.body)
+        assert 600 <= reflection.char_count <= 1_600
+        assert reflection.submitted_at is None or reflection.submitted_at.tzinfo is not None
+    # attendance only for members of the group at the time (plus the secretary and guests)
+    strangers = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Attendance)
+        .join(StudySession, StudySession.id == Attendance.session_id)
+        .where(Attendance.user_id.is_not(None), ~sa.exists().where(
+            GroupMembership.group_id == StudySession.group_id,
+            GroupMembership.user_id == Attendance.user_id,
+        ))
+    )
+    assert strangers == 0
+    # the dashboard has figures to show, and they add up
+    root = db.session.scalars(sa.select(Organization).where(Organization.parent_id.is_(None)))
+    figures = figures_for_unit(root.one(), Period(TODAY.year), today=TODAY)
+    assert figures.sessions_held > 0 and figures.sessions_planned > 0
+    assert 0 < figures.reflections_submitted <= figures.reflections_required
+    assert 0 < figures.tasks_done <= figures.tasks_total
