@@ -60,6 +60,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         home,
         materials,
         notifications,
+        ops,
         plans,
         records,
         reflections,
@@ -70,7 +71,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (
         auth.bp, home.bp, groups.bp, study_sessions.bp, materials.bp, followups.bp,
         reflections.bp, reports.bp, notifications.bp, plans.bp, records.bp, dashboard.bp,
-        admin.bp,
+        admin.bp, ops.bp,
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)

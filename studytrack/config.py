@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "STUDYTRACK_"
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -38,7 +40,8 @@ class Config:
     ENV_NAME = "development"
 
     SQLALCHEMY_DATABASE_URI: str | None = None  # resolved in finalize(): SQLite in instance/
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: a failed statement's values (names, hashes) stay out of errors and logs.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     SECRET_KEY: str | None = None
 
     TIMEZONE = "Asia/Shanghai"
@@ -75,6 +78,17 @@ class Config:
 
     PROXY_FIX_HOPS = 0
 
+    # One line per request on the "studytrack.request" logger (studytrack/ops/logs.py):
+    # "text" for people at a terminal, "json" for a log collector (recommended in production).
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+    # The client address as the app sees it (after ProxyFix); off where local rules forbid it.
+    LOG_REMOTE_ADDR = True
+    # Keeps this installation's counters apart when several share one Redis.
+    RATELIMIT_KEY_PREFIX = "studytrack"
+    # Redis down: count in each worker's memory (logged) rather than refuse every login.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+
     @classmethod
     def from_env(cls) -> dict[str, Any]:
         """The values that the environment sets; unset variables keep the class defaults."""
@@ -90,6 +104,9 @@ class Config:
             "MAIL_PASSWORD": "MAIL_PASSWORD",
             "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
             "ENV": "ENV_NAME",
+            "LOG_FORMAT": "LOG_FORMAT",
+            "LOG_LEVEL": "LOG_LEVEL",
+            "RATELIMIT_KEY_PREFIX": "RATELIMIT_KEY_PREFIX",
         }
         for var, key in strings.items():
             if (value := env(var)) not in (None, ""):
@@ -98,7 +115,7 @@ class Config:
                          "PROXY_FIX_HOPS": "PROXY_FIX_HOPS"}.items():
             if env(var) not in (None, ""):
                 values[key] = env_int(var, 0)
-        for var in ("SECURE_COOKIES", "FORCE_HTTPS", "MAIL_USE_TLS", "DEBUG"):
+        for var in ("SECURE_COOKIES", "FORCE_HTTPS", "MAIL_USE_TLS", "DEBUG", "LOG_REMOTE_ADDR"):
             if env(var) is not None:
                 values[var] = env_bool(var)
         return values
@@ -145,6 +162,13 @@ def finalize(config: dict[str, Any], instance_path: Path) -> None:
     config["BABEL_DEFAULT_TIMEZONE"] = config["TIMEZONE"]
     config["SESSION_COOKIE_SECURE"] = bool(config["SECURE_COOKIES"])
     config["REMEMBER_COOKIE_SECURE"] = bool(config["SECURE_COOKIES"])
+
+    config["LOG_FORMAT"] = str(config["LOG_FORMAT"]).strip().lower()
+    if config["LOG_FORMAT"] not in LOG_FORMATS:
+        raise ConfigurationError("STUDYTRACK_LOG_FORMAT must be one of: " + ", ".join(LOG_FORMATS))
+    config["LOG_LEVEL"] = str(config["LOG_LEVEL"]).strip().upper()
+    if config["LOG_LEVEL"] not in LOG_LEVELS:
+        raise ConfigurationError("STUDYTRACK_LOG_LEVEL must be one of: " + ", ".join(LOG_LEVELS))
 
     production = config.get("ENV_NAME") == "production"
     if production and (config.get("DEBUG") or config.get("TESTING")):
