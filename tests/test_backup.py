@@ -647,12 +647,11 @@ def test_a_failed_backup_leaves_no_archive(source: Source, tmp_path: Path) -> No
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.postgresql_only
 def test_postgresql_errors_are_clear_and_keep_the_password(
     source: Source, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = sa.make_url(source.app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() != "postgresql":
-        pytest.skip("PostgreSQL only (runs with --db=postgresql)")
     secret = "s3cret-Pa55word"
     engine = sa.create_engine(url.set(password=secret, database=f"{url.database}_missing"))
     try:
