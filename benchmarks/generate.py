@@ -4,7 +4,9 @@ Scale 1 is a province: 300 units in a tree four levels deep, 600 study groups, 1
 15,000 sessions over three years (ending in the current year; those after `today` are drafts),
 about 400,000 attendance rows, 180,000 reflections of 600–1,500 characters, 40,000 follow-up
 tasks and 20,000 materials, with the annual plans, targets, talks, material links and the
-notifications of the last 180 days that the pages show. Every count scales linearly (a few
+notifications of the last 180 days that the pages show, and the per-session summary
+`session_stats` (recomputed at the end: Core inserts bypass the ORM listener that keeps it
+current). Every count scales linearly (a few
 have a floor so that a tiny scale still has a four-level tree).
 
 Rows are written with SQLAlchemy Core `insert()` in batches of 5,000 (executemany; on
@@ -100,6 +102,22 @@ class Writer:
         self._say(table.name, count, elapsed)
         return count
 
+    def refresh_session_stats(self) -> int:
+        """Core inserts bypass the ORM listener that keeps `session_stats` current
+        (studytrack/stats.py): recompute every session's row, in the same transaction."""
+        from studytrack.models import SessionStats
+        from studytrack.stats import refresh_session_stats
+
+        started = time.perf_counter()
+        refresh_session_stats(self.connection, None)
+        table = SessionStats.__table__
+        count = self.connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+        elapsed = time.perf_counter() - started
+        self.counts[table.name] = count
+        self.seconds[table.name] = elapsed
+        self._say(table.name, count, elapsed)
+        return count
+
     def _copy(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
         """PostgreSQL: COPY FROM STDIN on the transaction's own psycopg connection, several
         times quicker than executemany. Enums go in as their values, dicts as JSON."""
@@ -147,7 +165,8 @@ def generate(
     out: TextIO | None = sys.stderr, analyze: bool = True,
 ) -> dict[str, int]:
     """Fill the empty database behind `engine`; return the rows written per table.
-    On PostgreSQL the tables are then ANALYZEd (`analyze`), as autovacuum would soon do."""
+    The tables are then ANALYZEd (`analyze`): on PostgreSQL as autovacuum would soon do; on
+    SQLite, which keeps no statistics otherwise, as a deployment should (`PRAGMA optimize`)."""
     today = today or datetime.now(SHANGHAI).date()
     started = time.perf_counter()
     with engine.begin() as connection:
@@ -157,10 +176,16 @@ def generate(
                   f"{engine.url.render_as_string(hide_password=True)}", file=out)
         writer = Writer(connection, out)
         Builder(sizes(scale), seed, today).run(writer)
+        writer.refresh_session_stats()
         if engine.dialect.name == "postgresql":
             _reset_sequences(connection)
     if analyze and engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
+    elif analyze and engine.dialect.name == "sqlite":
+        # SQLite plans without statistics until ANALYZE (docs/performance.md): without them it
+        # reads the year's sessions by status (most of three years) instead of by group and date.
+        with engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
     if out:
         total = sum(writer.counts.values())

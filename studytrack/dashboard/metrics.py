@@ -78,6 +78,7 @@ from studytrack.models import (
     Reflection,
     ReflectionStatus,
     SessionKind,
+    SessionStats,
     SessionStatus,
     StudyGroup,
     StudyPlan,
@@ -85,6 +86,7 @@ from studytrack.models import (
     Talk,
     TaskStatus,
 )
+from studytrack.models.session_stats import COUNT_COLUMNS
 from studytrack.reflections.rules import MAKEUP_STATUSES, must_write_condition
 
 
@@ -223,6 +225,11 @@ class UnitFigures:
 # a session id or a user id. The groups in scope come as a subquery `scope(group_id, key)`, so
 # the same queries serve a list of groups, the child units of a parent (each group mapped to the
 # child whose subtree holds it) and a whole subtree (every group mapped to the unit itself).
+#
+# Attendance and reflections per session come from `session_stats` (one row per session, kept
+# current on every write by studytrack.stats in the writer's transaction, never stale): the
+# group and unit figures and attendance_by_month sum those rows for the held sessions instead
+# of scanning every attendance row with its reflection. A person's figures read the raw rows.
 
 HELD_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.CLOSED)
 SUBMITTED_STATUSES = (
@@ -303,6 +310,21 @@ def _made_up() -> sa.ColumnElement[bool]:
     return sa.and_(Attendance.status.in_(MAKEUP_STATUSES), Attendance.makeup_on.is_not(None))
 
 
+def _stats_overdue(today: date) -> sa.ColumnElement[int]:
+    """Per session_stats row: reflections missing (required - submitted) once the session's
+    due date is before `today`, else 0 — "overdue" depends on today, so it is not stored."""
+    return sa.case(
+        (
+            sa.and_(
+                StudySession.reflection_due_on.is_not(None),
+                StudySession.reflection_due_on < today,
+            ),
+            SessionStats.reflections_required - SessionStats.reflections_submitted,
+        ),
+        else_=0,
+    )
+
+
 def _group_families(scope: sa.Subquery, period: Period) -> list[dict[Any, _Row]]:
     """groups, members (one query) and sessions_planned (one query), per scope key."""
     membership = sa.and_(
@@ -341,7 +363,7 @@ def _group_families(scope: sa.Subquery, period: Period) -> list[dict[Any, _Row]]
 def _session_families(
     scope: sa.Subquery, key: Any, period: Period, today: date
 ) -> list[dict[Any, _Row]]:
-    """Held sessions, attendance with reflections, talks and tasks: four queries, per key.
+    """Held sessions with attendance and reflections, talks and tasks: three queries, per key.
     `key` is `scope.c.key`, or StudySession.id for one row per session."""
 
     def over_sessions(*columns: Any) -> sa.Select[Any]:
@@ -351,36 +373,21 @@ def _session_families(
             .join(scope, StudySession.group_id == scope.c.group_id)
         )
 
-    sessions = over_sessions(
-        sa.func.count(StudySession.id).label("sessions_held"),
-        _count_if(StudySession.kind == SessionKind.SEMINAR).label("seminars_held"),
-    ).where(held_in(period)).group_by(key).order_by(sa.func.min(StudySession.starts_at), key)
-
-    required = must_write_condition()
-    attendance = (
+    # Held sessions with their attendance and reflection counts, summed from session_stats
+    # (one row per session, kept current on write by studytrack.stats) instead of a scan of
+    # every attendance row with its reflection. An outer join: a session without a summary row
+    # still counts as held (its counts as 0).
+    sessions = (
         over_sessions(
-            _count_if(_expected()).label("attendance_expected"),
-            _count_if(Attendance.status == AttendanceStatus.PRESENT).label("attendance_present"),
-            _count_if(Attendance.status == AttendanceStatus.ON_LEAVE).label(
-                "attendance_on_leave"
-            ),
-            _count_if(Attendance.status == AttendanceStatus.ABSENT).label("attendance_absent"),
-            _count_if(_made_up()).label("attendance_made_up"),
-            _count_if(Attendance.status.is_(None)).label("attendance_unmarked"),
-            _count_if(Attendance.status == AttendanceStatus.OBSERVER).label(
-                "attendance_observers"
-            ),
-            _count_if(required).label("reflections_required"),
-            _count_if(sa.and_(required, _submitted())).label("reflections_submitted"),
-            _count_if(sa.and_(required, _late())).label("reflections_late"),
-            _count_if(sa.and_(required, _overdue_reflection(today))).label(
-                "reflections_overdue"
-            ),
+            sa.func.count(StudySession.id).label("sessions_held"),
+            _count_if(StudySession.kind == SessionKind.SEMINAR).label("seminars_held"),
+            *(sa.func.sum(getattr(SessionStats, name)).label(name) for name in COUNT_COLUMNS),
+            sa.func.sum(_stats_overdue(today)).label("reflections_overdue"),
         )
-        .join(Attendance, Attendance.session_id == StudySession.id)
-        .outerjoin(Reflection, _reflection_join())
+        .outerjoin(SessionStats, SessionStats.session_id == StudySession.id)
         .where(held_in(period))
         .group_by(key)
+        .order_by(sa.func.min(StudySession.starts_at), key)
     )
 
     speaker_member = sa.and_(
@@ -410,7 +417,7 @@ def _session_families(
         .where(held_in(period), FollowUpTask.status != TaskStatus.CANCELLED)
         .group_by(key)
     )
-    return [_rows(sessions), _rows(attendance), _rows(talks), _rows(tasks)]
+    return [_rows(sessions), _rows(talks), _rows(tasks)]
 
 
 def _assemble(keys: Iterable[Any], families: list[dict[Any, _Row]]) -> dict[Any, Figures]:
@@ -429,7 +436,7 @@ def _assemble(keys: Iterable[Any], families: list[dict[Any, _Row]]) -> dict[Any,
 def _figures_by_scope(
     scope: sa.Subquery, period: Period, today: date | None
 ) -> tuple[dict[Any, Figures], set[Any]]:
-    """Figures per scope key (six queries); also the keys that have groups."""
+    """Figures per scope key (five queries); also the keys that have groups."""
     today = today or timeutil.today_local()
     families = _group_families(scope, period)
     families += _session_families(scope, scope.c.key, period, today)
@@ -461,7 +468,7 @@ def figures_by_group(
     group_ids: Sequence[int], period: Period, today: date | None = None
 ) -> dict[int, Figures]:
     """Figures per study group; every id in `group_ids` is in the result (zeros if idle).
-    A fixed number of queries (six) whatever the number of groups; none for an empty list."""
+    A fixed number of queries (five) whatever the number of groups; none for an empty list."""
     ids = sorted(set(group_ids))
     if not ids:
         return {}
@@ -480,7 +487,7 @@ def figures_by_unit(
     """One row per direct child unit of `parent` (its whole subtree aggregated), plus, when
     `parent` has groups of its own, a row for those (unit is `parent`, own_groups=True, first).
     Rows in the tree's order (sort_order, name). Inactive child units appear only when they
-    have counted groups (see counted_groups). Seven queries whatever the tree."""
+    have counted groups (see counted_groups). Six queries whatever the tree."""
     child = aliased(Organization)
     group_org = aliased(Organization)
     counted = counted_groups(parent, period).subquery()
@@ -518,7 +525,7 @@ def figures_by_unit(
 
 def figures_for_unit(org: Organization, period: Period, today: date | None = None) -> Figures:
     """The whole subtree of `org`: equals the sum of figures_by_unit(org) rows, and the sum of
-    figures_by_group over counted_groups(org, period). Six queries."""
+    figures_by_group over counted_groups(org, period). Five queries."""
     figures, _ = _figures_by_scope(_subtree_scope(org, period), period, today)
     return figures.get(org.id, Figures())
 
@@ -529,7 +536,7 @@ def figures_by_session(
     """Per held session of the group in the period (sessions_held is 1 in each), in order of
     starts_at. Session rows carry the session families only: groups, members and
     sessions_planned are 0 (so talks_per_member is None); the rows sum to the group's figures
-    for every other field. Four queries."""
+    for every other field. Three queries."""
     today = today or timeutil.today_local()
     scope = (
         sa.select(StudyGroup.id.label("group_id"), StudyGroup.id.label("key"))
@@ -625,9 +632,12 @@ def _month_bounds(year: int) -> list[datetime]:
     ]
 
 
-def _in_month(bounds: list[datetime], month: int) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        StudySession.starts_at >= bounds[month - 1], StudySession.starts_at < bounds[month]
+def _month_of(bounds: list[datetime]) -> sa.ColumnElement[int]:
+    """SQL: the local month (1..12) of StudySession.starts_at, for a session within the year
+    of `bounds` — one CASE per row, so a monthly series is one GROUP BY, not 24 sums."""
+    return sa.case(
+        *((StudySession.starts_at < bounds[month], month) for month in range(1, 12)),
+        else_=12,
     )
 
 
@@ -644,36 +654,48 @@ def sessions_by_month(
     org: Organization, year: int
 ) -> list[tuple[int, int, int]]:
     """(month, sessions held, seminars held) for months 1..12 in the subtree of `org`, by the
-    local month of starts_at. One query (conditional sums, one pair per month)."""
-    bounds = _month_bounds(year)
-    columns: list[Any] = []
-    for month in range(1, 13):
-        columns.append(_count_if(_in_month(bounds, month)))
-        columns.append(
-            _count_if(sa.and_(_in_month(bounds, month), StudySession.kind == SessionKind.SEMINAR))
-        )
-    row = db.session.execute(sa.select(*columns).where(_subtree_sessions(org, year))).one()
-    values = [int(value or 0) for value in row]
-    return [(month, values[2 * month - 2], values[2 * month - 1]) for month in range(1, 13)]
+    local month of starts_at. One query (grouped by month)."""
+    inner = (
+        sa.select(_month_of(_month_bounds(year)).label("month"), StudySession.kind)
+        .where(_subtree_sessions(org, year))
+        .subquery()
+    )
+    rows = _rows(
+        sa.select(
+            inner.c.month,
+            sa.func.count().label("held"),
+            _count_if(inner.c.kind == SessionKind.SEMINAR).label("seminars"),
+        ).group_by(inner.c.month)
+    )
+    return [
+        (month, rows.get(month, {}).get("held", 0), rows.get(month, {}).get("seminars", 0))
+        for month in range(1, 13)
+    ]
 
 
 def attendance_by_month(org: Organization, year: int) -> list[tuple[int, float | None]]:
     """(month, attendance rate) for months 1..12 in the subtree of `org`: present / expected
-    over the attendance rows of the month's held sessions; None for a month without any.
-    One query."""
-    bounds = _month_bounds(year)
-    columns: list[Any] = []
-    for month in range(1, 13):
-        in_month = _in_month(bounds, month)
-        columns.append(_count_if(sa.and_(in_month, Attendance.status == AttendanceStatus.PRESENT)))
-        columns.append(_count_if(sa.and_(in_month, _expected())))
-    row = db.session.execute(
-        sa.select(*columns)
-        .select_from(Attendance)
-        .join(StudySession, Attendance.session_id == StudySession.id)
+    over the attendance rows of the month's held sessions (summed from session_stats); None
+    for a month without any. One query (grouped by month)."""
+    inner = (
+        sa.select(
+            _month_of(_month_bounds(year)).label("month"),
+            SessionStats.attendance_present,
+            SessionStats.attendance_expected,
+        )
+        .select_from(StudySession)
+        .join(SessionStats, SessionStats.session_id == StudySession.id)
         .where(_subtree_sessions(org, year))
-    ).one()
-    values = [int(value or 0) for value in row]
+        .subquery()
+    )
+    rows = _rows(
+        sa.select(
+            inner.c.month,
+            sa.func.sum(inner.c.attendance_present).label("present"),
+            sa.func.sum(inner.c.attendance_expected).label("expected"),
+        ).group_by(inner.c.month)
+    )
     return [
-        (month, rate(values[2 * month - 2], values[2 * month - 1])) for month in range(1, 13)
+        (month, rate(rows.get(month, {}).get("present", 0), rows.get(month, {}).get("expected", 0)))
+        for month in range(1, 13)
     ]

@@ -8,6 +8,7 @@ from studytrack.models.notification import Notification, NotificationKind
 from studytrack.models.organization import Organization, OrganizationKind
 from studytrack.models.plan import PlanItem, StudyPlan, Target, TargetMetric
 from studytrack.models.reflection import Reflection, ReflectionStatus
+from studytrack.models.session_stats import SessionStats
 from studytrack.models.study_group import GroupMembership, GroupRole, GroupTitle, StudyGroup
 from studytrack.models.study_session import (
     Attendance,
@@ -43,6 +44,7 @@ __all__ = [
     "ReflectionStatus",
     "SessionKind",
     "SessionMaterial",
+    "SessionStats",
     "SessionStatus",
     "StudyGroup",
     "StudyPlan",

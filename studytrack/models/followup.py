@@ -37,6 +37,8 @@ class FollowUpTask(TimestampMixin, Base):
             "status <> 'cancelled' OR cancel_reason IS NOT NULL", name="cancel_needs_reason"
         ),
         sa.Index("ix_follow_up_tasks_status_due_on", "status", "due_on"),
+        # The dashboards' task aggregate per session, answered from the index (issue 7).
+        sa.Index("ix_follow_up_tasks_session_id_status", "session_id", "status", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

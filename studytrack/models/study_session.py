@@ -181,6 +181,8 @@ class Talk(TimestampMixin, Base):
         sa.CheckConstraint(
             "speaker_id IS NOT NULL OR speaker_name IS NOT NULL", name="speaker_named"
         ),
+        # The dashboards' talk aggregate per session, answered from the index (issue 7).
+        sa.Index("ix_talks_session_id_speaker_id", "session_id", "speaker_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

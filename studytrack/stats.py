@@ -1,0 +1,219 @@
+"""Keeps `session_stats` (models/session_stats.py) exact: the one place that writes it.
+
+- `refresh_session_stats(connection, ids)` recomputes the rows of the given sessions (or of
+  every session, with ids None) from the raw tables: INSERT … SELECT … GROUP BY … ON CONFLICT
+  (session_id) DO UPDATE (SQLite and PostgreSQL; DELETE then INSERT elsewhere), and deletes
+  the rows of sessions that no longer exist.
+- `install()` registers mapper events and an `after_flush` listener on every ORM Session: the
+  ids of the sessions whose StudySession, Attendance or Reflection rows the flush inserted or
+  deleted, or updated in a column the counts depend on (`_COUNTED`), are refreshed in the
+  same transaction, before the flush returns. A commit therefore never
+  leaves a stale row, and a rollback undoes the refresh with the write.
+- Writes that bypass the ORM unit of work (Core INSERTs of a bulk loader, restores) must call
+  `refresh_session_stats(connection, None)` when they are done (benchmarks/generate.py does).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, object_session
+
+from studytrack.models import (
+    Attendance,
+    AttendanceStatus,
+    Reflection,
+    ReflectionStatus,
+    SessionStats,
+    StudySession,
+)
+from studytrack.models.session_stats import COUNT_COLUMNS
+from studytrack.reflections.rules import MAKEUP_STATUSES, must_write_condition
+
+CHUNK = 500  # ids per statement (well under SQLite's and PostgreSQL's parameter limits)
+SUBMITTED_STATUSES = (
+    ReflectionStatus.SUBMITTED, ReflectionStatus.RETURNED, ReflectionStatus.ACCEPTED,
+)
+
+
+def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def stats_select(where: sa.ColumnElement[bool] | None = None) -> sa.Select[Any]:
+    """(session_id, *COUNT_COLUMNS) computed from the raw rows, one row per study session
+    (sessions without attendance get zeros). Also the from-scratch check of the tests."""
+    row = Attendance.id.is_not(None)  # the outer join pads sessions without attendance
+    submitted = Reflection.status.in_(SUBMITTED_STATUSES)
+    required = must_write_condition()
+    columns = {
+        "attendance_expected": sa.and_(
+            row,
+            sa.or_(Attendance.status.is_(None), Attendance.status != AttendanceStatus.OBSERVER),
+        ),
+        "attendance_present": Attendance.status == AttendanceStatus.PRESENT,
+        "attendance_on_leave": Attendance.status == AttendanceStatus.ON_LEAVE,
+        "attendance_absent": Attendance.status == AttendanceStatus.ABSENT,
+        "attendance_made_up": sa.and_(
+            Attendance.status.in_(MAKEUP_STATUSES), Attendance.makeup_on.is_not(None)
+        ),
+        "attendance_unmarked": sa.and_(row, Attendance.status.is_(None)),
+        "attendance_observers": Attendance.status == AttendanceStatus.OBSERVER,
+        "reflections_required": required,
+        "reflections_submitted": sa.and_(required, submitted),
+        "reflections_late": sa.and_(
+            required, submitted, Reflection.is_late,
+            StudySession.reflection_due_on.is_not(None),
+        ),
+    }
+    assert tuple(columns) == COUNT_COLUMNS
+    query = (
+        sa.select(
+            StudySession.id.label("session_id"),
+            *(_count_if(condition).label(name) for name, condition in columns.items()),
+        )
+        .select_from(StudySession)
+        .outerjoin(Attendance, Attendance.session_id == StudySession.id)
+        .outerjoin(
+            Reflection,
+            sa.and_(
+                Reflection.session_id == Attendance.session_id,
+                Reflection.author_id == Attendance.user_id,
+            ),
+        )
+        .group_by(StudySession.id)
+    )
+    return query if where is None else query.where(where)
+
+
+@functools.cache
+def _upsert_statement(dialect: str) -> sa.Executable:
+    """INSERT … SELECT … ON CONFLICT (session_id) DO UPDATE for the sessions in the expanding
+    parameter `ids`: one statement on SQLite (3.24+) and PostgreSQL. Built once (and so
+    compiled once per dialect by SQLAlchemy's cache): it runs on many flushes."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    table = SessionStats.__table__
+    select = stats_select(StudySession.id.in_(sa.bindparam("ids", expanding=True)))
+    statement = insert(table).from_select(["session_id", *COUNT_COLUMNS], select)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.session_id],
+        set_={name: statement.excluded[name] for name in COUNT_COLUMNS},
+    )
+
+
+def _upsert(connection: sa.Connection, chunk: list[int]) -> None:
+    """Recompute the rows of the sessions in `chunk` (they exist); DELETE then INSERT on a
+    database without ON CONFLICT."""
+    dialect = connection.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        connection.execute(_upsert_statement(dialect), {"ids": chunk})
+        return
+    table = SessionStats.__table__
+    connection.execute(table.delete().where(table.c.session_id.in_(chunk)))
+    connection.execute(table.insert().from_select(
+        ["session_id", *COUNT_COLUMNS], stats_select(StudySession.id.in_(chunk))
+    ))
+
+
+def _chunks(ids: Iterable[int | None]) -> Iterable[list[int]]:
+    ordered = sorted({int(i) for i in ids if i is not None})
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start:start + CHUNK]
+
+
+def refresh_session_stats(
+    connection: sa.Connection | Any, session_ids: Iterable[int] | None
+) -> None:
+    """Recompute the session_stats rows of `session_ids` (every session when None) from the
+    raw tables, in the caller's transaction. Ids of sessions that no longer exist lose
+    their row."""
+    if not isinstance(connection, sa.Connection):  # a Session (or Flask-SQLAlchemy's scoped one)
+        connection = connection.connection()
+    table = SessionStats.__table__
+    if session_ids is None:
+        connection.execute(table.delete())
+        connection.execute(
+            table.insert().from_select(["session_id", *COUNT_COLUMNS], stats_select())
+        )
+        return
+    for chunk in _chunks(session_ids):
+        _upsert(connection, chunk)
+        gone = ~sa.exists().where(StudySession.id == table.c.session_id)
+        connection.execute(table.delete().where(table.c.session_id.in_(chunk), gone))
+
+
+# The columns the counts depend on: an update that changes none of them (a reflection's text,
+# a roster's order, a session's topic or status) leaves the counts as they are.
+_COUNTED = {
+    Attendance: ("session_id", "user_id", "status", "makeup_on"),
+    Reflection: ("session_id", "author_id", "status", "is_late"),
+    StudySession: ("reflection_due_on",),
+}
+_PENDING, _GONE = "session_stats_pending", "session_stats_gone"
+
+
+def _note(target: Any, key: str, ids: Iterable[int | None]) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault(key, set()).update(i for i in ids if i is not None)
+
+
+def _session_ids(target: Any) -> set[int | None]:
+    """The session of a row and, when this flush moved it, its former session."""
+    if isinstance(target, StudySession):
+        return {target.id}
+    history = sa.inspect(target).attrs.session_id.history
+    return {target.session_id, *history.deleted}
+
+
+def _after_insert(_mapper: Any, _connection: Any, target: Any) -> None:
+    _note(target, _PENDING, _session_ids(target))
+
+
+def _after_update(_mapper: Any, _connection: Any, target: Any) -> None:
+    attrs = sa.inspect(target).attrs
+    if any(attrs[name].history.has_changes() for name in _COUNTED[type(target)]):
+        _note(target, _PENDING, _session_ids(target))
+
+
+def _after_delete(_mapper: Any, _connection: Any, target: Any) -> None:
+    key = _GONE if isinstance(target, StudySession) else _PENDING
+    _note(target, key, _session_ids(target))
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    pending = session.info.pop(_PENDING, set())
+    gone = session.info.pop(_GONE, set())
+    if not (pending or gone):
+        return
+    connection = session.connection()
+    for chunk in _chunks(pending - gone):
+        _upsert(connection, chunk)
+    table = SessionStats.__table__
+    for chunk in _chunks(gone):  # (PostgreSQL's ON DELETE CASCADE did it already)
+        connection.execute(table.delete().where(table.c.session_id.in_(chunk)))
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(_GONE, None)
+
+
+def install() -> None:
+    """Register the listeners (idempotent): mapper events note the sessions whose rows a flush
+    writes (only the rows written: no scan of the identity map), and the Session's
+    after_flush recomputes them before the flush returns."""
+    if sa.event.contains(Session, "after_flush", _after_flush):
+        return
+    for model in _COUNTED:
+        sa.event.listen(model, "after_insert", _after_insert)
+        sa.event.listen(model, "after_update", _after_update)
+        sa.event.listen(model, "after_delete", _after_delete)
+    sa.event.listen(Session, "after_flush", _after_flush)
+    sa.event.listen(Session, "after_soft_rollback", lambda session, _tx: _after_rollback(session))
