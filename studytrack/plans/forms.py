@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from studytrack.formfields import optional_int, version_value
 from studytrack.labels import choices
 from studytrack.models import SessionKind, TargetMetric
 from studytrack.plans import services
@@ -32,20 +33,6 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def optional_int(value: Any) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def version_value(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def plain_number(value: Decimal) -> str:

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms import Form as BaseForm
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from studytrack.formfields import optional_int
 from studytrack.labels import label
 from studytrack.models import Attendance, AttendanceStatus
 from studytrack.study_sessions import attendance_services as services
@@ -34,14 +35,6 @@ STATUS_CHOICES: list[SelectChoice] = [
     *(SelectChoice(status.value, label(status)) for status in services.MEMBER_STATUSES),
 ]
 
-
-def optional_int(value: Any) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _status(value: str | None) -> AttendanceStatus | None:

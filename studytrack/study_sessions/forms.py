@@ -28,6 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from studytrack.formfields import optional_int, version_value
 from studytrack.labels import choices
 from studytrack.models import SessionKind, SessionStatus
 from studytrack.study_sessions import services
@@ -40,20 +41,6 @@ def enum_choices(enum: type[StrEnum], members: Iterable[StrEnum] | None = None
     return choices(enum, members)
 
 
-def optional_int(value: Any) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def version_value(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class VersionedForm(FlaskForm):

@@ -9,10 +9,10 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from studytrack.formfields import optional_int
 from studytrack.labels import choices
 from studytrack.models import TalkKind
 from studytrack.study_sessions import talk_services as services
-from studytrack.study_sessions.attendance_forms import optional_int
 
 
 class TalkForm(FlaskForm):

@@ -1,0 +1,23 @@
+"""Small coercions shared by the forms of several areas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def optional_int(value: Any) -> int | None:
+    """Coerce for selects and hidden fields where empty (or garbage) means "none"."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def version_value(value: Any) -> int | None:
+    """The version counter a form was loaded with (None when missing or tampered with)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
