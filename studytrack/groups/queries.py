@@ -33,9 +33,11 @@ class GroupSummary:
 def group_summaries(user: Any = None) -> list[GroupSummary]:
     """The groups the user can open, with member and session counts, in tree order."""
     visible = authz.visible_groups(user).where(StudyGroup.is_active).subquery()
+    # Count only within the visible groups: a member sees 1-2 groups of a site with hundreds.
+    visible_ids = sa.select(visible.c.id)
     members = (
         sa.select(GroupMembership.group_id, sa.func.count().label("n"))
-        .where(GroupMembership.left_on.is_(None))
+        .where(GroupMembership.left_on.is_(None), GroupMembership.group_id.in_(visible_ids))
         .group_by(GroupMembership.group_id)
         .subquery()
     )
@@ -46,7 +48,10 @@ def group_summaries(user: Any = None) -> list[GroupSummary]:
             sa.func.count().filter(StudySession.status != SessionStatus.DRAFT).label("published"),
             sa.func.max(StudySession.starts_at).label("last"),
         )
-        .where(StudySession.status != SessionStatus.CANCELLED)
+        .where(
+            StudySession.status != SessionStatus.CANCELLED,
+            StudySession.group_id.in_(visible_ids),
+        )
         .group_by(StudySession.group_id)
         .subquery()
     )
