@@ -46,10 +46,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked postgresql_only are left out (deselected, not skipped) on SQLite."""
-    if config.getoption("--db") == "postgresql":
-        return
-    kept = [item for item in items if item.get_closest_marker("postgresql_only") is None]
+    """Some tests run in one of the two passes only (deselected, not skipped, in the other):
+    postgresql_only ones on PostgreSQL; the browser journeys (tests/e2e, ~1.5 min, they test
+    the browser side and already ran on SQLite) on SQLite, unless STUDYTRACK_E2E_POSTGRESQL=1."""
+    on_postgresql = config.getoption("--db") == "postgresql"
+    e2e_too = os.environ.get("STUDYTRACK_E2E_POSTGRESQL") == "1"
+
+    def wanted(item: pytest.Item) -> bool:
+        if on_postgresql:
+            return e2e_too or "/tests/e2e/" not in str(item.path).replace(os.sep, "/")
+        return item.get_closest_marker("postgresql_only") is None
+
+    kept = [item for item in items if wanted(item)]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
