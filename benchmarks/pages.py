@@ -420,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the scale the database was generated at (names the run)")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--only", metavar="PAGE", nargs="+",
+                        help="time only these pages (keys such as session_report) beside the "
+                        "bare page; implies --no-write")
     parser.add_argument("--no-write", action="store_true",
                         help="print only; leave results.json and RESULTS.md alone")
     parser.add_argument("--profile", metavar="PAGE",
@@ -436,6 +439,14 @@ def main(argv: list[str] | None = None) -> int:
         dialect = db.engine.dialect.name
     database = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(dialect, dialect)
     pages = choose_pages(app)
+    if args.only:
+        unknown = set(args.only) - {p.key for p in pages}
+        if unknown:
+            print(f"unknown page {', '.join(sorted(unknown))}; one of: "
+                  f"{', '.join(p.key for p in pages)}", file=sys.stderr)
+            return 2
+        pages = [p for p in pages if p.key == "bare" or p.key in args.only]
+        args.no_write = True
     load_start = [round(x, 2) for x in os.getloadavg()]
     print(f"{database}, scale {args.scale:g}: {args.repeat} requests per page after "
           f"{args.warmup} warm-up", file=sys.stderr)
