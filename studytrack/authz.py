@@ -125,21 +125,22 @@ def reach_of(user: Any) -> Reach | None:
         cache = g.setdefault("authz_reach", {})
         if user.id in cache:
             return cache[user.id]
+    # One statement (every page asks): the current memberships, then the units led (rows
+    # without a group).
     rows = db.session.execute(
-        sa.select(GroupMembership.group_id, GroupMembership.role, Organization.path)
-        .join(StudyGroup, GroupMembership.group_id == StudyGroup.id)
-        .join(Organization, StudyGroup.organization_id == Organization.id)
-        .where(GroupMembership.user_id == user.id, GroupMembership.left_on.is_(None))
-    ).all()
-    group_roles = {group_id: role for group_id, role, _ in rows}
-    group_paths = {group_id: path for group_id, _, path in rows}
-    paths = tuple(
-        db.session.scalars(
-            sa.select(Organization.path)
+        sa.union_all(
+            sa.select(GroupMembership.group_id, GroupMembership.role, Organization.path)
+            .join(StudyGroup, GroupMembership.group_id == StudyGroup.id)
+            .join(Organization, StudyGroup.organization_id == Organization.id)
+            .where(GroupMembership.user_id == user.id, GroupMembership.left_on.is_(None)),
+            sa.select(sa.null(), sa.null(), Organization.path)
             .join(LeadershipRole, LeadershipRole.organization_id == Organization.id)
-            .where(LeadershipRole.user_id == user.id)
+            .where(LeadershipRole.user_id == user.id),
         )
-    )
+    ).all()
+    group_roles = {group_id: role for group_id, role, _ in rows if group_id is not None}
+    group_paths = {group_id: path for group_id, _, path in rows if group_id is not None}
+    paths = tuple(path for group_id, _, path in rows if group_id is None)
     result = Reach(user.id, bool(user.is_admin), group_roles, group_paths, paths)
     if cache is not None:
         cache[user.id] = result

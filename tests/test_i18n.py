@@ -219,3 +219,35 @@ def test_compiled_catalogue_matches_the_po_file():
 def test_core_words(english, chinese):
     catalogue = read_catalogue()
     assert catalogue[english].string == chinese
+
+
+# --- looking up translations (studytrack.i18n.CatalogueDomain) -------------------------------
+
+
+def test_labels_and_template_strings_follow_the_request_locale(app):
+    """The catalogue kept per locale must never leak one request's language into another."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext
+
+    from studytrack.labels import label
+    from studytrack.models import AttendanceStatus
+
+    template = "{{ _('Log in') }}|{{ status|label }}"
+    with app.test_request_context("/"):
+        assert render_template_string(template, status=AttendanceStatus.ON_LEAVE) == "登录|请假"
+        with force_locale("en"):
+            assert gettext("Log in") == "Log in"
+            assert str(label(AttendanceStatus.ON_LEAVE)) == "On leave"
+            assert render_template_string(template, status=AttendanceStatus.ON_LEAVE) == (
+                "Log in|On leave")
+        assert gettext("Log in") == "登录"
+
+
+def test_commands_speak_the_configured_default_language(app):
+    from flask_babel import gettext
+
+    with app.app_context():
+        assert gettext("Log in") == "登录"
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    with app.app_context():
+        assert gettext("Log in") == "Log in"

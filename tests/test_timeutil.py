@@ -64,3 +64,27 @@ def test_local_year_bounds(app, zone):
 
 def test_works_outside_an_application():
     assert timeutil.local_tz() == ZoneInfo(timeutil.DEFAULT_TIMEZONE)
+
+
+# --- the |datetime and |date template filters (studytrack.web) --------------------------------
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ("{{ moment|datetime }}", "2026-11-30 00:30"),  # the Shanghai date, not the UTC one
+    ("{{ moment|datetime('HH:mm') }}", "00:30"),
+    ("{{ moment|datetime('yyyy-MM-dd HH:mm:ss') }}", "2026-11-30 00:30:05"),
+    ("{{ moment|date }}", "2026-11-30"),
+    ("{{ naive|datetime }}", "2026-11-30 00:30"),  # naive values are UTC, as SQLite gives them
+    ("{{ day|date }}", "2026-02-03"),  # a date is a date: no time zone applies
+    ("{{ none|datetime }}|{{ none|date }}", "|"),
+    ("{{ moment|date('MMMd日') }}", "11月30日"),  # other patterns go through Babel
+])
+def test_template_filters_show_local_time(app, template, expected):
+    from flask import render_template_string
+
+    moment = datetime(2026, 11, 29, 16, 30, 5, tzinfo=UTC)
+    with app.test_request_context("/"):
+        assert render_template_string(
+            template, moment=moment, naive=moment.replace(tzinfo=None),
+            day=date(2026, 2, 3), none=None,
+        ) == expected
