@@ -5,12 +5,15 @@
   (session_id) DO UPDATE (SQLite and PostgreSQL; DELETE then INSERT elsewhere), and deletes
   the rows of sessions that no longer exist.
 - `install()` registers mapper events and an `after_flush` listener on every ORM Session: the
-  ids of the sessions whose StudySession, Attendance or Reflection rows the flush inserted or
-  deleted, or updated in a column the counts depend on (`_COUNTED`), are refreshed in the
-  same transaction, before the flush returns. A commit therefore never
-  leaves a stale row, and a rollback undoes the refresh with the write.
-- Writes that bypass the ORM unit of work (Core INSERTs of a bulk loader, restores) must call
-  `refresh_session_stats(connection, None)` when they are done (benchmarks/generate.py does).
+  ids of the sessions whose StudySession, Attendance, Reflection, Talk or FollowUpTask rows
+  the flush inserted or deleted, or updated in a column the counts depend on (`_COUNTED`),
+  are refreshed in the same transaction, before the flush returns. A GroupMembership written
+  in a column that decides "current member" (`_MEMBERSHIP`) refreshes the sessions of its
+  group at which its user spoke (talks_by_members counts current members). A commit
+  therefore never leaves a stale row, and a rollback undoes the refresh with the write.
+- Writes that bypass the ORM unit of work (Core INSERTs or UPDATEs of a bulk loader,
+  restores) must call `refresh_session_stats(connection, None)` when they are done
+  (benchmarks/generate.py does).
 """
 
 from __future__ import annotations
@@ -25,10 +28,15 @@ from sqlalchemy.orm import Session, object_session
 from studytrack.models import (
     Attendance,
     AttendanceStatus,
+    FollowUpTask,
+    GroupMembership,
+    GroupRole,
     Reflection,
     ReflectionStatus,
     SessionStats,
     StudySession,
+    Talk,
+    TaskStatus,
 )
 from studytrack.models.session_stats import COUNT_COLUMNS
 from studytrack.reflections.rules import MAKEUP_STATUSES, must_write_condition
@@ -37,15 +45,54 @@ CHUNK = 500  # ids per statement (well under SQLite's and PostgreSQL's parameter
 SUBMITTED_STATUSES = (
     ReflectionStatus.SUBMITTED, ReflectionStatus.RETURNED, ReflectionStatus.ACCEPTED,
 )
+# followups.queries.ACTIVE_STATUSES (not imported: this module loads with the extensions).
+OPEN_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
 
 
 def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
+def _count_of(model: Any, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+    """The session's rows of `model` that satisfy `where` (a correlated count: talks and
+    tasks must not multiply the attendance rows the outer query groups)."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(model)
+        .where(model.session_id == StudySession.id, *where)
+        .scalar_subquery()
+    )
+
+
+def _talk_and_task_counts() -> dict[str, sa.ScalarSelect[int]]:
+    by_member = (
+        sa.select(GroupMembership.id)
+        .where(
+            GroupMembership.group_id == StudySession.group_id,
+            GroupMembership.user_id == Talk.speaker_id,
+            GroupMembership.left_on.is_(None),
+            GroupMembership.role == GroupRole.MEMBER,
+        )
+        .correlate_except(GroupMembership)  # the session is two levels out
+        .exists()
+    )
+    return {
+        "talks": _count_of(Talk),
+        "talks_by_members": _count_of(Talk, by_member),
+        "tasks_total": _count_of(FollowUpTask, FollowUpTask.status != TaskStatus.CANCELLED),
+        "tasks_done": _count_of(FollowUpTask, FollowUpTask.status == TaskStatus.DONE),
+        "tasks_open_dated": _count_of(
+            FollowUpTask,
+            FollowUpTask.status.in_(OPEN_TASK_STATUSES),
+            FollowUpTask.due_on.is_not(None),
+        ),
+    }
+
+
 def stats_select(where: sa.ColumnElement[bool] | None = None) -> sa.Select[Any]:
     """(session_id, *COUNT_COLUMNS) computed from the raw rows, one row per study session
-    (sessions without attendance get zeros). Also the from-scratch check of the tests."""
+    (sessions without attendance, talks or tasks get zeros). Also the from-scratch check of
+    the tests."""
     row = Attendance.id.is_not(None)  # the outer join pads sessions without attendance
     submitted = Reflection.status.in_(SUBMITTED_STATUSES)
     required = must_write_condition()
@@ -69,11 +116,13 @@ def stats_select(where: sa.ColumnElement[bool] | None = None) -> sa.Select[Any]:
             StudySession.reflection_due_on.is_not(None),
         ),
     }
-    assert tuple(columns) == COUNT_COLUMNS
+    counts = {name: _count_if(condition) for name, condition in columns.items()}
+    counts.update(_talk_and_task_counts())
+    assert tuple(counts) == COUNT_COLUMNS
     query = (
         sa.select(
             StudySession.id.label("session_id"),
-            *(_count_if(condition).label(name) for name, condition in columns.items()),
+            *(count.label(name) for name, count in counts.items()),
         )
         .select_from(StudySession)
         .outerjoin(Attendance, Attendance.session_id == StudySession.id)
@@ -150,15 +199,20 @@ def refresh_session_stats(
 
 # The columns the counts depend on: an update that changes none of them (a reflection's text,
 # a roster's order, a session's topic or status) leaves the counts as they are.
-_COUNTED = {
+_COUNTED: dict[type, tuple[str, ...]] = {
     Attendance: ("session_id", "user_id", "status", "makeup_on"),
     Reflection: ("session_id", "author_id", "status", "is_late"),
-    StudySession: ("reflection_due_on",),
+    Talk: ("session_id", "speaker_id"),
+    FollowUpTask: ("session_id", "status", "due_on"),
+    StudySession: ("reflection_due_on", "group_id"),
 }
+# What makes a membership count as "current member" for talks_by_members.
+_MEMBERSHIP = ("group_id", "user_id", "role", "left_on")
 _PENDING, _GONE = "session_stats_pending", "session_stats_gone"
+_SPEAKERS = "session_stats_speakers"  # (group_id, user_id) of memberships written
 
 
-def _note(target: Any, key: str, ids: Iterable[int | None]) -> None:
+def _note(target: Any, key: str, ids: Iterable[Any]) -> None:
     session = object_session(target)
     if session is not None:
         session.info.setdefault(key, set()).update(i for i in ids if i is not None)
@@ -187,12 +241,51 @@ def _after_delete(_mapper: Any, _connection: Any, target: Any) -> None:
     _note(target, key, _session_ids(target))
 
 
+def _note_speakers(target: GroupMembership) -> None:
+    """Note the (group, user) pairs of a membership, before and after this flush's change."""
+    attrs = sa.inspect(target).attrs
+    groups = {target.group_id, *attrs.group_id.history.deleted}
+    users = {target.user_id, *attrs.user_id.history.deleted}
+    _note(target, _SPEAKERS, (
+        (g, u) for g in groups for u in users if g is not None and u is not None
+    ))
+
+
+def _membership_added_or_deleted(_mapper: Any, _connection: Any, target: Any) -> None:
+    _note_speakers(target)
+
+
+def _membership_updated(_mapper: Any, _connection: Any, target: Any) -> None:
+    """Only a change of a column in `_MEMBERSHIP` can change a count (not title, order)."""
+    attrs = sa.inspect(target).attrs
+    if any(attrs[name].history.has_changes() for name in _MEMBERSHIP):
+        _note_speakers(target)
+
+
+def _sessions_spoken_at(connection: sa.Connection, pairs: set[tuple[int, int]]) -> set[int]:
+    """Ids of the sessions of group g at which user u gave a talk, for (g, u) in `pairs`."""
+    found: set[int] = set()
+    ordered = sorted(pairs)
+    for start in range(0, len(ordered), CHUNK // 2):  # two parameters per pair
+        chunk = ordered[start:start + CHUNK // 2]
+        found.update(connection.scalars(
+            sa.select(Talk.session_id)
+            .join(StudySession, Talk.session_id == StudySession.id)
+            .where(sa.tuple_(StudySession.group_id, Talk.speaker_id).in_(chunk))
+            .distinct()
+        ))
+    return found
+
+
 def _after_flush(session: Session, _context: Any) -> None:
     pending = session.info.pop(_PENDING, set())
     gone = session.info.pop(_GONE, set())
-    if not (pending or gone):
+    speakers = session.info.pop(_SPEAKERS, set())
+    if not (pending or gone or speakers):
         return
     connection = session.connection()
+    if speakers:
+        pending |= _sessions_spoken_at(connection, speakers)
     for chunk in _chunks(pending - gone):
         _upsert(connection, chunk)
     table = SessionStats.__table__
@@ -201,8 +294,8 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
-    session.info.pop(_GONE, None)
+    for key in (_PENDING, _GONE, _SPEAKERS):
+        session.info.pop(key, None)
 
 
 def install() -> None:
@@ -215,5 +308,8 @@ def install() -> None:
         sa.event.listen(model, "after_insert", _after_insert)
         sa.event.listen(model, "after_update", _after_update)
         sa.event.listen(model, "after_delete", _after_delete)
+    sa.event.listen(GroupMembership, "after_insert", _membership_added_or_deleted)
+    sa.event.listen(GroupMembership, "after_update", _membership_updated)
+    sa.event.listen(GroupMembership, "after_delete", _membership_added_or_deleted)
     sa.event.listen(Session, "after_flush", _after_flush)
     sa.event.listen(Session, "after_soft_rollback", lambda session, _tx: _after_rollback(session))

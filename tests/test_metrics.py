@@ -507,6 +507,22 @@ def test_a_parent_is_the_sum_of_its_rows(tree, period):
     assert root.groups == (5 if period in (Period(2026), Period(2026, 1)) else 4)
 
 
+@pytest.mark.parametrize("period", [Period(2026), Period(2026, 1), Period(2026, 2),
+                                    Period(2026, 4), Period(2025)])
+def test_unit_overview_is_the_rows_and_the_months(tree, period):
+    # The dashboard's one call: its rows are figures_by_unit's and its months those of
+    # sessions_by_month and attendance_by_month, for a year and for each quarter (the months
+    # always cover the whole year; an idle closed group and another tree never count).
+    for unit in (tree.root, tree.a, tree.b, tree.a2):
+        rows, months = metrics.unit_overview(unit, period, today=TODAY)
+        assert rows == metrics.figures_by_unit(unit, period, today=TODAY)
+        attendance = dict(metrics.attendance_by_month(unit, period.year))
+        assert months == [
+            (month, held, seminars, attendance[month])
+            for month, held, seminars in metrics.sessions_by_month(unit, period.year)
+        ]
+
+
 def test_tree_sessions_match_the_months(tree):
     whole = metrics.figures_for_unit(tree.root, YEAR, today=TODAY)
     months = metrics.sessions_by_month(tree.root, 2026)
@@ -537,6 +553,7 @@ def _calls(tree):
         "figures_by_person": lambda: metrics.figures_by_person(None, people, YEAR, today=TODAY),
         "sessions_by_month": lambda: metrics.sessions_by_month(tree.root, 2026),
         "attendance_by_month": lambda: metrics.attendance_by_month(tree.root, 2026),
+        "unit_overview": lambda: metrics.unit_overview(tree.root, YEAR, today=TODAY),
     }
 
 
@@ -555,11 +572,13 @@ def _count(count_queries, tree):
 
 def test_query_counts_do_not_grow(tree, count_queries, create_org, create_user, create_group):
     small = _count(count_queries, tree)
-    # Held sessions and their attendance/reflection counts (session_stats) are one query.
+    # Groups with members and plans are one query; held sessions with their attendance,
+    # reflection, talk and task counts (session_stats) another; figures_by_unit adds the child
+    # units, and unit_overview reads the months from its session query.
     assert small == {
-        "figures_by_group": 5, "figures_by_unit": 6, "figures_for_unit": 5,
-        "figures_by_session": 3, "figures_by_person": 3, "sessions_by_month": 1,
-        "attendance_by_month": 1,
+        "figures_by_group": 2, "figures_by_unit": 3, "figures_for_unit": 2,
+        "figures_by_session": 1, "figures_by_person": 1, "sessions_by_month": 1,
+        "attendance_by_month": 1, "unit_overview": 3,
     }
     # Ten times the units, groups, people and sessions.
     for k in range(10):

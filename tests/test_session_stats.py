@@ -1,7 +1,7 @@
 """session_stats stays exact after every kind of write (issue 7): after each service call its
 rows equal a from-scratch recomputation from the raw tables, and the dashboard figures read
-from it equal those of the raw rows. Also: bulk refresh, rollback, and the migration's
-backfill."""
+from it equal those of the raw rows. Talks by members follow membership changes; tasks
+overdue follow `today`. Also: bulk refresh, rollback, and the migrations' backfills."""
 
 from __future__ import annotations
 
@@ -13,27 +13,34 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from studytrack.admin import services as admin
 from studytrack.dashboard import metrics
 from studytrack.extensions import db
+from studytrack.followups import services as tasks
 from studytrack.models import (
     Attendance,
     AttendanceStatus,
+    GroupMembership,
+    GroupRole,
+    GroupTitle,
     ReflectionStatus,
     SessionStats,
     SessionStatus,
     StudySession,
+    TalkKind,
 )
 from studytrack.models.session_stats import COUNT_COLUMNS
 from studytrack.reflections import services as reflections
 from studytrack.stats import refresh_session_stats, stats_select
 from studytrack.study_sessions import attendance_services as attendance
 from studytrack.study_sessions import services as sessions
+from studytrack.study_sessions import talk_services as talks
 
 DUE = date(2026, 4, 10)
 TEXT = "学习贯彻习近平总书记重要讲话精神，深刻领会。"
-MIGRATION = next(
-    (Path(__file__).parents[1] / "migrations" / "versions").glob("*_session_stats.py")
-)
+VERSIONS = Path(__file__).parents[1] / "migrations" / "versions"
+MIGRATION = next(VERSIONS.glob("*_session_stats.py"))
+TALKS_AND_TASKS_MIGRATION = next(VERSIONS.glob("*_session_stats_talks_and_tasks.py"))
 
 
 def stored() -> dict[int, dict[str, int]]:
@@ -214,16 +221,20 @@ def test_the_migration_backfills_the_same_counts(world):
     draft = reflections.save_draft(world.session, world.b, "体会", TEXT, None)
     reflections.submit(draft, now=datetime(2026, 4, 20, 2, 0, tzinfo=UTC))
     db.session.commit()
+
+    _talks_and_tasks(world)
     expected = recomputed()
 
-    spec = importlib.util.spec_from_file_location("session_stats_migration", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     db.session.execute(sa.delete(SessionStats))
-    db.session.execute(sa.text(module.BACKFILL))
+    for path in (MIGRATION, TALKS_AND_TASKS_MIGRATION):  # the table's, then the new columns'
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        db.session.execute(sa.text(module.BACKFILL))
     db.session.commit()
     assert stored() == expected
     assert expected[world.session.id]["reflections_late"] == 1
+    assert expected[world.session.id]["talks_by_members"] == 1
 
 
 def test_deleting_an_expired_row_refreshes_its_session(world):
@@ -235,3 +246,96 @@ def test_deleting_an_expired_row_refreshes_its_session(world):
     db.session.expire(row)  # nothing loaded: the listener must still find its session
     db.session.delete(row)
     assert exact(world.session)["attendance_present"] == 0
+
+
+def _talks_and_tasks(world):
+    """Talks by a member, the secretary and a guest; four tasks: one cancelled, one done, one
+    open due 1 May, one in progress without a due date."""
+    for data in (
+        talks.TalkData(TalkKind.KEYNOTE, speaker_id=world.a.id),
+        talks.TalkData(TalkKind.CHAIR_ADDRESS, speaker_id=world.secretary.id),
+        talks.TalkData(TalkKind.EXCHANGE, speaker_name="王老师"),
+    ):
+        talks.add_talk(world.session, data)
+    made = [
+        tasks.create_task(world.session, title=title, assignee=world.a, due_on=due)
+        for title, due in (("取消", None), ("完成", date(2026, 4, 20)),
+                           ("待办", date(2026, 5, 1)), ("进行中", None))
+    ]
+    tasks.cancel_task(made[0], "不再需要")
+    tasks.complete_task(made[1], "已完成")
+    tasks.start_task(made[3])
+    db.session.commit()
+    return made
+
+
+def test_talks_and_tasks(world):
+    made = _talks_and_tasks(world)
+    counts = exact(world.session)
+    assert (counts["talks"], counts["talks_by_members"]) == (3, 1)
+    assert (counts["tasks_total"], counts["tasks_done"], counts["tasks_open_dated"]) == (
+        3, 1, 1)
+
+    # Overdue depends on today: the open task is due 1 May, the done one never counts.
+    def overdue(today):
+        return metrics.figures_by_group([world.group.id], metrics.Period(2026), today=today)[
+            world.group.id].tasks_overdue
+    assert [overdue(date(2026, 4, 30)), overdue(date(2026, 5, 1)), overdue(date(2026, 5, 2))] == [
+        0, 0, 1]
+    tasks.update_task(made[3], expected_version=made[3].version, title="进行中",
+                      assignee=world.a, due_on=date(2026, 4, 25))
+    assert exact(world.session)["tasks_open_dated"] == 2
+    assert overdue(date(2026, 5, 2)) == 2
+    tasks.reopen_task(made[1], reason="需补充")
+    assert exact(world.session)["tasks_done"] == 0
+    assert overdue(date(2026, 5, 2)) == 3
+
+    # A speaker changed, a talk deleted.
+    keynote, chair, _guest = talks.ordered_talks(world.session)
+    talks.update_talk(chair, talks.TalkData(TalkKind.CHAIR_ADDRESS, speaker_id=world.b.id))
+    assert exact(world.session)["talks_by_members"] == 2
+    talks.delete_talk(keynote)
+    assert exact(world.session)["talks"] == 2
+    assert exact(world.session)["talks_by_members"] == 1
+
+
+def test_membership_changes_refresh_talks_by_members(world, create_session):
+    _talks_and_tasks(world)
+    other = create_session(world.group, topic="第二次")
+    talks.add_talk(other, talks.TalkData(TalkKind.KEYNOTE, speaker_id=world.a.id))
+    db.session.commit()
+    assert [exact(s)["talks_by_members"] for s in (world.session, other)] == [1, 1]
+
+    membership = db.session.scalar(sa.select(GroupMembership).where(
+        GroupMembership.group_id == world.group.id, GroupMembership.user_id == world.a.id))
+    admin.remove_member(membership)  # left: a former member's talks count in talks only
+    assert [exact(s)["talks_by_members"] for s in (world.session, other)] == [0, 0]
+    assert exact(world.session)["talks"] == 3
+    admin.add_member(world.group, world.a)  # back again
+    assert [exact(s)["talks_by_members"] for s in (world.session, other)] == [1, 1]
+    admin.update_membership(membership, GroupRole.SECRETARY, GroupTitle.MEMBER)
+    assert exact(world.session)["talks_by_members"] == 0
+    admin.update_membership(membership, GroupRole.MEMBER, GroupTitle.DEPUTY)
+    assert exact(world.session)["talks_by_members"] == 1
+    admin.update_membership(membership, GroupRole.MEMBER, GroupTitle.LEADER)  # no count moves
+    assert exact(world.session)["talks_by_members"] == 1
+
+    # The secretary becomes a member; then the membership row goes away altogether.
+    secretary = db.session.scalar(sa.select(GroupMembership).where(
+        GroupMembership.user_id == world.secretary.id))
+    admin.update_membership(secretary, GroupRole.MEMBER, GroupTitle.MEMBER)
+    assert exact(world.session)["talks_by_members"] == 2
+    db.session.delete(secretary)
+    assert exact(world.session)["talks_by_members"] == 1
+    assert exact(other)["talks_by_members"] == 1
+
+
+def test_a_membership_rollback_leaves_the_counts(world):
+    _talks_and_tasks(world)
+    membership = db.session.scalar(sa.select(GroupMembership).where(
+        GroupMembership.user_id == world.a.id))
+    membership.left_on = date(2026, 6, 1)
+    db.session.flush()
+    assert stored()[world.session.id]["talks_by_members"] == 0  # same transaction
+    db.session.rollback()
+    assert exact(world.session)["talks_by_members"] == 1

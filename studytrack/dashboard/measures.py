@@ -171,6 +171,26 @@ class Cell:
         return _("(inherited from %(unit)s)", unit=source.name)
 
 
+class TargetTexts:
+    """Cell.target_text for one page, each distinct text translated once: a unit's rows share
+    most of their targets (inherited from above), and gettext costs more than the lookup."""
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple[Any, ...], str] = {}
+
+    def __call__(self, c: Cell, unit: Organization | None = None) -> str:
+        target = c.target
+        own = (
+            unit is not None and target is not None and target.source is not None
+            and target.source.id == unit.id
+        )
+        key = (c.measure.key, target, c.held_against, c.scaled, own)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = c.target_text(unit)
+        return text
+
+
 def cell(
     measure: Measure, figures: Figures, period: Period,
     targets: dict[TargetMetric, EffectiveTarget],

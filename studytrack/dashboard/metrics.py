@@ -66,7 +66,7 @@ from sqlalchemy.orm import aliased
 
 from studytrack import timeutil
 from studytrack.extensions import db
-from studytrack.followups.queries import overdue_clause
+from studytrack.followups.queries import ACTIVE_STATUSES, overdue_clause
 from studytrack.models import (
     Attendance,
     AttendanceStatus,
@@ -226,10 +226,11 @@ class UnitFigures:
 # the same queries serve a list of groups, the child units of a parent (each group mapped to the
 # child whose subtree holds it) and a whole subtree (every group mapped to the unit itself).
 #
-# Attendance and reflections per session come from `session_stats` (one row per session, kept
-# current on every write by studytrack.stats in the writer's transaction, never stale): the
-# group and unit figures and attendance_by_month sum those rows for the held sessions instead
-# of scanning every attendance row with its reflection. A person's figures read the raw rows.
+# Attendance, reflections, talks and tasks per session come from `session_stats` (one row per
+# session, kept current on every write by studytrack.stats in the writer's transaction, never
+# stale): the group and unit figures and attendance_by_month sum those rows for the held
+# sessions instead of scanning every attendance row with its reflection, every talk with its
+# speaker's membership and every task. A person's figures read the raw rows.
 
 HELD_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.CLOSED)
 SUBMITTED_STATUSES = (
@@ -252,7 +253,11 @@ def period_bounds(period: Period) -> tuple[datetime, datetime]:
 
 def held_in(period: Period) -> sa.ColumnElement[bool]:
     """SQL: the StudySession is held (published or closed) and starts within `period`."""
-    start, end = period_bounds(period)
+    return _held_between(*period_bounds(period))
+
+
+def _held_between(start: Any, end: Any) -> sa.ColumnElement[bool]:
+    """held_in with the bounds as values or bound parameters."""
     return sa.and_(
         StudySession.status.in_(HELD_STATUSES),
         StudySession.starts_at >= start,
@@ -264,12 +269,17 @@ def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
-def _rows(query: sa.Select[Any]) -> dict[Any, _Row]:
-    """Run a grouped query whose first column is the key; the rest become int fields."""
-    result = db.session.execute(query)
-    names = list(result.keys())[1:]
+def _rows(
+    query: sa.Select[Any], keys: int = 1, params: dict[str, Any] | None = None
+) -> dict[Any, _Row]:
+    """Run a grouped query (with bound `params`) whose first column is the key (the first
+    `keys` columns, as a tuple, when keys > 1); the rest become int fields."""
+    result = db.session.execute(query, params)
+    names = list(result.keys())[keys:]
     return {
-        row[0]: {name: int(value or 0) for name, value in zip(names, row[1:], strict=True)}
+        (row[0] if keys == 1 else tuple(row[:keys])): {
+            name: int(value or 0) for name, value in zip(names, row[keys:], strict=True)
+        }
         for row in result
     }
 
@@ -325,99 +335,87 @@ def _stats_overdue(today: date) -> sa.ColumnElement[int]:
     )
 
 
-def _group_families(scope: sa.Subquery, period: Period) -> list[dict[Any, _Row]]:
-    """groups, members (one query) and sessions_planned (one query), per scope key."""
-    membership = sa.and_(
-        GroupMembership.group_id == scope.c.group_id,
-        GroupMembership.left_on.is_(None),
-        GroupMembership.role == GroupRole.MEMBER,
-    )
+def _group_query(scope: sa.Subquery, year: Any, quarter: Any | None) -> sa.Select[Any]:
+    """groups, members and sessions_planned (plan items of `year`, of `quarter` unless None)
+    per scope key: one query, each group's members and plan items counted by a correlated
+    subquery (no join that multiplies rows). Year and quarter: values or bound parameters."""
     members = (
-        sa.select(
-            scope.c.key,
-            sa.func.count(sa.distinct(scope.c.group_id)).label("groups"),
-            sa.func.count(GroupMembership.id).label("members"),
+        sa.select(sa.func.count(GroupMembership.id))
+        .where(
+            GroupMembership.group_id == scope.c.group_id,
+            GroupMembership.left_on.is_(None),
+            GroupMembership.role == GroupRole.MEMBER,
         )
-        .select_from(scope)
-        .outerjoin(GroupMembership, membership)
-        .group_by(scope.c.key)
+        .scalar_subquery()
     )
     in_period: sa.ColumnElement[bool] = sa.true()
-    if period.quarter:
-        first = 3 * period.quarter - 2
+    if quarter is not None:
         in_period = sa.or_(
-            PlanItem.month.between(first, first + 2),
-            sa.and_(PlanItem.month.is_(None), PlanItem.quarter == period.quarter),
+            PlanItem.month.between(quarter * 3 - 2, quarter * 3),
+            sa.and_(PlanItem.month.is_(None), PlanItem.quarter == quarter),
         )
     planned = (
-        sa.select(scope.c.key, sa.func.count(PlanItem.id).label("sessions_planned"))
-        .select_from(scope)
-        .join(StudyPlan, StudyPlan.group_id == scope.c.group_id)
-        .join(PlanItem, PlanItem.plan_id == StudyPlan.id)
-        .where(StudyPlan.year == period.year, in_period)
-        .group_by(scope.c.key)
+        sa.select(sa.func.count(PlanItem.id))
+        .join(StudyPlan, PlanItem.plan_id == StudyPlan.id)
+        .where(StudyPlan.group_id == scope.c.group_id, StudyPlan.year == year, in_period)
+        .scalar_subquery()
     )
-    return [_rows(members), _rows(planned)]
-
-
-def _session_families(
-    scope: sa.Subquery, key: Any, period: Period, today: date
-) -> list[dict[Any, _Row]]:
-    """Held sessions with attendance and reflections, talks and tasks: three queries, per key.
-    `key` is `scope.c.key`, or StudySession.id for one row per session."""
-
-    def over_sessions(*columns: Any) -> sa.Select[Any]:
-        return (
-            sa.select(key, *columns)
-            .select_from(StudySession)
-            .join(scope, StudySession.group_id == scope.c.group_id)
+    per_group = sa.select(
+        scope.c.key, scope.c.group_id,
+        members.label("members"), planned.label("sessions_planned"),
+    ).subquery()
+    return (
+        sa.select(
+            per_group.c.key,
+            sa.func.count(sa.distinct(per_group.c.group_id)).label("groups"),
+            sa.func.sum(per_group.c.members).label("members"),
+            sa.func.sum(per_group.c.sessions_planned).label("sessions_planned"),
         )
+        .group_by(per_group.c.key)
+    )
 
-    # Held sessions with their attendance and reflection counts, summed from session_stats
-    # (one row per session, kept current on write by studytrack.stats) instead of a scan of
-    # every attendance row with its reflection. An outer join: a session without a summary row
-    # still counts as held (its counts as 0).
-    sessions = (
-        over_sessions(
+
+#: session_stats columns summed into the Figures field of the same name.
+_SUMMED = tuple(name for name in COUNT_COLUMNS if name != "tasks_open_dated")
+
+
+def _not_yet_due(today: date) -> sa.Subquery:
+    """Per session, its open or in-progress tasks due today or later. Overdue tasks are
+    session_stats.tasks_open_dated less these: a range of the (status, due_on) index that
+    holds only the tasks still ahead, however long the history."""
+    return (
+        sa.select(FollowUpTask.session_id, sa.func.count().label("n"))
+        .where(FollowUpTask.status.in_(ACTIVE_STATUSES), FollowUpTask.due_on >= today)
+        .group_by(FollowUpTask.session_id)
+        .subquery()
+    )
+
+
+def _session_query(
+    scope: sa.Subquery, keys: Sequence[Any], where: sa.ColumnElement[bool], today: date
+) -> sa.Select[Any]:
+    """Held sessions with their attendance, reflection, talk and task counts, grouped by
+    `keys` (scope.c.key, StudySession.id, or a key and a month): one query summing
+    session_stats (kept current on write by studytrack.stats), no scan of the raw rows.
+    An outer join: a session without a summary row still counts as held (its counts as 0)."""
+    not_yet_due = _not_yet_due(today)
+    overdue_tasks = SessionStats.tasks_open_dated - sa.func.coalesce(not_yet_due.c.n, 0)
+    return (
+        sa.select(
+            *keys,
             sa.func.count(StudySession.id).label("sessions_held"),
             _count_if(StudySession.kind == SessionKind.SEMINAR).label("seminars_held"),
-            *(sa.func.sum(getattr(SessionStats, name)).label(name) for name in COUNT_COLUMNS),
+            *(sa.func.sum(getattr(SessionStats, name)).label(name) for name in _SUMMED),
             sa.func.sum(_stats_overdue(today)).label("reflections_overdue"),
+            sa.func.sum(overdue_tasks).label("tasks_overdue"),
         )
+        .select_from(StudySession)
+        .join(scope, StudySession.group_id == scope.c.group_id)
         .outerjoin(SessionStats, SessionStats.session_id == StudySession.id)
-        .where(held_in(period))
-        .group_by(key)
-        .order_by(sa.func.min(StudySession.starts_at), key)
+        .outerjoin(not_yet_due, not_yet_due.c.session_id == StudySession.id)
+        .where(where)
+        .group_by(*keys)
     )
-
-    speaker_member = sa.and_(
-        GroupMembership.group_id == StudySession.group_id,
-        GroupMembership.user_id == Talk.speaker_id,
-        GroupMembership.left_on.is_(None),
-        GroupMembership.role == GroupRole.MEMBER,
-    )
-    talks = (
-        over_sessions(
-            sa.func.count(Talk.id).label("talks"),
-            sa.func.count(GroupMembership.id).label("talks_by_members"),
-        )
-        .join(Talk, Talk.session_id == StudySession.id)
-        .outerjoin(GroupMembership, speaker_member)
-        .where(held_in(period))
-        .group_by(key)
-    )
-
-    tasks = (
-        over_sessions(
-            sa.func.count(FollowUpTask.id).label("tasks_total"),
-            _count_if(FollowUpTask.status == TaskStatus.DONE).label("tasks_done"),
-            _count_if(overdue_clause(today)).label("tasks_overdue"),
-        )
-        .join(FollowUpTask, FollowUpTask.session_id == StudySession.id)
-        .where(held_in(period), FollowUpTask.status != TaskStatus.CANCELLED)
-        .group_by(key)
-    )
-    return [_rows(sessions), _rows(talks), _rows(tasks)]
 
 
 def _assemble(keys: Iterable[Any], families: list[dict[Any, _Row]]) -> dict[Any, Figures]:
@@ -436,14 +434,11 @@ def _assemble(keys: Iterable[Any], families: list[dict[Any, _Row]]) -> dict[Any,
 def _figures_by_scope(
     scope: sa.Subquery, period: Period, today: date | None
 ) -> tuple[dict[Any, Figures], set[Any]]:
-    """Figures per scope key (five queries); also the keys that have groups."""
+    """Figures per scope key (two queries); also the keys that have groups."""
     today = today or timeutil.today_local()
-    families = _group_families(scope, period)
-    families += _session_families(scope, scope.c.key, period, today)
-    keys: set[Any] = set()
-    for family in families:
-        keys.update(family)
-    return _assemble(keys, families), set(families[0])
+    groups = _rows(_group_query(scope, period.year, period.quarter))
+    sessions = _rows(_session_query(scope, [scope.c.key], held_in(period), today))
+    return _assemble(groups.keys() | sessions.keys(), [groups, sessions]), set(groups)
 
 
 def counted_groups(org: Organization, period: Period) -> sa.Select[tuple[int]]:
@@ -451,11 +446,16 @@ def counted_groups(org: Organization, period: Period) -> sa.Select[tuple[int]]:
     that are active, or that held a session in the period (a group closed since still counts
     for the year it studied in). Pages list these ids to drill down from a unit to its groups:
     figures_by_group over them sums to figures_for_unit(org)."""
-    held = sa.exists().where(StudySession.group_id == StudyGroup.id, held_in(period))
+    return _counted_groups(org.path, *period_bounds(period))
+
+
+def _counted_groups(path: Any, start: Any, end: Any) -> sa.Select[tuple[int]]:
+    """counted_groups with the unit's path and the period's bounds as values or parameters."""
+    held = sa.exists().where(StudySession.group_id == StudyGroup.id, _held_between(start, end))
     return (
         sa.select(StudyGroup.id)
         .join(Organization, StudyGroup.organization_id == Organization.id)
-        .where(Organization.path.startswith(org.path), sa.or_(StudyGroup.is_active, held))
+        .where(Organization.path.startswith(path), sa.or_(StudyGroup.is_active, held))
     )
 
 
@@ -468,7 +468,7 @@ def figures_by_group(
     group_ids: Sequence[int], period: Period, today: date | None = None
 ) -> dict[int, Figures]:
     """Figures per study group; every id in `group_ids` is in the result (zeros if idle).
-    A fixed number of queries (five) whatever the number of groups; none for an empty list."""
+    A fixed number of queries (two) whatever the number of groups; none for an empty list."""
     ids = sorted(set(group_ids))
     if not ids:
         return {}
@@ -481,32 +481,39 @@ def figures_by_group(
     return {group_id: figures.get(group_id, Figures()) for group_id in ids}
 
 
-def figures_by_unit(
-    parent: Organization, period: Period, today: date | None = None
-) -> list[UnitFigures]:
-    """One row per direct child unit of `parent` (its whole subtree aggregated), plus, when
-    `parent` has groups of its own, a row for those (unit is `parent`, own_groups=True, first).
-    Rows in the tree's order (sort_order, name). Inactive child units appear only when they
-    have counted groups (see counted_groups). Six queries whatever the tree."""
+def _children_scope(parent_id: Any, counted: sa.Select[tuple[int]] | None) -> sa.Subquery:
+    """(group_id, key): each group of the subtree of unit `parent_id` mapped to the direct
+    child unit whose subtree holds it, or to the parent for its own groups. Only the groups
+    of `counted` (counted_groups), or with None every group (a group that is not counted held
+    no session in the period, so its session figures are zeros anyway)."""
     child = aliased(Organization)
     group_org = aliased(Organization)
-    counted = counted_groups(parent, period).subquery()
     in_child = (
         sa.select(StudyGroup.id.label("group_id"), child.id.label("key"))
-        .join(counted, counted.c.id == StudyGroup.id)
         .join(group_org, StudyGroup.organization_id == group_org.id)
         .join(
             child,
-            sa.and_(child.parent_id == parent.id, group_org.path.startswith(child.path)),
+            sa.and_(child.parent_id == parent_id, group_org.path.startswith(child.path)),
         )
     )
     own = (
-        sa.select(StudyGroup.id.label("group_id"), sa.literal(parent.id).label("key"))
-        .join(counted, counted.c.id == StudyGroup.id)
-        .where(StudyGroup.organization_id == parent.id)
+        sa.select(
+            StudyGroup.id.label("group_id"),
+            sa.cast(parent_id, sa.Integer).label("key"),
+        )
+        .where(StudyGroup.organization_id == parent_id)
     )
-    scope = sa.union_all(in_child, own).subquery()
-    figures, with_groups = _figures_by_scope(scope, period, today)
+    if counted is not None:
+        ids = counted.subquery()
+        in_child = in_child.join(ids, ids.c.id == StudyGroup.id)
+        own = own.join(ids, ids.c.id == StudyGroup.id)
+    return sa.union_all(in_child, own).subquery()
+
+
+def _unit_rows(
+    parent: Organization, figures: dict[Any, Figures], with_groups: set[Any]
+) -> list[UnitFigures]:
+    """figures_by_unit's rows, in the tree's order (one query: the child units)."""
     children = db.session.scalars(
         sa.select(Organization)
         .where(Organization.parent_id == parent.id)
@@ -523,9 +530,101 @@ def figures_by_unit(
     return rows
 
 
+def figures_by_unit(
+    parent: Organization, period: Period, today: date | None = None
+) -> list[UnitFigures]:
+    """One row per direct child unit of `parent` (its whole subtree aggregated), plus, when
+    `parent` has groups of its own, a row for those (unit is `parent`, own_groups=True, first).
+    Rows in the tree's order (sort_order, name). Inactive child units appear only when they
+    have counted groups (see counted_groups). Three queries whatever the tree."""
+    scope = _children_scope(parent.id, counted_groups(parent, period))
+    figures, with_groups = _figures_by_scope(scope, period, today)
+    return _unit_rows(parent, figures, with_groups)
+
+
+#: (month, sessions held, seminars held, attendance rate) — a unit's monthly series.
+Month = tuple[int, int, int, float | None]
+
+
+def unit_overview(
+    parent: Organization, period: Period, today: date | None = None
+) -> tuple[list[UnitFigures], list[Month]]:
+    """What a unit's dashboard shows: figures_by_unit(parent, period), and for months 1..12 of
+    the period's year what sessions_by_month and attendance_by_month give. Three queries:
+    the held sessions of the whole year are summed once per (row, month), so the months and
+    the rows' session figures (the months within the period) come from the same statement."""
+    start, end = period_bounds(period)
+    bounds = _month_bounds(period.year)
+    params = {
+        "parent_id": parent.id, "path": parent.path, "start": start, "end": end,
+        "year": period.year, "quarter": period.quarter,
+        "today": today or timeutil.today_local(),
+        **{f"month_{i}": bound for i, bound in enumerate(bounds)},
+    }
+    group_query, session_query = _overview_statements(period.quarter is not None)
+    groups = _rows(group_query, params=params)
+    by_month = _rows(session_query, keys=2, params=params)
+    first = period.start.month
+    in_period = range(first, first + 3) if period.quarter else range(1, 13)
+    sessions: dict[Any, _Row] = {}
+    months: dict[int, _Row] = {}
+    for (key, month), fields in by_month.items():
+        _add(months.setdefault(month, {}), fields)
+        if month in in_period:
+            _add(sessions.setdefault(key, {}), fields)
+    figures = _assemble(groups.keys() | sessions.keys(), [groups, sessions])
+    series = [
+        (
+            month,
+            months.get(month, {}).get("sessions_held", 0),
+            months.get(month, {}).get("seminars_held", 0),
+            rate(months.get(month, {}).get("attendance_present", 0),
+                 months.get(month, {}).get("attendance_expected", 0)),
+        )
+        for month in range(1, 13)
+    ]
+    return _unit_rows(parent, figures, set(groups)), series
+
+
+_OVERVIEW: dict[bool, tuple[sa.Select[Any], sa.Select[Any]]] = {}
+
+
+def _overview_statements(quarterly: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """unit_overview's two statements, built once per process (per shape: a quarter adds a
+    condition on plan items). The unit, its path, the period, its year's month bounds and
+    today are bound parameters, so a page only executes them: building and hashing these
+    expressions cost the dashboard more than half of the database's time."""
+    statements = _OVERVIEW.get(quarterly)
+    if statements is not None:
+        return statements
+    parent_id = sa.bindparam("parent_id", type_=sa.Integer)
+    counted = _counted_groups(
+        sa.bindparam("path", type_=sa.String), sa.bindparam("start"), sa.bindparam("end")
+    )
+    quarter = sa.bindparam("quarter", type_=sa.Integer) if quarterly else None
+    groups = _group_query(
+        _children_scope(parent_id, counted), sa.bindparam("year", type_=sa.Integer), quarter
+    )
+    every_group = _children_scope(parent_id, None)
+    bounds = [sa.bindparam(f"month_{i}") for i in range(13)]
+    sessions = _session_query(
+        every_group,
+        [every_group.c.key, _month_of(bounds).label("month")],
+        _held_between(bounds[0], bounds[12]),
+        sa.bindparam("today", type_=sa.Date),
+    )
+    statements = _OVERVIEW[quarterly] = (groups, sessions)
+    return statements
+
+
+def _add(total: _Row, fields: _Row) -> None:
+    for name, value in fields.items():
+        total[name] = total.get(name, 0) + value
+
+
 def figures_for_unit(org: Organization, period: Period, today: date | None = None) -> Figures:
     """The whole subtree of `org`: equals the sum of figures_by_unit(org) rows, and the sum of
-    figures_by_group over counted_groups(org, period). Five queries."""
+    figures_by_group over counted_groups(org, period). Two queries."""
     figures, _ = _figures_by_scope(_subtree_scope(org, period), period, today)
     return figures.get(org.id, Figures())
 
@@ -536,15 +635,18 @@ def figures_by_session(
     """Per held session of the group in the period (sessions_held is 1 in each), in order of
     starts_at. Session rows carry the session families only: groups, members and
     sessions_planned are 0 (so talks_per_member is None); the rows sum to the group's figures
-    for every other field. Three queries."""
+    for every other field. One query."""
     today = today or timeutil.today_local()
     scope = (
         sa.select(StudyGroup.id.label("group_id"), StudyGroup.id.label("key"))
         .where(StudyGroup.id == group.id)
         .subquery()
     )
-    families = _session_families(scope, StudySession.id, period, today)
-    return _assemble(families[0], families)  # families[0]: held sessions, by starts_at below
+    query = _session_query(scope, [StudySession.id], held_in(period), today).order_by(
+        sa.func.min(StudySession.starts_at), StudySession.id
+    )
+    sessions = _rows(query)
+    return _assemble(sessions, [sessions])  # in the query's order: by starts_at
 
 
 def figures_by_person(
@@ -552,8 +654,8 @@ def figures_by_person(
     today: date | None = None,
 ) -> dict[int, PersonFigures]:
     """Per person, in one group (or, with group None, across all their groups). Every id in
-    `user_ids` is in the result. Three queries whatever the number of people; none for an
-    empty list.
+    `user_ids` is in the result. One query whatever the number of people; none for an empty
+    list.
 
     Attendance and reflections come from the person's attendance rows of held sessions;
     talks are those they gave at held sessions; tasks those assigned to them at held
@@ -561,10 +663,38 @@ def figures_by_person(
     ids = sorted(set(user_ids))
     if not ids:
         return {}
-    today = today or timeutil.today_local()
-    where = [held_in(period)]
+    start, end = period_bounds(period)
+    params: dict[str, Any] = {
+        "ids": ids, "start": start, "end": end, "today": today or timeutil.today_local(),
+    }
     if group is not None:
-        where.append(StudySession.group_id == group.id)
+        params["group_id"] = group.id
+    rows = _person_rows(_person_query(group is not None), params)
+    return {user_id: PersonFigures(**rows.get(user_id, {})) for user_id in ids}
+
+
+_PERSON_QUERY: dict[bool, sa.Select[Any]] = {}
+
+
+def _person_query(in_group: bool) -> sa.Select[Any]:
+    """figures_by_person's statement, built once per process: the people, the period's
+    bounds, today and the group are bound parameters (:ids, :start, :end, :today, :group_id),
+    so a call only executes it (building and hashing the expression cost the record page far
+    more than running it). The three families (attendance and reflections, talks, tasks) are
+    aggregated apart, then joined on the person: one round trip instead of three."""
+    query = _PERSON_QUERY.get(in_group)
+    if query is not None:
+        return query
+    # held_in(period), with the bounds bound at execution.
+    where = [
+        StudySession.status.in_(HELD_STATUSES),
+        StudySession.starts_at >= sa.bindparam("start"),
+        StudySession.starts_at < sa.bindparam("end"),
+    ]
+    if in_group:
+        where.append(StudySession.group_id == sa.bindparam("group_id"))
+    ids = sa.bindparam("ids", expanding=True)
+    today: Any = sa.bindparam("today", type_=sa.Date())
 
     required = must_write_condition()
     attendance = (
@@ -593,12 +723,14 @@ def figures_by_person(
         .outerjoin(Reflection, _reflection_join())
         .where(Attendance.user_id.in_(ids), *where)
         .group_by(Attendance.user_id)
+        .cte("person_attendance")
     )
     talks = (
         sa.select(Talk.speaker_id, sa.func.count(Talk.id).label("talks"))
         .join(StudySession, Talk.session_id == StudySession.id)
         .where(Talk.speaker_id.in_(ids), *where)
         .group_by(Talk.speaker_id)
+        .cte("person_talks")
     )
     tasks = (
         sa.select(
@@ -614,15 +746,37 @@ def figures_by_person(
             *where,
         )
         .group_by(FollowUpTask.assignee_id)
+        .cte("person_tasks")
     )
-    families = [_rows(attendance), _rows(talks), _rows(tasks)]
-    result: dict[int, PersonFigures] = {}
-    for user_id in ids:
-        fields: dict[str, int] = {}
-        for family in families:
-            fields.update(family.get(user_id, {}))
-        result[user_id] = PersonFigures(**fields)
-    return result
+    people = sa.union(
+        sa.select(attendance.c.user_id), sa.select(talks.c.speaker_id),
+        sa.select(tasks.c.assignee_id),
+    ).subquery("people")
+    person = people.c.user_id
+    query = _PERSON_QUERY[in_group] = (
+        sa.select(
+            person,
+            *(column for column in attendance.c if column.name != "user_id"),
+            talks.c.talks,
+            *(column for column in tasks.c if column.name != "assignee_id"),
+        )
+        .select_from(people)
+        .outerjoin(attendance, attendance.c.user_id == person)
+        .outerjoin(talks, talks.c.speaker_id == person)
+        .outerjoin(tasks, tasks.c.assignee_id == person)
+    )
+    return query
+
+
+def _person_rows(query: sa.Select[Any], params: dict[str, Any]) -> dict[Any, _Row]:
+    """`_rows` for a statement with bound parameters, run on the session's connection: plain
+    aggregate rows need none of the ORM's result handling."""
+    result = db.session.connection().execute(query, params)
+    names = list(result.keys())[1:]
+    return {
+        row[0]: {name: int(value or 0) for name, value in zip(names, row[1:], strict=True)}
+        for row in result
+    }
 
 
 def _month_bounds(year: int) -> list[datetime]:
@@ -632,7 +786,7 @@ def _month_bounds(year: int) -> list[datetime]:
     ]
 
 
-def _month_of(bounds: list[datetime]) -> sa.ColumnElement[int]:
+def _month_of(bounds: Sequence[Any]) -> sa.ColumnElement[int]:
     """SQL: the local month (1..12) of StudySession.starts_at, for a session within the year
     of `bounds` — one CASE per row, so a monthly series is one GROUP BY, not 24 sums."""
     return sa.case(

@@ -2,7 +2,8 @@
 
 A unit's page needs: the unit, its ancestors (for the breadcrumb), its child units and the
 study groups of the unit and of each child (the drill-down links) — one query, below — then the
-figures (metrics), the targets (one query) and the two monthly series (one query each).
+figures and the two monthly series (metrics.unit_overview: three queries) and the targets (one
+query).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import aliased
 from studytrack import authz
 from studytrack.dashboard import metrics
 from studytrack.dashboard.measures import MEASURES, Cell, cells
-from studytrack.dashboard.metrics import Figures, Period, UnitFigures
+from studytrack.dashboard.metrics import Figures, Month, Period
 from studytrack.extensions import db
 from studytrack.models import Organization, StudyGroup, TargetMetric
 from studytrack.plans.targets import EffectiveTarget, effective_targets_for
@@ -147,7 +148,7 @@ class Dashboard:
     headline: dict[str, Cell]
     targets: dict[TargetMetric, EffectiveTarget]
     rows: list[Row]
-    months: list[tuple[int, int, int, float | None]]  # month, held, seminars, attendance rate
+    months: list[Month]  # month, held, seminars, attendance rate
 
     @property
     def unit(self) -> Organization:
@@ -158,7 +159,7 @@ def dashboard(tree: UnitTree, period: Period) -> Dashboard:
     """Every figure of a unit's page: headline (the sum of the rows, which by the metrics'
     contract equals figures_for_unit), the rows, the targets and the months."""
     unit = tree.unit
-    unit_rows: list[UnitFigures] = metrics.figures_by_unit(unit, period)
+    unit_rows, months = metrics.unit_overview(unit, period)
     total = sum((row.figures for row in unit_rows), Figures())
     targets_by_unit = effective_targets_for([unit, *(r.unit for r in unit_rows)])
     targets = targets_by_unit.get(unit.id, {})
@@ -173,9 +174,6 @@ def dashboard(tree: UnitTree, period: Period) -> Dashboard:
         )
         for row in unit_rows
     ]
-    held = metrics.sessions_by_month(unit, period.year)
-    attendance = dict(metrics.attendance_by_month(unit, period.year))
-    months = [(month, n, seminars, attendance.get(month)) for month, n, seminars in held]
     return Dashboard(
         tree=tree, period=period, figures=total, headline=cells(total, period, targets),
         targets=targets, rows=rows, months=months,

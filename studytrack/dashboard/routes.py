@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from studytrack import authz, timeutil
 from studytrack.dashboard import bp, export, queries
-from studytrack.dashboard.measures import HEADLINES, MEASURES
+from studytrack.dashboard.measures import HEADLINES, MEASURES, TargetTexts
 from studytrack.dashboard.metrics import Period
 from studytrack.models import Organization
 
@@ -113,6 +113,7 @@ def _render(tree: queries.UnitTree, units: list[Organization] | None = None) -> 
         page_url=_page_url,
         xlsx_url=url_for("dashboard.unit_xlsx", org_id=tree.unit.id, **period_args),
         chart_data=export.chart_data(board),
+        target_text=TargetTexts(),
     )
 
 

@@ -1,14 +1,18 @@
-"""Per-session counts of attendance and reflections, kept current on write (issue 7).
+"""Per-session counts of attendance, reflections, talks and tasks, kept current on write
+(issue 7).
 
-A summary of the raw rows of `attendances` and `reflections`, one row per study session,
-so the dashboards sum ~15,000 session rows instead of scanning every attendance row of the year
-and probing reflections for each. The rows are never edited by hand: `studytrack.stats`
-recomputes a session's row from the raw tables in the same transaction as any ORM write that
-touches its attendance, its reflections or the session itself, and bulk loaders call
-`refresh_session_stats` when they are done. So the figures are never stale.
+A summary of the raw rows of `attendances`, `reflections`, `talks` and `follow_up_tasks`, one
+row per study session, so the dashboards sum the held sessions' rows instead of scanning every
+attendance row, talk and task of the year. The rows are never edited by hand:
+`studytrack.stats` recomputes a session's row from the raw tables in the same transaction as
+any ORM write that touches its attendance, reflections, talks, tasks, the session itself, or
+the membership of one of its speakers in its group (talks_by_members counts current members),
+and bulk loaders call `refresh_session_stats` when they are done. So the figures are never
+stale.
 
-Counts whose definition depends on "today" (reflections overdue) or on current memberships
-(talks by members) are not stored: they are derived when read (docs/metrics.md).
+Counts that depend on "today" are not stored: reflections overdue are derived from the
+stored counts and the session's due date; tasks overdue are `tasks_open_dated` less the open
+tasks not yet due, counted when read (docs/metrics.md).
 """
 
 from __future__ import annotations
@@ -30,6 +34,11 @@ COUNT_COLUMNS = (
     "reflections_required",
     "reflections_submitted",
     "reflections_late",
+    "talks",
+    "talks_by_members",
+    "tasks_total",
+    "tasks_done",
+    "tasks_open_dated",
 )
 
 
@@ -57,6 +66,15 @@ class SessionStats(Base):
     reflections_required: Mapped[int] = _count()
     reflections_submitted: Mapped[int] = _count()
     reflections_late: Mapped[int] = _count()
+    # Talks; of those, the ones whose speaker is now a current member (role member) of the
+    # session's group.
+    talks: Mapped[int] = _count()
+    talks_by_members: Mapped[int] = _count()
+    # Tasks not cancelled; of those the done ones, and the open or in-progress ones with a due
+    # date (overdue = these less the ones due today or later, which are few: metrics).
+    tasks_total: Mapped[int] = _count()
+    tasks_done: Mapped[int] = _count()
+    tasks_open_dated: Mapped[int] = _count()
 
     def __repr__(self) -> str:
         return f"<SessionStats {self.session_id}>"
