@@ -333,6 +333,27 @@ def test_cancelled_tasks_are_listed_but_not_counted(world, create_session):
     assert (f.tasks_total, f.tasks_done, f.tasks_overdue) == (0, 0, 0)
 
 
+def test_guests_authors_off_the_roster_and_unsaved_changes(world, create_session):
+    p = world.people
+    session = create_session(world.group, topic="旧题目")
+    attend(session, p.pingjie, AttendanceStatus.PRESENT, 1)
+    db.session.add(Talk(session=session, kind=TalkKind.KEYNOTE, speaker_name="刘专家",
+                        position=0, summary="辅导"))
+    # Written by someone who is not on the roster at all.
+    reflect(session, p.leader, ReflectionStatus.SUBMITTED, "上级领导写的体会。")
+    db.session.commit()
+    session.topic = "新题目"  # not yet flushed: the report still reads it
+
+    report = queries.session_report(session)
+    assert report.topic == "新题目"
+    assert [(t.speaker, t.position) for t in report.talks] == [("刘专家", None)]
+    assert [(r.author, r.position, r.status, r.is_required) for r in report.reflections] == [
+        ("平杰", "党委书记", None, True),
+        ("上级领导", "市教卫党委书记", ReflectionStatus.SUBMITTED, False),
+    ]
+    assert report.reflections[1].body is None  # submitted, not accepted: its text is not shown
+
+
 @pytest.mark.parametrize(("value", "shown"), [
     (None, "—"), (0.0, "0%"), (0.75, "75%"), (5 / 6, "83.3%"), (1.0, "100%"), (4 / 7, "57.1%"),
 ])
@@ -580,14 +601,14 @@ def test_query_count_does_not_grow_with_the_session(world, create_session, creat
             report = queries.session_report(session)
         counts.append(counter.count)
         assert len(report.reflections) == len(report.attendees)
-    assert counts == [7, 7]
+    assert counts == [6, 6]  # the session, materials, attendance, talks, tasks, reflections
 
     pages = []
     for session_id in ids:
         with count_queries() as counter:
             assert client.get(f"/sessions/{session_id}/report").status_code == 200
         pages.append(counter.count)
-    assert pages[0] == pages[1]
+    assert pages[0] == pages[1] <= 15
 
 
 # --- the news-release draft ---------------------------------------------------------------

@@ -1,27 +1,31 @@
 """Reads for the session report: `session_report(session)` builds the `SessionReport` that the
 page, the print layout, the news-release draft and the Word/PDF/archive writers all show.
 
-It makes a fixed number of queries whatever the size of the session (seven when the session has
-materials, six without: the session with its group, unit, chair and recorder; its materials and
-their files; its attendance rows, talks, tasks and reflections, each with their people), and then
-works on plain Python objects only.
+It makes six queries whatever the size of the session (the session with its group, unit, chair
+and recorder; its materials with their files; its attendance rows, talks, tasks and
+reflections, each with their people). They select the columns the report shows, not ORM
+entities: a report of sixty people would otherwise build and track hundreds of objects it
+only reads once. Everything after the queries works on plain values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased
 
 from studytrack import timeutil
 from studytrack.extensions import db
 from studytrack.models import (
+    Attachment,
     Attendance,
     AttendanceStatus,
     FollowUpTask,
     Material,
+    Organization,
     Reflection,
     ReflectionStatus,
     SessionMaterial,
@@ -51,108 +55,235 @@ SUBMITTED_STATUSES = frozenset(
 )
 REPORTED_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.DONE)
 
-
-def load_session(session_id: int) -> StudySession | None:
-    """The session with everything the report shows, eagerly loaded (six or seven queries).
-
-    Many-to-one links are joined into the query of their collection, so the number of
-    statements never depends on which people are already in the identity map.
-    """
-    return db.session.scalar(
-        sa.select(StudySession)
-        .where(StudySession.id == session_id)
-        .options(
-            joinedload(StudySession.group).joinedload(StudyGroup.organization),
-            joinedload(StudySession.chair),
-            joinedload(StudySession.recorder),
-            selectinload(StudySession.session_materials)
-            .joinedload(SessionMaterial.material)
-            .selectinload(Material.attachments),
-            selectinload(StudySession.attendances).joinedload(Attendance.user),
-            selectinload(StudySession.talks).joinedload(Talk.speaker),
-            selectinload(StudySession.tasks).options(
-                joinedload(FollowUpTask.assignee), joinedload(FollowUpTask.organization)
-            ),
-            selectinload(StudySession.reflections).joinedload(Reflection.author),
-        )
-        .execution_options(populate_existing=True)
-    )
+# Result rows (sqlalchemy Row objects). Attendance rows carry the attributes that
+# `roster_key` and `rules.must_write` read from an Attendance (id, user_id, name, status,
+# sort_order, makeup_on), so the one definition of the roster order and of who must write
+# applies to them unchanged.
+RosterRow = sa.Row[Any]
 
 
 def session_report(session: StudySession, today: date | None = None) -> SessionReport:
     """The whole record of one session as plain values (see `studytrack.reports.report`).
 
-    `today` is the local date (Asia/Shanghai by default) on which "overdue" is judged; it
-    defaults to today where the users are. Access checks are the caller's business.
+    Read afresh from the database (pending changes are flushed first), whatever `session`
+    holds. `today` is the local date (Asia/Shanghai by default) on which "overdue" is judged;
+    it defaults to today where the users are. Access checks are the caller's business.
     """
     today = today or timeutil.today_local()
-    loaded = load_session(session.id)
-    if loaded is None:  # deleted under our feet
+    rows = _Reader(session.id)
+    head = rows(HEAD).one_or_none()
+    if head is None:  # deleted under our feet
         raise LookupError(f"study session {session.id} does not exist")
-    return build_report(loaded, today)
-
-
-# --- building the report from loaded objects (no database access) ----------------------------
-
-
-def build_report(session: StudySession, today: date) -> SessionReport:
-    """Turn an eagerly loaded session into a SessionReport; pure Python, no queries."""
-    roster = sorted(session.attendances, key=roster_key)
-    tasks = [_task(task, today) for task in sorted(session.tasks, key=lambda t: t.id)]
-    reflections = _reflections(session, roster, today)
+    roster = sorted(rows(ROSTER).all(), key=roster_key)
+    tasks = [_task(row, today) for row in rows(TASKS).all()]
+    reflections = _reflections(rows(REFLECTIONS).all(), roster, head.reflection_due_on, today)
     return SessionReport(
-        session_id=session.id,
-        organization=session.group.organization.name,
-        group=session.group.name,
-        kind=session.kind,
-        status=session.status,
-        topic=session.topic,
-        starts_at=session.starts_at,
-        ends_at=session.ends_at,
-        location=session.location,
-        chair=_name(session.chair),
-        recorder=_name(session.recorder),
-        minutes=session.minutes,
-        reflection_due_on=session.reflection_due_on,
-        min_reflection_chars=session.min_reflection_chars,
-        materials=tuple(_material(link.material) for link in session.session_materials),
+        session_id=head.id,
+        organization=head.organization,
+        group=head.group,
+        kind=head.kind,
+        status=head.status,
+        topic=head.topic,
+        starts_at=head.starts_at,
+        ends_at=head.ends_at,
+        location=head.location,
+        chair=head.chair,
+        recorder=head.recorder,
+        minutes=head.minutes,
+        reflection_due_on=head.reflection_due_on,
+        min_reflection_chars=head.min_reflection_chars,
+        materials=_materials(rows(MATERIALS).all()),
         attendees=tuple(_attendee(row) for row in roster),
-        talks=tuple(_talk(talk) for talk in session.talks),
+        talks=tuple(_talk(row) for row in rows(TALKS).all()),
         tasks=tuple(tasks),
         reflections=tuple(reflections),
         figures=figures(roster, tasks, reflections),
-        chair_position=session.chair.position if session.chair else None,
-        recorder_position=session.recorder.position if session.recorder else None,
+        chair_position=head.chair_position,
+        recorder_position=head.recorder_position,
         as_of=today,
     )
 
 
-def _name(user: User | None) -> str | None:
-    return user.display_name if user is not None else None
+# --- the queries (one statement each) ---------------------------------------------------------
+# Built once at import: composing a select costs more Python than running it on SQLite.
+
+SESSION_ID = sa.bindparam("session_id")
+_chair, _recorder = aliased(User, name="chair"), aliased(User, name="recorder")
+
+# The session's own fields with the names of its group, unit, chair and recorder.
+HEAD = (
+    sa.select(
+        StudySession.id,
+        StudySession.kind,
+        StudySession.status,
+        StudySession.topic,
+        StudySession.starts_at,
+        StudySession.ends_at,
+        StudySession.location,
+        StudySession.minutes,
+        StudySession.reflection_due_on,
+        StudySession.min_reflection_chars,
+        StudyGroup.name.label("group"),
+        Organization.name.label("organization"),
+        _chair.display_name.label("chair"),
+        _chair.position.label("chair_position"),
+        _recorder.display_name.label("recorder"),
+        _recorder.position.label("recorder_position"),
+    )
+    .join(StudyGroup, StudyGroup.id == StudySession.group_id)
+    .join(Organization, Organization.id == StudyGroup.organization_id)
+    .outerjoin(_chair, _chair.id == StudySession.chair_id)
+    .outerjoin(_recorder, _recorder.id == StudySession.recorder_id)
+    .where(StudySession.id == SESSION_ID)
+)
+
+# The materials in their order, one row per file that is not removed (or one without a file).
+MATERIALS = (
+    sa.select(
+        Material.id,
+        Material.kind,
+        Material.title,
+        Material.speaker,
+        Material.issued_on,
+        Material.source,
+        Material.url,
+        Material.body,
+        Attachment.id.label("attachment_id"),
+        Attachment.original_name,
+        Attachment.content_type,
+        Attachment.size_bytes,
+    )
+    .select_from(SessionMaterial)
+    .join(Material, Material.id == SessionMaterial.material_id)
+    .outerjoin(
+        Attachment,
+        sa.and_(Attachment.material_id == Material.id, Attachment.is_removed.is_(False)),
+    )
+    .where(SessionMaterial.session_id == SESSION_ID)
+    .order_by(SessionMaterial.position, SessionMaterial.material_id, Attachment.id)
+)
+
+# The attendance rows, unsorted; `name` and `position` as Attendance and its user give them
+# (a member's own, or the guest's).
+ROSTER = (
+    sa.select(
+        Attendance.id,
+        Attendance.user_id,
+        sa.func.coalesce(User.display_name, Attendance.guest_name, "").label("name"),
+        sa.case(
+            (Attendance.user_id.is_not(None), User.position), else_=Attendance.guest_position
+        ).label("position"),
+        Attendance.status,
+        Attendance.sort_order,
+        Attendance.leave_reason,
+        Attendance.makeup_on,
+        Attendance.makeup_note,
+    )
+    .outerjoin(User, User.id == Attendance.user_id)
+    .where(Attendance.session_id == SESSION_ID)
+)
+
+TALKS = (
+    sa.select(
+        Talk.kind,
+        sa.func.coalesce(User.display_name, Talk.speaker_name, "").label("speaker"),
+        User.position,
+        Talk.summary,
+        Talk.title,
+    )
+    .outerjoin(User, User.id == Talk.speaker_id)
+    .where(Talk.session_id == SESSION_ID)
+    .order_by(Talk.position, Talk.id)
+)
+
+TASKS = (
+    sa.select(
+        FollowUpTask.title,
+        FollowUpTask.detail,
+        User.display_name.label("assignee"),
+        Organization.name.label("organization"),
+        FollowUpTask.due_on,
+        FollowUpTask.status,
+        FollowUpTask.completion_note,
+    )
+    .outerjoin(User, User.id == FollowUpTask.assignee_id)
+    .outerjoin(Organization, Organization.id == FollowUpTask.organization_id)
+    .where(FollowUpTask.session_id == SESSION_ID)
+    .order_by(FollowUpTask.id)
+)
+
+# Every reflection of the session with its author. Only an accepted reflection's text is read:
+# the others are their author's work in progress, which the report does not show.
+_accepted = Reflection.status == ReflectionStatus.ACCEPTED
+REFLECTIONS = (
+    sa.select(
+        Reflection.id,
+        Reflection.author_id,
+        User.display_name.label("author"),
+        User.position,
+        Reflection.status,
+        sa.case((_accepted, Reflection.title)).label("title"),
+        sa.case((_accepted, Reflection.body)).label("body"),
+        Reflection.char_count,
+        Reflection.submitted_at,
+        Reflection.is_late,
+    )
+    .join(User, User.id == Reflection.author_id)
+    .where(Reflection.session_id == SESSION_ID)
+)
 
 
-def _material(material: Material) -> ReportMaterial:
-    return ReportMaterial(
-        id=material.id,
-        kind=material.kind,
-        title=material.title,
-        speaker=material.speaker,
-        issued_on=material.issued_on,
-        source=material.source,
-        url=material.url,
-        summary=material.body,
-        attachments=tuple(
-            ReportAttachment(a.id, a.original_name, a.content_type, a.size_bytes)
-            for a in material.attachments
-            if not a.is_removed
-        ),
+class _Reader:
+    """Runs the statements above for one session on the session's connection.
+
+    They select plain columns, so the ORM's execution layer (which costs more than the
+    queries themselves on SQLite) has nothing to add; what it would do for us is the
+    autoflush, done here once so that pending changes are read as before.
+    """
+
+    def __init__(self, session_id: int) -> None:
+        db.session.flush()
+        self.connection = db.session.connection()
+        self.params = {"session_id": session_id}
+
+    def __call__(self, statement: sa.Select[Any]) -> sa.CursorResult[Any]:
+        return self.connection.execute(statement, self.params)
+
+
+def _materials(rows: Iterable[sa.Row[Any]]) -> tuple[ReportMaterial, ...]:
+    """Group the MATERIALS rows (one per file) back into materials with their files."""
+    files: dict[int, list[ReportAttachment]] = {}
+    materials: dict[int, sa.Row[Any]] = {}
+    for row in rows:
+        materials.setdefault(row.id, row)
+        attachments = files.setdefault(row.id, [])
+        if row.attachment_id is not None:
+            attachments.append(ReportAttachment(
+                row.attachment_id, row.original_name, row.content_type, row.size_bytes
+            ))
+    return tuple(
+        ReportMaterial(
+            id=row.id,
+            kind=row.kind,
+            title=row.title,
+            speaker=row.speaker,
+            issued_on=row.issued_on,
+            source=row.source,
+            url=row.url,
+            summary=row.body,
+            attachments=tuple(files[row.id]),
+        )
+        for row in materials.values()
     )
 
 
-def _attendee(row: Attendance) -> ReportAttendee:
+# --- building the report from the rows (no database access) ----------------------------------
+
+
+def _attendee(row: RosterRow) -> ReportAttendee:
     return ReportAttendee(
         name=row.name,
-        position=row.user.position if row.user is not None else row.guest_position,
+        position=row.position,
         status=row.status,
         leave_reason=row.leave_reason if row.status == AttendanceStatus.ON_LEAVE else None,
         makeup_on=row.makeup_on,
@@ -160,69 +291,74 @@ def _attendee(row: Attendance) -> ReportAttendee:
     )
 
 
-def _talk(talk: Talk) -> ReportTalk:
+def _talk(row: sa.Row[Any]) -> ReportTalk:
     return ReportTalk(
-        kind=talk.kind,
-        speaker=talk.name,
-        position=talk.speaker.position if talk.speaker is not None else None,
-        summary=talk.summary,
-        title=talk.title,
+        kind=row.kind, speaker=row.speaker, position=row.position, summary=row.summary,
+        title=row.title,
     )
 
 
-def _task(task: FollowUpTask, today: date) -> ReportTask:
+def _task(row: sa.Row[Any], today: date) -> ReportTask:
     return ReportTask(
-        title=task.title,
-        detail=task.detail,
-        assignee=_name(task.assignee),
-        organization=task.organization.name if task.organization is not None else None,
-        due_on=task.due_on,
-        status=task.status,
-        is_overdue=task.is_overdue(today),
-        completion_note=task.completion_note,
+        title=row.title,
+        detail=row.detail,
+        assignee=row.assignee,
+        organization=row.organization,
+        due_on=row.due_on,
+        status=row.status,
+        # The task's own rule, applied to the row (it reads only due_on and status).
+        is_overdue=FollowUpTask.is_overdue(row, today),  # type: ignore[arg-type]
+        completion_note=row.completion_note,
     )
 
 
 def _reflections(
-    session: StudySession, roster: Sequence[Attendance], today: date
+    rows: Iterable[sa.Row[Any]],
+    roster: Sequence[RosterRow],
+    due_on: date | None,
+    today: date,
 ) -> list[ReportReflection]:
     """One entry per required author (rules.must_write), in roster order, whether or not they
     have started; then every other reflection that exists (someone not required wrote one),
     in roster order and then by name."""
-    by_author = {reflection.author_id: reflection for reflection in session.reflections}
-    due_on = session.reflection_due_on
+    by_author = {row.author_id: row for row in rows}
     entries: list[ReportReflection] = []
-    for row in roster:
-        if must_write(row) and row.user is not None:
-            reflection = by_author.pop(row.user.id, None)
-            entries.append(_reflection(row.user, reflection, True, due_on, today))
+    for member in roster:
+        if must_write(member):  # type: ignore[arg-type]  # a row with Attendance's fields
+            reflection = by_author.pop(member.user_id, None)
+            entries.append(_reflection(member, reflection, True, due_on, today))
     place = {row.user_id: index for index, row in enumerate(roster) if row.user_id is not None}
     others = sorted(
         by_author.values(),
-        key=lambda r: (place.get(r.author_id, len(place)), r.author.display_name, r.id),
+        key=lambda r: (place.get(r.author_id, len(place)), r.author, r.id),
     )
-    entries += [_reflection(r.author, r, False, due_on, today) for r in others]
+    entries += [_reflection(None, r, False, due_on, today) for r in others]
     return entries
 
 
 def _reflection(
-    author: User,
-    reflection: Reflection | None,
+    member: RosterRow | None,
+    reflection: sa.Row[Any] | None,
     required: bool,
     due_on: date | None,
     today: date,
 ) -> ReportReflection:
+    """`member` is the author's roster row (None for an author not required); the author's
+    name and position are the member's, as on the roster."""
     status = reflection.status if reflection is not None else None
-    accepted = status == ReflectionStatus.ACCEPTED
     handed_in = status in SUBMITTED_STATUSES
+    if member is not None:
+        author, position = member.name, member.position
+    else:
+        assert reflection is not None
+        author, position = reflection.author, reflection.position
     return ReportReflection(
-        author=author.display_name,
-        position=author.position,
+        author=author,
+        position=position,
         status=status,
-        # Only an accepted reflection is shown in full; the others are their author's work in
-        # progress (a draft, or a text under review or being revised).
-        title=reflection.title if reflection is not None and accepted else None,
-        body=reflection.body if reflection is not None and accepted else None,
+        # Only an accepted reflection is shown in full (the query reads no other text).
+        title=reflection.title if reflection is not None else None,
+        body=reflection.body if reflection is not None else None,
         char_count=reflection.char_count if reflection is not None else 0,
         submitted_at=reflection.submitted_at if reflection is not None and handed_in else None,
         is_late=bool(reflection is not None and handed_in and reflection.is_late),
@@ -232,7 +368,7 @@ def _reflection(
 
 
 def figures(
-    roster: Iterable[Attendance],
+    roster: Iterable[RosterRow],
     tasks: Iterable[ReportTask],
     reflections: Iterable[ReportReflection],
 ) -> ReportFigures:
