@@ -4,20 +4,26 @@ files read back, and the query budget of both pages at two data sizes."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
+from flask_login import login_user
 from openpyxl import load_workbook
 
 from studytrack.admin import services as admin_services
+from studytrack.authz import can
+from studytrack.dashboard import metrics
 from studytrack.dashboard.metrics import Figures, Period, PersonFigures
 from studytrack.extensions import db
 from studytrack.models import (
     Attendance,
     AttendanceStatus,
     FollowUpTask,
+    GroupMembership,
     GroupRole,
     GroupTitle,
     OrganizationKind,
@@ -25,6 +31,8 @@ from studytrack.models import (
     ReflectionStatus,
     SessionKind,
     SessionStatus,
+    StudyGroup,
+    StudySession,
     Talk,
     TalkKind,
     TaskStatus,
@@ -246,6 +254,92 @@ def test_person_page_other_year_and_bad_year(world, login, client):
     html = client.get(f"/people/{world.alice.id}/record?year={YEAR - 1}").get_data(as_text=True)
     assert "去年的学习" in html and "学习重要讲话" not in html
     assert client.get(f"/people/{world.alice.id}/record?year=abc").status_code == 200
+
+
+def _links_by_row(record, is_self):
+    """The record page's links as per-row `can()` checks decide them (the page asks once
+    per group instead)."""
+    links = set()
+    for row in (*record.sessions, *record.talks):
+        if can("report.view", row.session):
+            links.add(f"/sessions/{row.session.id}/report")
+    for row in record.reflections:
+        r, s = row.reflection, row.session
+        if r and r.status != ReflectionStatus.DRAFT and can("reflection.view", r):
+            links.add(f"/reflections/{r.id}")
+        elif is_self and can("reflection.write", s):
+            links.add(f"/sessions/{s.id}/reflection")
+        elif can("reflection.view", s):
+            links.add(f"/sessions/{s.id}/reflections")
+    for task in record.tasks:
+        if is_self or can("task.view", task):
+            links.add(f"/tasks/{task.id}")
+        if can("report.view", task.session):
+            links.add(f"/sessions/{task.session.id}/report")
+    return links
+
+
+@pytest.mark.parametrize("viewer", ["alice", "sec", "leader", "admin"])
+def test_person_page_links_match_per_row_checks(world, app, login, client, viewer):
+    # Give alice a second group, where the secretary has no say, and a returned reflection
+    # (writable again) beside an accepted one: the answers then differ between groups and
+    # between sessions of different status.
+    other = _second_group(world)
+    user = getattr(world, viewer)
+    login(user)
+    html = client.get(f"/people/{world.alice.id}/record?year={YEAR}").get_data(as_text=True)
+    record_html = html[html.index('<article class="records-page"'):html.index("</article>")]
+    shown = set(re.findall(r'href="(/(?:sessions|reflections|tasks)/[^"?]+)"', record_html))
+    with app.test_request_context():
+        login_user(user)
+        record = queries.person_record(world.alice, PERIOD, today_local())
+        assert {row.session.group_id for row in record.sessions} == {world.group.id, other.id}
+        expected = _links_by_row(record, user.id == world.alice.id)
+    assert shown == expected
+    assert expected  # every viewer here opens something
+
+
+def _second_group(world):
+    """A second group of alice's in another unit, with a published session she attended, a
+    returned reflection and a task."""
+    group = StudyGroup(organization=world.top, name="校机关学习组")
+    db.session.add(group)
+    db.session.add(GroupMembership(group=group, user=world.alice, role=GroupRole.MEMBER))
+    session = StudySession(group=group, topic="另一组的学习", starts_at=_at(5, 6),
+                           status=SessionStatus.PUBLISHED, reflection_due_on=FAR)
+    db.session.add(session)
+    _roster(session, (world.alice, AttendanceStatus.PRESENT, {}))
+    _reflection(session, world.alice, ReflectionStatus.RETURNED)
+    db.session.add(Talk(session=session, speaker=world.alice, kind=TalkKind.EXCHANGE))
+    _task(session, "另一组的任务", assignee=world.alice, due_on=FAR)
+    db.session.commit()
+    return group
+
+
+def test_person_figures_follow_period_and_today(world):
+    # figures_by_person's statement is built once: each call's period, day and group must
+    # still be its own.
+    def person(group, period, today):
+        return metrics.figures_by_person(group, [world.alice.id], period, today=today)[
+            world.alice.id
+        ]
+
+    before_any_due = person(None, PERIOD, date(YEAR, 3, 1))
+    assert (before_any_due.reflections_overdue, before_any_due.tasks_overdue) == (0, 0)
+    now = person(None, PERIOD, today_local())
+    assert (now.reflections_overdue, now.tasks_overdue) == (1, 1)
+    assert person(None, Period(YEAR - 1), today_local()) == PersonFigures(
+        sessions_expected=1, sessions_present=1, reflections_required=1,
+        reflections_missing=1,
+    )
+    assert person(world.group, Period(YEAR, 2), today_local()) == PersonFigures(
+        sessions_expected=1, sessions_present=1, reflections_required=1,
+        reflections_missing=1, reflections_overdue=1, tasks_total=1, tasks_done=1,
+    )
+    beside = db.session.scalars(
+        sa.select(StudyGroup).where(StudyGroup.name == "学院中心组")
+    ).one()
+    assert person(beside, PERIOD, today_local()) == PersonFigures()
 
 
 def test_member_home_links_to_the_record(world, login, client):
@@ -484,10 +578,11 @@ def _count(client, count_queries, url):
     return counter.count
 
 
-# A member's record: at most 15 queries. The group's figures cost more: 13 of their queries
-# are the three metrics calls the page is made of (figures_by_group 6, figures_by_session 4,
-# figures_by_person 3); the page's own lists add 4, the request itself 5 (user, authz reach,
-# the group, the navigation's notification count).
+# A member's record: at most 15 queries (its lists 4, its figures 1, the request's user,
+# authz reach and notification count). The group's figures may cost more: most of their
+# queries are the three metrics calls the page is made of (figures_by_group,
+# figures_by_session, figures_by_person); the page's own lists add 4, the request itself 5
+# (user, authz reach, the group, the navigation's notification count).
 PERSON_BUDGET, GROUP_BUDGET = 15, 22
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from studytrack.dashboard import metrics
 from studytrack.dashboard.metrics import Figures, Period, PersonFigures
@@ -118,10 +118,7 @@ class SessionRow:
     attendance: Attendance
     reflection: Reflection | None
     reflection_state: ReflectionState | None  # None when no reflection is owed
-
-    @property
-    def date(self) -> date:
-        return _date_of(self.session)
+    date: date  # the session's local date
 
     @property
     def needs_makeup(self) -> bool:
@@ -132,10 +129,7 @@ class SessionRow:
 class TalkRow:
     talk: Talk
     session: StudySession
-
-    @property
-    def date(self) -> date:
-        return _date_of(self.session)
+    date: date  # the session's local date
 
 
 @dataclass(frozen=True)
@@ -157,69 +151,25 @@ class PersonRecord:
 
 
 def person_record(person: User, period: Period, today: date) -> PersonRecord:
-    """Everything in a person's study file for the period: six queries plus the figures'."""
-    memberships = db.session.scalars(
-        sa.select(GroupMembership)
-        .where(GroupMembership.user_id == person.id)
-        .options(joinedload(GroupMembership.group).joinedload(StudyGroup.organization))
-        .order_by(GroupMembership.left_on.is_not(None), GroupMembership.id)
-    ).all()
+    """Everything in a person's study file for the period: four queries plus the figures'."""
+    q = _record_queries()
+    start, end = utc_bounds(period)
+    params = {"person_id": person.id, "start": start, "end": end}
+    memberships = db.session.scalars(q.memberships, params).all()
 
-    rows = db.session.execute(
-        _join_group(
-            sa.select(Attendance, StudySession, Reflection)
-            .join(StudySession, Attendance.session_id == StudySession.id)
-        )
-        .outerjoin(
-            Reflection,
-            sa.and_(
-                Reflection.session_id == StudySession.id, Reflection.author_id == person.id
-            ),
-        )
-        .where(Attendance.user_id == person.id, held_in(period))
-        .options(*_session_with_group())
-        .order_by(StudySession.starts_at, StudySession.id)
-    ).all()
     sessions = [
         SessionRow(
             session, attendance, reflection,
             reflection_state(session, reflection, today) if must_write(attendance) else None,
+            _date_of(session),
         )
-        for attendance, session, reflection in rows
+        for attendance, session, reflection in db.session.execute(q.sessions, params)
     ]
-
     talks = [
-        TalkRow(talk, session)
-        for talk, session in db.session.execute(
-            _join_group(
-                sa.select(Talk, StudySession).join(StudySession, Talk.session_id == StudySession.id)
-            )
-            .where(Talk.speaker_id == person.id, held_in(period))
-            .options(*_session_with_group())
-            .order_by(StudySession.starts_at, StudySession.id, Talk.position, Talk.id)
-        ).all()
+        TalkRow(talk, session, _date_of(session))
+        for talk, session in db.session.execute(q.talks, params)
     ]
-
-    tasks = db.session.scalars(
-        _join_group(
-            sa.select(FollowUpTask).join(StudySession, FollowUpTask.session_id == StudySession.id)
-        )
-        .where(
-            FollowUpTask.assignee_id == person.id,
-            FollowUpTask.status != TaskStatus.CANCELLED,
-            held_in(period),
-        )
-        .options(
-            contains_eager(FollowUpTask.session)
-            .contains_eager(StudySession.group)
-            .contains_eager(StudyGroup.organization)
-        )
-        .order_by(
-            FollowUpTask.status == TaskStatus.DONE,
-            FollowUpTask.due_on.is_(None), FollowUpTask.due_on,
-            StudySession.starts_at, FollowUpTask.id,
-        )
-    ).unique().all()
+    tasks = db.session.scalars(q.tasks, params).all()
 
     figures = metrics.figures_by_person(None, [person.id], period, today=today).get(
         person.id, PersonFigures()
@@ -229,6 +179,108 @@ def person_record(person: User, period: Period, today: date) -> PersonRecord:
         sessions=sessions, talks=talks, tasks=list(tasks), figures=figures,
         years=recent_years(today),
     )
+
+
+@dataclass(frozen=True)
+class _RecordQueries:
+    memberships: sa.Select[tuple[GroupMembership]]
+    sessions: sa.Select[tuple[Attendance, StudySession, Reflection]]
+    talks: sa.Select[tuple[Talk, StudySession]]
+    tasks: sa.Select[tuple[FollowUpTask]]
+
+
+_RECORD_QUERIES: list[_RecordQueries] = []
+
+
+def _record_queries() -> _RecordQueries:
+    """person_record's statements, built once per process with the person and the period's
+    UTC bounds as parameters (:person_id, :start, :end): building and hashing them each time
+    cost the page more than running them. Only the columns the record (page and Excel file)
+    and the permission checks read are loaded: a column left out would cost a query per row,
+    which the query-budget test catches."""
+    if _RECORD_QUERIES:
+        return _RECORD_QUERIES[0]
+    person_id = sa.bindparam("person_id")
+    held = sa.and_(
+        StudySession.status.in_(HELD_STATUSES),
+        StudySession.starts_at >= sa.bindparam("start"),
+        StudySession.starts_at < sa.bindparam("end"),
+    )  # held_in(period)
+    session_columns = (
+        StudySession.id, StudySession.group_id, StudySession.topic, StudySession.kind,
+        StudySession.status, StudySession.starts_at, StudySession.reflection_due_on,
+    )
+    memberships = (
+        sa.select(GroupMembership)
+        .where(GroupMembership.user_id == person_id)
+        .options(joinedload(GroupMembership.group).joinedload(StudyGroup.organization))
+        .order_by(GroupMembership.left_on.is_not(None), GroupMembership.id)
+    )
+    sessions = (
+        _join_group(
+            sa.select(Attendance, StudySession, Reflection)
+            .join(StudySession, Attendance.session_id == StudySession.id)
+        )
+        .outerjoin(
+            Reflection,
+            sa.and_(Reflection.session_id == StudySession.id, Reflection.author_id == person_id),
+        )
+        .where(Attendance.user_id == person_id, held)
+        .options(
+            *_session_with_group(),
+            load_only(
+                Attendance.session_id, Attendance.user_id, Attendance.status,
+                Attendance.leave_reason, Attendance.makeup_on, Attendance.makeup_note,
+            ),
+            load_only(*session_columns),
+            load_only(
+                Reflection.session_id, Reflection.author_id, Reflection.status,
+                Reflection.submitted_at, Reflection.is_late, Reflection.char_count,
+            ),
+        )
+        .order_by(StudySession.starts_at, StudySession.id)
+    )
+    talks = (
+        _join_group(
+            sa.select(Talk, StudySession).join(StudySession, Talk.session_id == StudySession.id)
+        )
+        .where(Talk.speaker_id == person_id, held)
+        .options(
+            *_session_with_group(),
+            load_only(Talk.session_id, Talk.speaker_id, Talk.kind, Talk.position, Talk.title),
+            load_only(*session_columns),
+        )
+        .order_by(StudySession.starts_at, StudySession.id, Talk.position, Talk.id)
+    )
+    task_session = contains_eager(FollowUpTask.session)
+    tasks = (
+        _join_group(
+            sa.select(FollowUpTask).join(StudySession, FollowUpTask.session_id == StudySession.id)
+        )
+        .where(
+            FollowUpTask.assignee_id == person_id,
+            FollowUpTask.status != TaskStatus.CANCELLED,
+            held,
+        )
+        .options(
+            task_session.contains_eager(StudySession.group)
+            .contains_eager(StudyGroup.organization),
+            task_session.load_only(*session_columns),
+            load_only(
+                FollowUpTask.session_id, FollowUpTask.title, FollowUpTask.assignee_id,
+                FollowUpTask.organization_id, FollowUpTask.due_on, FollowUpTask.status,
+                FollowUpTask.completion_note,
+            ),
+        )
+        .order_by(
+            FollowUpTask.status == TaskStatus.DONE,
+            FollowUpTask.due_on.is_(None), FollowUpTask.due_on,
+            StudySession.starts_at, FollowUpTask.id,
+        )
+    )
+    queries = _RecordQueries(memberships, sessions, talks, tasks)
+    _RECORD_QUERIES.append(queries)
+    return queries
 
 
 YEARS_SHOWN = 10

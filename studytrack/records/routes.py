@@ -21,6 +21,7 @@ from studytrack.exports.tables import send_workbook, workbook
 from studytrack.extensions import db
 from studytrack.models import StudyGroup, User
 from studytrack.records import bp, export, queries
+from studytrack.records.links import record_links
 from studytrack.timeutil import today_local
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -58,8 +59,10 @@ def _group_for_records(group_id: int) -> StudyGroup:
 def person(user_id: int) -> Any:
     person = _person_or_404(user_id)
     record = queries.person_record(person, _period(allow_quarter=False), today_local())
+    is_self = person.id == current_user.id
     return render_template(
-        "records/person.html", record=record, is_self=person.id == current_user.id,
+        "records/person.html", record=record, is_self=is_self,
+        links=record_links(record, is_self),
     )
 
 
