@@ -437,6 +437,8 @@ def test_member_home_lists_what_i_must_write_with_due_dates(client, login, desk)
     assert "Draft saved" in to_write
     assert "At least 500 characters" in to_write
     assert section(html, "returned-heading") == ""  # no card when nothing was returned
+    # Owed and recent sessions come from one statement: the recent card still holds five.
+    assert len(owed_ids(html, "recent-sessions-heading")) == 5
 
 
 def test_member_home_leaves_out_people_not_required_and_sessions_not_open(

@@ -359,7 +359,11 @@ def test_group_sessions_paginates(people, create_session):
     assert len(first.items) == queries.SESSIONS_PER_PAGE
     assert first.items[0].topic == "第22次"
     assert len(second.items) == 23 - queries.SESSIONS_PER_PAGE
-    assert queries.group_sessions(people["group"], include_drafts=True, page=9).items == []
+    past_the_end = queries.group_sessions(people["group"], include_drafts=True, page=9)
+    assert past_the_end.items == [] and past_the_end.total == 23  # counted on its own
+    assert queries.group_sessions(people["group"], include_drafts=True, year=2026,
+                                  page=2).total == 23
+    assert queries.group_sessions(people["group"], include_drafts=True, year=2025).total == 0
 
 
 def test_history_finds_the_session_and_its_parts(people, create_session):

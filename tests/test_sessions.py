@@ -226,6 +226,24 @@ def test_list_shows_drafts_and_the_new_button_to_secretaries_only(app, world, as
     assert "New session" in html
 
 
+def test_list_rows_show_time_topic_chair_and_status(world, as_role, person,
+                                                    create_session):
+    chair = person("member", display_name="平杰")
+    session = create_session(world.group, topic="有主持人的学习", chair=chair,
+                             location="三楼会议室",
+                             starts_at=datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
+                             ends_at=datetime(2026, 3, 2, 3, 30, tzinfo=UTC))
+    create_session(world.group, topic="没有主持人的学习",
+                   starts_at=datetime(2026, 3, 1, 1, 0, tzinfo=UTC))
+    html = page_text(as_role("member").get(f"/groups/{world.group.id}/sessions"))
+    row = html[html.rindex("<tr>", 0, html.index(f'href="/sessions/{session.id}"')):]
+    row = row[:row.index("</tr>")]
+    assert "2026-03-02 09:00–11:30" in row and "三楼会议室" in row  # local time, same day
+    assert "有主持人的学习" in row and "平杰" in row
+    assert "session-status-published" in row
+    assert "2 sessions" in html and "没有主持人的学习" in html
+
+
 def test_list_filters_and_paginates(world, as_role, create_session):
     for n in range(18):
         create_session(world.group, topic=f"二〇二五年第{n + 1}次",

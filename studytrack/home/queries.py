@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from studytrack.models import (
     Organization,
     Reflection,
     ReflectionStatus,
+    SessionKind,
     SessionStatus,
     StudyGroup,
     StudySession,
@@ -82,26 +84,45 @@ HISTORY = 10
 
 @dataclass(frozen=True)
 class OwedReflection:
-    """A reflection the user must write for a session: not started, a draft, or returned."""
+    """A reflection the user must write for a session: not started, a draft, or returned.
+    Plain values (no ORM objects): the home only shows them."""
 
-    session: StudySession
-    reflection: Reflection | None
-
-    @property
-    def due_on(self) -> date | None:
-        return self.session.reflection_due_on
-
-    def is_overdue(self, today: date) -> bool:
-        return self.due_on is not None and self.due_on < today
-
-    def is_due_today(self, today: date) -> bool:
-        return self.due_on is not None and self.due_on == today
+    session_id: int
+    topic: str
+    group_name: str
+    starts_at: datetime
+    due_on: date | None
+    min_chars: int
+    status: ReflectionStatus | None  # None: not started
+    review_comment: str | None
+    reviewer_name: str | None
+    reviewed_at: datetime | None
+    overdue: bool  # due before today
+    due_today: bool
 
 
 @dataclass(frozen=True)
 class RecentSession:
-    session: StudySession
+    session_id: int
+    topic: str
+    group_name: str
+    starts_at: datetime
+    kind: SessionKind
     my_status: ReflectionStatus | None  # my reflection's status, None when I have none
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One of my submitted or accepted reflections."""
+
+    reflection_id: int
+    session_id: int
+    topic: str
+    group_name: str
+    submitted_at: datetime | None
+    status: ReflectionStatus
+    is_late: bool
+    char_count: int
 
 
 @dataclass(frozen=True)
@@ -111,7 +132,7 @@ class MemberHome:
     tasks: list[FollowUpTask]  # open and in progress, assigned to me, by due date
     more_tasks: bool  # there are more than those shown
     recent_sessions: list[RecentSession]  # published and closed sessions of my groups
-    history: list[Reflection]  # my submitted and accepted reflections, latest first
+    history: list[HistoryItem]  # my submitted and accepted reflections, latest first
 
     @property
     def is_empty(self) -> bool:
@@ -119,105 +140,133 @@ class MemberHome:
                     or self.history)
 
 
-def member_home(user: Any) -> MemberHome:
-    """What the member home shows, in at most four queries whatever the data (two when the
-    user belongs to no group: their tasks and their history)."""
+def member_home(user: Any, today: date) -> MemberHome:
+    """What the member home shows, in at most three queries whatever the data (two when the
+    user belongs to no group: their tasks and their history). Due dates are judged against
+    `today` (the local date)."""
     reach = authz.reach_of(user)
     group_ids = sorted(reach.group_roles) if reach is not None else []
-    owed = _owed_reflections(user, group_ids) if group_ids else []
-    tasks = _active_tasks(user, HOME_TASKS + 1)
+    mine = {"me": user.id, "group_ids": group_ids}
+    sessions = db.session.execute(_sessions_query(), mine).all() if group_ids else []
+    owed = [_owed(row, today) for row in sessions if row.owed]
+    tasks = list(db.session.scalars(_tasks_query(), mine))
     return MemberHome(
-        to_write=[o for o in owed if o.reflection is None
-                  or o.reflection.status == ReflectionStatus.DRAFT],
-        returned=[o for o in owed if o.reflection is not None
-                  and o.reflection.status == ReflectionStatus.RETURNED],
+        to_write=[o for o in owed if o.status is None or o.status == ReflectionStatus.DRAFT],
+        returned=[o for o in owed if o.status == ReflectionStatus.RETURNED],
         tasks=tasks[:HOME_TASKS],
         more_tasks=len(tasks) > HOME_TASKS,
-        recent_sessions=_recent_sessions(user, group_ids) if group_ids else [],
-        history=_history(user),
+        recent_sessions=[
+            RecentSession(row.session_id, row.topic, row.group_name, row.starts_at, row.kind,
+                          row.status)
+            for row in sorted(sessions, key=lambda row: row.recency)
+            if row.recency <= RECENT_SESSIONS
+        ],
+        history=[HistoryItem(*row) for row in db.session.execute(_history_query(), mine)],
     )
 
 
-def _my_reflection(user: Any) -> sa.ColumnElement[bool]:
-    return sa.and_(Reflection.session_id == StudySession.id, Reflection.author_id == user.id)
+def _owed(row: Any, today: date) -> OwedReflection:
+    return OwedReflection(
+        row.session_id, row.topic, row.group_name, row.starts_at, row.due_on, row.min_chars,
+        row.status, row.review_comment, row.reviewer_name, row.reviewed_at,
+        overdue=row.due_on is not None and row.due_on < today, due_today=row.due_on == today,
+    )
 
 
-def _owed_reflections(user: Any, group_ids: list[int]) -> list[OwedReflection]:
-    """Published sessions of the user's groups where the roster says they must write
-    (reflections.rules) and their reflection is missing, a draft or returned."""
-    rows = db.session.execute(
-        sa.select(StudySession, Reflection)
-        .join(Attendance, sa.and_(
-            Attendance.session_id == StudySession.id, Attendance.user_id == user.id
-        ))
-        .outerjoin(Reflection, _my_reflection(user))
-        .where(
-            StudySession.group_id.in_(group_ids),
-            StudySession.status == SessionStatus.PUBLISHED,
-            rules.must_write_condition(),
-            sa.or_(Reflection.id.is_(None), Reflection.status.in_(WRITABLE)),
-        )
-        .options(joinedload(StudySession.group), joinedload(Reflection.reviewer))
-        .order_by(
-            StudySession.reflection_due_on.is_(None), StudySession.reflection_due_on,
-            StudySession.starts_at, StudySession.id,
-        )
-    ).unique()
-    return [OwedReflection(session, reflection) for session, reflection in rows]
+# The statements are built once, with the user and their groups as bound parameters ("me",
+# "group_ids"): building and keying a statement of this size costs several times more than
+# running it. The lists are read as plain columns, not ORM objects, for the same reason.
 
-
+_ME = sa.bindparam("me")
+_GROUP_IDS = sa.bindparam("group_ids", expanding=True)
 WRITABLE = (ReflectionStatus.DRAFT, ReflectionStatus.RETURNED)
 
 
-def _active_tasks(user: Any, limit: int) -> list[FollowUpTask]:
-    return list(
-        db.session.scalars(
-            sa.select(FollowUpTask)
-            .where(
-                FollowUpTask.assignee_id == user.id,
-                FollowUpTask.status.in_(followup_queries.ACTIVE_STATUSES),
-            )
-            .options(
-                # session_ref() asks can('session.view'), which needs the group and its unit
-                joinedload(FollowUpTask.session, innerjoin=True)
-                .joinedload(StudySession.group, innerjoin=True)
-                .joinedload(StudyGroup.organization, innerjoin=True)
-            )
-            .order_by(FollowUpTask.due_on.is_(None), FollowUpTask.due_on, FollowUpTask.id)
-            .limit(limit)
+def _my_reflection() -> sa.ColumnElement[bool]:
+    return sa.and_(Reflection.session_id == StudySession.id, Reflection.author_id == _ME)
+
+
+@cache
+def _sessions_query() -> sa.Select[Any]:
+    """The published and closed sessions of my groups that are either owed or among the latest
+    (one statement for two lists), with my reflection and its reviewer. Owed: published, the
+    roster says I must write (reflections.rules) and my reflection is missing, a draft or
+    returned. `recency` numbers the sessions newest first; owed ones come by due date."""
+    owed = sa.and_(
+        StudySession.status == SessionStatus.PUBLISHED,
+        rules.must_write_condition(),
+        sa.or_(Reflection.id.is_(None), Reflection.status.in_(WRITABLE)),
+    )
+    rows = (
+        sa.select(
+            StudySession.id.label("session_id"), StudySession.topic,
+            StudyGroup.name.label("group_name"), StudySession.starts_at,
+            StudySession.reflection_due_on.label("due_on"),
+            StudySession.min_reflection_chars.label("min_chars"), StudySession.kind,
+            Reflection.status, Reflection.review_comment, Reflection.reviewer_id,
+            Reflection.reviewed_at,
+            sa.case((owed, sa.true()), else_=sa.false()).label("owed"),
+            sa.func.row_number().over(
+                order_by=(StudySession.starts_at.desc(), StudySession.id.desc())
+            ).label("recency"),
+        )
+        .join(StudyGroup, StudySession.group_id == StudyGroup.id)
+        .outerjoin(Attendance, sa.and_(
+            Attendance.session_id == StudySession.id, Attendance.user_id == _ME
+        ))
+        .outerjoin(Reflection, _my_reflection())
+        .where(
+            StudySession.group_id.in_(_GROUP_IDS),
+            StudySession.status.in_((SessionStatus.PUBLISHED, SessionStatus.CLOSED)),
+        )
+        .subquery()
+    )
+    return (
+        sa.select(rows, User.display_name.label("reviewer_name"))
+        .outerjoin(User, rows.c.reviewer_id == User.id)  # only for the rows kept
+        .where(sa.or_(rows.c.owed, rows.c.recency <= RECENT_SESSIONS))
+        .order_by(
+            rows.c.due_on.is_(None), rows.c.due_on, rows.c.starts_at, rows.c.session_id,
         )
     )
 
 
-def _recent_sessions(user: Any, group_ids: list[int]) -> list[RecentSession]:
-    rows = db.session.execute(
-        sa.select(StudySession, Reflection.status)
-        .outerjoin(Reflection, _my_reflection(user))
+@cache
+def _tasks_query() -> sa.Select[Any]:
+    """My open and in-progress tasks, one more than shown (to tell whether there are more)."""
+    return (
+        sa.select(FollowUpTask)
         .where(
-            StudySession.group_id.in_(group_ids),
-            StudySession.status.in_((SessionStatus.PUBLISHED, SessionStatus.CLOSED)),
+            FollowUpTask.assignee_id == _ME,
+            FollowUpTask.status.in_(followup_queries.ACTIVE_STATUSES),
         )
-        .options(joinedload(StudySession.group))
-        .order_by(StudySession.starts_at.desc(), StudySession.id.desc())
-        .limit(RECENT_SESSIONS)
-    ).unique()
-    return [RecentSession(session, status) for session, status in rows]
+        .options(
+            # session_ref() asks can('session.view'), which needs the group and its unit
+            joinedload(FollowUpTask.session, innerjoin=True)
+            .joinedload(StudySession.group, innerjoin=True)
+            .joinedload(StudyGroup.organization, innerjoin=True)
+        )
+        .order_by(FollowUpTask.due_on.is_(None), FollowUpTask.due_on, FollowUpTask.id)
+        .limit(HOME_TASKS + 1)
+    )
 
 
-def _history(user: Any) -> list[Reflection]:
-    return list(
-        db.session.scalars(
-            sa.select(Reflection)
-            .where(
-                Reflection.author_id == user.id,
-                Reflection.status.in_((ReflectionStatus.SUBMITTED, ReflectionStatus.ACCEPTED)),
-            )
-            .options(joinedload(Reflection.session, innerjoin=True)
-                     .joinedload(StudySession.group, innerjoin=True))
-            .order_by(
-                Reflection.submitted_at.is_(None), Reflection.submitted_at.desc(),
-                Reflection.id.desc(),
-            )
-            .limit(HISTORY)
+@cache
+def _history_query() -> sa.Select[Any]:
+    return (
+        sa.select(
+            Reflection.id, Reflection.session_id, StudySession.topic, StudyGroup.name,
+            Reflection.submitted_at, Reflection.status, Reflection.is_late, Reflection.char_count,
         )
+        .join(StudySession, Reflection.session_id == StudySession.id)
+        .join(StudyGroup, StudySession.group_id == StudyGroup.id)
+        .where(
+            Reflection.author_id == _ME,
+            Reflection.status.in_((ReflectionStatus.SUBMITTED, ReflectionStatus.ACCEPTED)),
+        )
+        .order_by(
+            Reflection.submitted_at.is_(None), Reflection.submitted_at.desc(),
+            Reflection.id.desc(),
+        )
+        .limit(HISTORY)
     )

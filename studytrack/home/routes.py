@@ -17,11 +17,12 @@ def index() -> Any:
     """The landing page: what is due for me (reflections to write, returned ones, my tasks),
     recent sessions and my history; then the groups, and the leader's and admin's overviews."""
     roles = authz.roles_for(current_user)
+    today = today_local()
     return render_template(
         "home/index.html",
         my_roles=roles,
-        mine=queries.member_home(current_user),
-        today=today_local(),
+        mine=queries.member_home(current_user, today),
+        today=today,
         summaries=group_queries.group_summaries(),
         units=queries.units_led(current_user) if authz.Role.LEADER in roles else [],
         counts=queries.site_counts() if authz.Role.ADMIN in roles else None,

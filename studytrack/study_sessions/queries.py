@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from studytrack import authz, timeutil
 from studytrack.extensions import db
@@ -46,30 +47,101 @@ def listed_statuses(group: StudyGroup) -> list[SessionStatus]:
     return [SessionStatus.PUBLISHED, SessionStatus.CLOSED, SessionStatus.CANCELLED]
 
 
-def _visible_to_members() -> sa.ColumnElement[bool]:
+def _visible_to_members(session: Any = StudySession) -> sa.ColumnElement[bool]:
     """Published and closed sessions, and cancelled ones that had been published."""
     return sa.or_(
-        StudySession.status.in_([SessionStatus.PUBLISHED, SessionStatus.CLOSED]),
+        session.status.in_([SessionStatus.PUBLISHED, SessionStatus.CLOSED]),
         sa.and_(
-            StudySession.status == SessionStatus.CANCELLED,
-            StudySession.published_at.is_not(None),
+            session.status == SessionStatus.CANCELLED,
+            session.published_at.is_not(None),
         ),
     )
 
 
-def session_years(group: StudyGroup, include_drafts: bool) -> list[int]:
-    """The local calendar years in which the group has sessions, newest first (one query)."""
+# The list's statements are built once per shape, with the group and the filters as bound
+# parameters: building and keying a statement costs more than running it on a list this size.
+
+
+@cache
+def _years_query(include_drafts: bool) -> sa.Select[Any]:
     query = sa.select(
         sa.func.min(StudySession.starts_at), sa.func.max(StudySession.starts_at)
-    ).where(StudySession.group_id == group.id)
-    if not include_drafts:
-        query = query.where(_visible_to_members())
-    first, last = db.session.execute(query).one()
+    ).where(StudySession.group_id == sa.bindparam("group_id"))
+    return query if include_drafts else query.where(_visible_to_members())
+
+
+def session_years(group: StudyGroup, include_drafts: bool) -> list[int]:
+    """The local calendar years in which the group has sessions, newest first (one query)."""
+    first, last = db.session.execute(
+        _years_query(include_drafts), {"group_id": group.id}
+    ).one()
     if first is None or last is None:
         return []
-    first_year = timeutil.utc_to_local(first).year  # type: ignore[union-attr]
-    last_year = timeutil.utc_to_local(last).year  # type: ignore[union-attr]
+    first_year = timeutil.utc_to_local(first).year
+    last_year = timeutil.utc_to_local(last).year
     return list(range(last_year, first_year - 1, -1))
+
+
+def _list_filters(session: Any, include_drafts: bool, by_year: bool, by_kind: bool,
+                  by_status: bool) -> list[sa.ColumnElement[bool]]:
+    where = [session.group_id == sa.bindparam("group_id")]
+    if not include_drafts:
+        where.append(_visible_to_members(session))
+    if by_year:
+        where += [session.starts_at >= sa.bindparam("start"),
+                  session.starts_at < sa.bindparam("end")]
+    if by_kind:
+        where.append(session.kind == sa.bindparam("kind"))
+    if by_status:
+        where.append(session.status == sa.bindparam("status"))
+    return where
+
+
+@cache
+def _list_query(include_drafts: bool, by_year: bool, by_kind: bool,
+                by_status: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """(one page of rows with the total beside each, the bare count for a page past the end).
+    The total is an uncorrelated subquery, run once: cheaper than a window count, which sorts
+    every row, and than a second statement."""
+    shape = (include_drafts, by_year, by_kind, by_status)
+    counted = aliased(StudySession)
+    count = sa.select(sa.func.count()).select_from(counted).where(*_list_filters(counted, *shape))
+    rows = (
+        sa.select(
+            StudySession.id, StudySession.topic, StudySession.starts_at, StudySession.ends_at,
+            StudySession.location, StudySession.kind, StudySession.status,
+            User.display_name.label("chair_name"),
+            count.scalar_subquery().label("total"),
+        )
+        .outerjoin(User, StudySession.chair_id == User.id)
+        .where(*_list_filters(StudySession, *shape))
+        .order_by(StudySession.starts_at.desc(), StudySession.id.desc())
+        .limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+    )
+    return rows, count
+
+
+class SessionPage(Pagination):
+    """A page of the list as plain rows (id, topic, starts_at, ends_at, location, kind, status,
+    chair_name), counted in the same query."""
+
+    _total: int | None = None
+
+    def _query_items(self) -> list[Any]:
+        rows, _ = self._query_args["queries"]
+        params = {**self._query_args["params"], "limit": self.per_page,
+                  "offset": self._query_offset}
+        items = list(db.session.execute(rows, params))
+        self._total = items[0].total if items else None
+        return items
+
+    def _query_count(self) -> int:
+        if self._total is not None:
+            return int(self._total)
+        if self.page == 1:
+            return 0
+        _, count = self._query_args["queries"]  # a page past the end: count on its own
+        return db.session.scalar(count, self._query_args["params"]) or 0
 
 
 def group_sessions(
@@ -82,23 +154,18 @@ def group_sessions(
     page: int = 1,
     per_page: int = SESSIONS_PER_PAGE,
 ) -> Pagination:
-    """One page of the group's sessions, newest first, with their chairs (three queries)."""
-    query = (
-        sa.select(StudySession)
-        .where(StudySession.group_id == group.id)
-        .options(selectinload(StudySession.chair))
-        .order_by(StudySession.starts_at.desc(), StudySession.id.desc())
-    )
-    if not include_drafts:
-        query = query.where(_visible_to_members())
+    """One page of the group's sessions, newest first, with their chairs' names and the total
+    (one query; two for a page past the end)."""
+    params: dict[str, Any] = {"group_id": group.id}
     if year is not None:
-        start, end = timeutil.local_year_bounds(year)
-        query = query.where(StudySession.starts_at >= start, StudySession.starts_at < end)
+        params["start"], params["end"] = timeutil.local_year_bounds(year)
     if kind is not None:
-        query = query.where(StudySession.kind == kind)
+        params["kind"] = kind
     if status is not None:
-        query = query.where(StudySession.status == status)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+        params["status"] = status
+    queries = _list_query(include_drafts, year is not None, kind is not None, status is not None)
+    return SessionPage(page=page, per_page=per_page, error_out=False, queries=queries,
+                       params=params)
 
 
 # --- choosing people -----------------------------------------------------------------------
