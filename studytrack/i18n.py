@@ -62,3 +62,13 @@ def init_app(app: Flask) -> None:
     # domain, whose catalogues depend only on the translation directories, which are the same.
     if not isinstance(babel.__dict__.get("domain_instance"), CatalogueDomain):
         babel.domain_instance = CatalogueDomain()
+    # Templates reach the catalogue straight from the domain (Flask-Babel's callables look the
+    # domain up in the request context first, on every string).
+    domain: CatalogueDomain = babel.domain_instance
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
+    )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
+from markupsafe import Markup
 
 from studytrack import authz
 from studytrack.i18n import LANGUAGE_NAMES
@@ -50,6 +52,24 @@ def local_date(value: date | datetime | None, format: str = "yyyy-MM-dd") -> str
     return value.strftime(pattern)
 
 
+_LABEL_TEXTS: dict[tuple[Any, type, str], Markup] = {}
+
+
+def label_text(value: StrEnum | None) -> Markup:
+    """The `|label` filter: an enumeration value's name, translated once per language (a long
+    list shows the same few statuses on every row). Catalogue text, trusted as `_()`'s is."""
+    if value is None:
+        return Markup("")
+    locale = get_locale()
+    if locale is None:  # outside a request: no language to key on
+        return Markup(str(label(value)))
+    key = (locale, type(value), str(value))
+    text = _LABEL_TEXTS.get(key)
+    if text is None:
+        text = _LABEL_TEXTS[key] = Markup(str(label(value)))
+    return text
+
+
 def url_for_page(page: int) -> str:
     """The current page's URL with another page number and the same filters."""
     args = {**(request.view_args or {}), **request.args.to_dict(), "page": page}
@@ -77,7 +97,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(template_globals)
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
-    app.add_template_filter(label, "label")
+    app.add_template_filter(label_text, "label")
     app.jinja_env.globals["Role"] = authz.Role
     # Imported macros do not see context processors, so pagination needs a real global.
     app.jinja_env.globals["url_for_page"] = url_for_page
