@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, render_template_string
+from flask import Flask, render_template
 from flask.testing import FlaskClient
 
 from benchmarks.dataset import BENCH_PASSWORD
@@ -78,6 +78,9 @@ class Measure:
 
 
 BARE_TEMPLATE = "<!doctype html><html lang=\"zh\"><title>bare</title><p>{{ text }}</p></html>"
+# For reference only (no budget): the site's layout with nothing in it. Its statements are the
+# layout's own (the user, their roles for the menu, the unread notifications).
+LAYOUT_TEMPLATE = '{% extends "base.html" %}{% block content %}<p>{{ text }}</p>{% endblock %}'
 
 
 def build_app(url: str) -> Flask:
@@ -89,9 +92,18 @@ def build_app(url: str) -> Flask:
     # One line per request on stderr would drown the table; the log's cost is left out.
     logging.getLogger("studytrack.request").setLevel(logging.WARNING)
 
+    # Compiled once, as the app's own templates are (render_template_string would compile on
+    # every request and raise the floor).
+    bare = app.jinja_env.from_string(BARE_TEMPLATE)
+    layout = app.jinja_env.from_string(LAYOUT_TEMPLATE)
+
     @app.get("/_bench/bare")
     def bench_bare() -> str:
-        return render_template_string(BARE_TEMPLATE, text="学习")
+        return render_template(bare, text="学习")
+
+    @app.get("/_bench/layout")
+    def bench_layout() -> str:
+        return render_template(layout, text="学习")
 
     return app
 
@@ -154,6 +166,7 @@ def choose_pages(app: Flask) -> list[Page]:
         db.session.remove()
     return [
         Page("bare", "Bare page (floor)", "/_bench/bare", member),
+        Page("layout", "Site layout only (reference)", "/_bench/layout", member),
         Page("login", "Login page", "/auth/login", None),
         Page("member_home", "Member home", "/", member),
         Page("session_list", "Session list of a group", f"/groups/{group_id}/sessions",
