@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
@@ -26,9 +27,17 @@ NUMERIC_PATTERNS = {
 }
 
 
+_ZONES: dict[str, ZoneInfo] = {}
+
+
 def _in_user_zone(value: datetime) -> datetime:
-    # Naive values are UTC (as SQLite returns them), as Flask-Babel takes them.
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(get_timezone())
+    # Naive values are UTC (as SQLite returns them), as Flask-Babel takes them. The request's
+    # zone is Flask-Babel's (a pytz zone); the same zone from zoneinfo converts much faster.
+    name = str(get_timezone())
+    zone = _ZONES.get(name)
+    if zone is None:
+        zone = _ZONES[name] = ZoneInfo(name)
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
 
 
 def local_datetime(value: datetime | None, format: str = "yyyy-MM-dd HH:mm") -> str:
