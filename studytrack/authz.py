@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -118,6 +118,22 @@ class Reach:
         return any(org_path.startswith(path) for path in self.leadership_paths)
 
 
+@cache
+def _reach_statement() -> sa.CompoundSelect:
+    """One statement, built once (every page asks): the user's current memberships, then the
+    units they lead (rows without a group)."""
+    user_id = sa.bindparam("user_id")
+    return sa.union_all(
+        sa.select(GroupMembership.group_id, GroupMembership.role, Organization.path)
+        .join(StudyGroup, GroupMembership.group_id == StudyGroup.id)
+        .join(Organization, StudyGroup.organization_id == Organization.id)
+        .where(GroupMembership.user_id == user_id, GroupMembership.left_on.is_(None)),
+        sa.select(sa.null(), sa.null(), Organization.path)
+        .join(LeadershipRole, LeadershipRole.organization_id == Organization.id)
+        .where(LeadershipRole.user_id == user_id),
+    )
+
+
 def reach_of(user: Any) -> Reach | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
@@ -126,19 +142,7 @@ def reach_of(user: Any) -> Reach | None:
         cache = g.setdefault("authz_reach", {})
         if user.id in cache:
             return cache[user.id]
-    # One statement (every page asks): the current memberships, then the units led (rows
-    # without a group).
-    rows = db.session.execute(
-        sa.union_all(
-            sa.select(GroupMembership.group_id, GroupMembership.role, Organization.path)
-            .join(StudyGroup, GroupMembership.group_id == StudyGroup.id)
-            .join(Organization, StudyGroup.organization_id == Organization.id)
-            .where(GroupMembership.user_id == user.id, GroupMembership.left_on.is_(None)),
-            sa.select(sa.null(), sa.null(), Organization.path)
-            .join(LeadershipRole, LeadershipRole.organization_id == Organization.id)
-            .where(LeadershipRole.user_id == user.id),
-        )
-    ).all()
+    rows = db.session.execute(_reach_statement(), {"user_id": user.id}).all()
     group_roles = {group_id: role for group_id, role, _ in rows if group_id is not None}
     group_paths = {group_id: path for group_id, _, path in rows if group_id is not None}
     paths = tuple(path for group_id, _, path in rows if group_id is None)

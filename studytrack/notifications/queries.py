@@ -7,6 +7,7 @@ and task, by outer joins in the same query), as a `NotificationItem`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,13 +41,19 @@ def _mine(user: Any) -> sa.ColumnElement[bool]:
     return Notification.user_id == user.id
 
 
-def unread_count(user: Any) -> int:
-    """The number of unread notifications of `user`: one count on (user_id, read_at)."""
-    return db.session.scalar(
+@cache
+def _unread_statement() -> sa.Select[tuple[int]]:
+    # Built once: every page's navigation bar asks.
+    return (
         sa.select(sa.func.count())
         .select_from(Notification)
-        .where(_mine(user), Notification.read_at.is_(None))
-    ) or 0
+        .where(Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
+    )
+
+
+def unread_count(user: Any) -> int:
+    """The number of unread notifications of `user`: one count on (user_id, read_at)."""
+    return db.session.scalar(_unread_statement(), {"user_id": user.id}) or 0
 
 
 def _items(where: sa.ColumnElement[bool]) -> sa.Select[Any]:
