@@ -443,4 +443,22 @@ def test_handed_in_never_lists_drafts(world):
     b = _draft(world, "madeup")
     services.submit(b)
     db.session.commit()
-    assert queries.handed_in(world.session) == [b]
+    assert [r.id for r in queries.handed_in(world.session)] == [b.id]
+
+
+def test_handed_in_shows_text_author_and_review(world):
+    a = _draft(world, "present")
+    services.submit(a, now=datetime(2026, 4, 9, 2, 0, tzinfo=UTC))
+    b = _draft(world, "madeup", title=None)
+    services.submit(b, now=datetime(2026, 4, 11, 2, 0, tzinfo=UTC))  # late
+    services.return_for_revision(a, world.secretary, "请补充具体举措")
+    db.session.commit()
+    returned, late = queries.handed_in(world.session)  # roster order
+    assert (returned.id, returned.author.display_name, returned.status) == (
+        a.id, "present同志", ReflectionStatus.RETURNED)
+    assert (returned.title, returned.body, returned.char_count) == ("学习体会", TEXT, 22)
+    assert returned.submitted_at == a.submitted_at and not returned.is_late
+    assert returned.review_comment == "请补充具体举措"
+    assert returned.reviewer == (world.secretary.id, "secretary同志", None)
+    assert returned.reviewed_at == a.reviewed_at is not None
+    assert (late.id, late.title, late.is_late, late.reviewer) == (b.id, None, True, None)

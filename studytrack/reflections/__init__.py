@@ -22,8 +22,11 @@ def reflection_panel(session: Any) -> Any:
 
 @bp.record_once
 def _register_template_globals(state: BlueprintSetupState) -> None:
-    # A real global (not a context processor), so included templates and macros see it too.
+    from studytrack.reflections.forms import review_prefix
+
+    # Real globals (not a context processor), so included templates and macros see them too.
     state.app.jinja_env.globals["reflection_panel"] = reflection_panel
+    state.app.jinja_env.globals["review_prefix"] = review_prefix
 
 
 from studytrack.reflections import routes  # noqa: E402,F401

@@ -58,5 +58,16 @@ class ReturnForm(FlaskForm):
     # Where to go afterwards arrives as "<prefix>-next"; the route reads and checks it.
 
 
+# Not a possible review prefix, and no CSRF token or translation contains it.
+BLANK_PREFIX = "r{id}"
+
+
+def blank_return_form() -> ReturnForm:
+    """The one ReturnForm of a page listing many reflections: `review_fields` renders it once
+    and every reflection gets a copy with its own prefix (templates/reflections/_macros.html),
+    rather than a form built and rendered for each (about 1 ms each)."""
+    return ReturnForm(formdata=None, prefix=BLANK_PREFIX)
+
+
 class AcceptForm(FlaskForm):
     """Only the CSRF token: accepting has nothing to fill in."""

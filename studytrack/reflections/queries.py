@@ -7,12 +7,12 @@ the member home and the report.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from studytrack import authz
 from studytrack.extensions import db
@@ -42,13 +42,20 @@ class State(StrEnum):
     ACCEPTED = "accepted"
 
 
-@dataclass(frozen=True)
-class OwedRow:
-    user: User
+class Person(NamedTuple):
+    """What the review page shows of a user."""
+
+    id: int
+    display_name: str
+    position: str | None = None
+
+
+class OwedRow(NamedTuple):
+    user: Person
     attendance_status: AttendanceStatus | None
     makeup_on: date | None
-    reflection: Reflection | None
     state: State
+    submitted_at: datetime | None  # when handed in (None while not started or a draft)
     is_late: bool  # handed in after the due date
     overdue: bool  # not handed in (or returned and not yet resubmitted), and past the due date
 
@@ -73,39 +80,46 @@ def _state(reflection: Reflection | None) -> State:
     return State.NOT_STARTED if reflection is None else State(reflection.status.value)
 
 
-def owed(session: StudySession, today: date | None = None) -> list[OwedRow]:
-    """Everyone who must write for `session`, in roster order, with their reflection (one query).
+# The review page's two reads are built once and run with the session's id: building them
+# costs more than running them. Plain columns, no ORM objects: the page only shows values.
+_OWED = (
+    sa.select(
+        User.id, User.display_name, User.position, Attendance.status, Attendance.makeup_on,
+        Reflection.status, Reflection.submitted_at, Reflection.is_late,
+    )
+    .select_from(Attendance)
+    .join(User, User.id == Attendance.user_id)
+    .outerjoin(
+        Reflection,
+        sa.and_(
+            Reflection.session_id == Attendance.session_id,
+            Reflection.author_id == Attendance.user_id,
+        ),
+    )
+    .where(Attendance.session_id == sa.bindparam("session_id"), rules.must_write_condition())
+    .order_by(Attendance.sort_order, User.display_name, User.id)
+)
+_STATES = {status: State(status.value) for status in ReflectionStatus}
 
-    A reflection's text is loaded but only shown by the templates once it is handed in.
-    """
+
+def owed(session: StudySession, today: date | None = None) -> list[OwedRow]:
+    """Everyone who must write for `session`, in roster order, with where their reflection
+    stands (one query; no texts)."""
     today = today or today_local()
     due = session.reflection_due_on
-    rows = db.session.execute(
-        sa.select(Attendance, Reflection)
-        .join(User, User.id == Attendance.user_id)
-        .outerjoin(
-            Reflection,
-            sa.and_(
-                Reflection.session_id == Attendance.session_id,
-                Reflection.author_id == Attendance.user_id,
-            ),
-        )
-        .where(Attendance.session_id == session.id, rules.must_write_condition())
-        .options(joinedload(Attendance.user))
-        .order_by(Attendance.sort_order, User.display_name, User.id)
-    ).all()
+    past_due = bool(due and today > due)
     result = []
-    for attendance, reflection in rows:
-        state = _state(reflection)
-        handed_in = state in (State.SUBMITTED, State.ACCEPTED)
+    for (user_id, name, position, attendance_status, makeup_on,
+         status, submitted_at, is_late) in db.session.execute(_OWED, {"session_id": session.id}):
+        state = _STATES.get(status, State.NOT_STARTED)
         result.append(OwedRow(
-            user=attendance.user,
-            attendance_status=attendance.status,
-            makeup_on=attendance.makeup_on,
-            reflection=reflection,
-            state=state,
-            is_late=bool(reflection and reflection.status in HANDED_IN and reflection.is_late),
-            overdue=bool(due and today > due and not handed_in),
+            Person(user_id, name, position),
+            attendance_status,
+            makeup_on,
+            state,
+            submitted_at if state is not State.DRAFT else None,
+            bool(is_late and status in HANDED_IN),
+            past_due and state is not State.SUBMITTED and state is not State.ACCEPTED,
         ))
     return result
 
@@ -165,27 +179,61 @@ def my_reflection(session: StudySession, user: Any) -> Reflection | None:
     )
 
 
-def handed_in(session: StudySession) -> list[Reflection]:
-    """The session's reflections that were handed in (never drafts), in roster order of
-    authors, with author and reviewer (one query). Includes authors no longer required."""
-    return list(
-        db.session.scalars(
-            sa.select(Reflection)
-            .join(User, User.id == Reflection.author_id)
-            .outerjoin(
-                Attendance,
-                sa.and_(
-                    Attendance.session_id == Reflection.session_id,
-                    Attendance.user_id == Reflection.author_id,
-                ),
-            )
-            .where(Reflection.session_id == session.id, Reflection.status.in_(HANDED_IN))
-            .options(joinedload(Reflection.author), joinedload(Reflection.reviewer))
-            .order_by(
-                sa.func.coalesce(Attendance.sort_order, 0), User.display_name, Reflection.id
-            )
-        )
+class HandedIn(NamedTuple):
+    """A handed-in reflection as the review page shows it."""
+
+    id: int
+    author: Person
+    status: ReflectionStatus
+    title: str | None
+    body: str
+    char_count: int
+    submitted_at: datetime | None
+    is_late: bool
+    review_comment: str | None
+    reviewer: Person | None
+    reviewed_at: datetime | None
+
+
+_AUTHOR = aliased(User, name="author")
+_REVIEWER = aliased(User, name="reviewer")
+_HANDED_IN = (
+    sa.select(
+        Reflection.id, Reflection.author_id, _AUTHOR.display_name, Reflection.status,
+        Reflection.title, Reflection.body, Reflection.char_count, Reflection.submitted_at,
+        Reflection.is_late, Reflection.review_comment, Reflection.reviewer_id,
+        _REVIEWER.display_name, Reflection.reviewed_at,
     )
+    .join(_AUTHOR, _AUTHOR.id == Reflection.author_id)
+    .outerjoin(_REVIEWER, _REVIEWER.id == Reflection.reviewer_id)
+    .outerjoin(
+        Attendance,
+        sa.and_(
+            Attendance.session_id == Reflection.session_id,
+            Attendance.user_id == Reflection.author_id,
+        ),
+    )
+    .where(
+        Reflection.session_id == sa.bindparam("session_id"), Reflection.status.in_(HANDED_IN)
+    )
+    .order_by(sa.func.coalesce(Attendance.sort_order, 0), _AUTHOR.display_name, Reflection.id)
+)
+
+
+def handed_in(session: StudySession) -> list[HandedIn]:
+    """The session's reflections that were handed in (never drafts), in roster order of
+    authors, with author and reviewer names (one query). Includes authors no longer required."""
+    return [
+        HandedIn(
+            id_, Person(author_id, author_name), status, title, body, char_count, submitted_at,
+            is_late, review_comment,
+            Person(reviewer_id, reviewer_name) if reviewer_id is not None else None,
+            reviewed_at,
+        )
+        for (id_, author_id, author_name, status, title, body, char_count, submitted_at,
+             is_late, review_comment, reviewer_id, reviewer_name, reviewed_at)
+        in db.session.execute(_HANDED_IN, {"session_id": session.id})
+    ]
 
 
 def review_queue(session: StudySession) -> list[Reflection]:

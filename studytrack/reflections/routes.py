@@ -38,6 +38,7 @@ from studytrack.reflections.forms import (
     AcceptForm,
     ReflectionForm,
     ReturnForm,
+    blank_return_form,
     review_prefix,
     show_error,
 )
@@ -231,14 +232,6 @@ def _json_error(status: int, error: str, message: Any, **extra: Any) -> Any:
 # --- reading and reviewing ----------------------------------------------------------------------
 
 
-def _review_forms(reflections: list[Reflection]) -> dict[int, ReturnForm]:
-    return {
-        r.id: ReturnForm(formdata=None, prefix=review_prefix(r.id))
-        for r in reflections
-        if r.status == ReflectionStatus.SUBMITTED
-    }
-
-
 @bp.get("/sessions/<int:session_id>/reflections")
 @login_required
 def session_review(session_id: int) -> Any:
@@ -251,6 +244,7 @@ def session_review(session_id: int) -> Any:
         (r for r in reflections if r.status == ReflectionStatus.SUBMITTED),
         key=lambda r: (r.submitted_at, r.id),
     )
+    may_review = authz.can("reflection.review", session)
     return render_template(
         "reflections/session_review.html",
         session=session,
@@ -258,8 +252,8 @@ def session_review(session_id: int) -> Any:
         counts=queries.counts_of(rows),
         reflections=reflections,
         queue=queue,
-        return_forms=_review_forms(queue),
-        may_review=authz.can("reflection.review", session),
+        return_form=blank_return_form() if may_review and queue else None,
+        may_review=may_review,
         here=url_for(".session_review", session_id=session.id),
     )
 
@@ -274,7 +268,7 @@ def group_review(group_id: int) -> Any:
         "reflections/group_review.html",
         group=group,
         queue=queue,
-        return_forms=_review_forms(queue),
+        return_form=blank_return_form() if queue else None,
         here=url_for(".group_review", group_id=group.id),
     )
 
