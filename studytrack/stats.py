@@ -39,7 +39,11 @@ from studytrack.models import (
     TaskStatus,
 )
 from studytrack.models.session_stats import COUNT_COLUMNS
-from studytrack.reflections.rules import MAKEUP_STATUSES, must_write_condition
+from studytrack.reflections.rules import (
+    MAKEUP_STATUSES,
+    must_write_condition,
+    reflection_of_attendance,
+)
 
 CHUNK = 500  # ids per statement (well under SQLite's and PostgreSQL's parameter limits)
 SUBMITTED_STATUSES = (
@@ -128,10 +132,7 @@ def stats_select(where: sa.ColumnElement[bool] | None = None) -> sa.Select[Any]:
         .outerjoin(Attendance, Attendance.session_id == StudySession.id)
         .outerjoin(
             Reflection,
-            sa.and_(
-                Reflection.session_id == Attendance.session_id,
-                Reflection.author_id == Attendance.user_id,
-            ),
+            reflection_of_attendance(),
         )
         .group_by(StudySession.id)
     )

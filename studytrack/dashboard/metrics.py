@@ -87,7 +87,11 @@ from studytrack.models import (
     TaskStatus,
 )
 from studytrack.models.session_stats import COUNT_COLUMNS
-from studytrack.reflections.rules import MAKEUP_STATUSES, must_write_condition
+from studytrack.reflections.rules import (
+    MAKEUP_STATUSES,
+    must_write_condition,
+    reflection_of_attendance,
+)
 
 
 @dataclass(frozen=True)
@@ -290,13 +294,6 @@ def _submitted() -> sa.ColumnElement[bool]:
 
 def _not_submitted() -> sa.ColumnElement[bool]:
     return sa.or_(Reflection.id.is_(None), Reflection.status.not_in(SUBMITTED_STATUSES))
-
-
-def _reflection_join() -> sa.ColumnElement[bool]:
-    return sa.and_(
-        Reflection.session_id == Attendance.session_id,
-        Reflection.author_id == Attendance.user_id,
-    )
 
 
 def _late() -> sa.ColumnElement[bool]:
@@ -720,7 +717,7 @@ def _person_query(in_group: bool) -> sa.Select[Any]:
         )
         .select_from(Attendance)
         .join(StudySession, Attendance.session_id == StudySession.id)
-        .outerjoin(Reflection, _reflection_join())
+        .outerjoin(Reflection, reflection_of_attendance())
         .where(Attendance.user_id.in_(ids), *where)
         .group_by(Attendance.user_id)
         .cte("person_attendance")

@@ -91,10 +91,7 @@ _OWED = (
     .join(User, User.id == Attendance.user_id)
     .outerjoin(
         Reflection,
-        sa.and_(
-            Reflection.session_id == Attendance.session_id,
-            Reflection.author_id == Attendance.user_id,
-        ),
+        rules.reflection_of_attendance(),
     )
     .where(Attendance.session_id == sa.bindparam("session_id"), rules.must_write_condition())
     .order_by(Attendance.sort_order, User.display_name, User.id)
@@ -156,10 +153,7 @@ def counts(session: StudySession) -> Counts:
         .select_from(Attendance)
         .outerjoin(
             Reflection,
-            sa.and_(
-                Reflection.session_id == Attendance.session_id,
-                Reflection.author_id == Attendance.user_id,
-            ),
+            rules.reflection_of_attendance(),
         )
         .where(Attendance.session_id == session.id, rules.must_write_condition())
     ).one()
@@ -208,10 +202,7 @@ _HANDED_IN = (
     .outerjoin(_REVIEWER, _REVIEWER.id == Reflection.reviewer_id)
     .outerjoin(
         Attendance,
-        sa.and_(
-            Attendance.session_id == Reflection.session_id,
-            Attendance.user_id == Reflection.author_id,
-        ),
+        rules.reflection_of_attendance(),
     )
     .where(
         Reflection.session_id == sa.bindparam("session_id"), Reflection.status.in_(HANDED_IN)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from studytrack.models import Attendance, AttendanceStatus
+from studytrack.models import Attendance, AttendanceStatus, Reflection
 
 MAKEUP_STATUSES = (AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT)
 
@@ -23,6 +23,14 @@ def must_write_condition() -> sa.ColumnElement[bool]:
             Attendance.status == AttendanceStatus.PRESENT,
             sa.and_(Attendance.status.in_(MAKEUP_STATUSES), Attendance.makeup_on.is_not(None)),
         ),
+    )
+
+
+def reflection_of_attendance() -> sa.ColumnElement[bool]:
+    """The join of an attendance row to its person's reflection for that session."""
+    return sa.and_(
+        Reflection.session_id == Attendance.session_id,
+        Reflection.author_id == Attendance.user_id,
     )
 
 
