@@ -20,6 +20,7 @@ from flask import abort, g, has_request_context
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from studytrack import reads
 from studytrack.extensions import db
 from studytrack.models import (
     FollowUpTask,
@@ -142,7 +143,7 @@ def reach_of(user: Any) -> Reach | None:
         cache = g.setdefault("authz_reach", {})
         if user.id in cache:
             return cache[user.id]
-    rows = db.session.execute(_reach_statement(), {"user_id": user.id}).all()
+    rows = reads.columns(_reach_statement(), {"user_id": user.id}).all()
     group_roles = {group_id: role for group_id, role, _ in rows if group_id is not None}
     group_paths = {group_id: path for group_id, _, path in rows if group_id is not None}
     paths = tuple(path for group_id, _, path in rows if group_id is None)

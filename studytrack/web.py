@@ -7,11 +7,11 @@ from enum import StrEnum
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime
 from markupsafe import Markup
 
 from studytrack import authz, timeutil
-from studytrack.i18n import LANGUAGE_NAMES
+from studytrack.i18n import LANGUAGE_NAMES, current_locale
 from studytrack.labels import label
 from studytrack.navigation import navigation_for
 
@@ -63,7 +63,7 @@ def label_text(value: StrEnum | None) -> Markup:
     list shows the same few statuses on every row). Catalogue text, trusted as `_()`'s is."""
     if value is None:
         return Markup("")
-    locale = get_locale()
+    locale = current_locale()
     if locale is None:  # outside a request: no language to key on
         return Markup(str(label(value)))
     key = (locale, type(value), str(value))
@@ -82,7 +82,7 @@ def url_for_page(page: int) -> str:
 def template_globals() -> dict[str, Any]:
     return {
         "can": authz.can,
-        "get_locale": lambda: str(get_locale()),
+        "get_locale": lambda: str(current_locale()),
         "url_for_page": url_for_page,
         "navigation": navigation_for,
         "roles": lambda obj=None: authz.roles_for(_current_user(), obj),
@@ -93,7 +93,8 @@ def template_globals() -> dict[str, Any]:
 def _current_user() -> Any:
     from flask_login import current_user
 
-    return current_user
+    # The user itself, not the proxy: the navigation asks its roles several times a page.
+    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def init_app(app: Flask) -> None:

@@ -243,6 +243,24 @@ def test_labels_and_template_strings_follow_the_request_locale(app):
         assert gettext("Log in") == "登录"
 
 
+def test_template_strings_keep_jinjas_newstyle_meaning(app):
+    """`_()` is cached per language, yet still formats like Jinja's newstyle gettext: "%%" reads
+    "%", the message is trusted and its variables are escaped."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"):
+        assert render_template_string("{{ _('100%% done') }}") == "100% done"
+        assert render_template_string("{{ _('<b>%(name)s</b>', name='<i>') }}") == (
+            "<b>&lt;i&gt;</b>")
+        assert render_template_string("{{ ngettext('%(num)d item', '%(num)d items', 3) }}") == (
+            "3 items")
+        assert render_template_string("{{ _('Log in') }}") == "登录"
+        with force_locale("en"):
+            assert render_template_string("{{ _('Log in') }}") == "Log in"
+        assert render_template_string("{{ _('Log in') }}") == "登录"
+
+
 def test_commands_speak_the_configured_default_language(app):
     from flask_babel import gettext
 

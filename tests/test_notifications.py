@@ -140,6 +140,14 @@ def test_unread_count_query(world):
     assert queries.unread_count(world.other) == 0
 
 
+def test_unread_count_sees_what_this_request_has_not_flushed_yet(world):
+    """The count runs on the session's connection (no ORM), but still after an autoflush."""
+    db.session.add(Notification(user_id=world.member.id, kind=NotificationKind.REFLECTION_RETURNED,
+                                session_id=world.session.id, details={}))
+    assert db.session.new  # pending, not flushed
+    assert queries.unread_count(world.member) == 1
+
+
 # --- the list -----------------------------------------------------------------------------------
 
 

@@ -64,7 +64,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from studytrack import timeutil
+from studytrack import reads, timeutil
 from studytrack.extensions import db
 from studytrack.followups.queries import ACTIVE_STATUSES, overdue_clause
 from studytrack.models import (
@@ -766,9 +766,9 @@ def _person_query(in_group: bool) -> sa.Select[Any]:
 
 
 def _person_rows(query: sa.Select[Any], params: dict[str, Any]) -> dict[Any, _Row]:
-    """`_rows` for a statement with bound parameters, run on the session's connection: plain
-    aggregate rows need none of the ORM's result handling."""
-    result = db.session.connection().execute(query, params)
+    """`_rows` for a statement with bound parameters (plain aggregate rows need none of the
+    ORM's result handling)."""
+    result = reads.columns(query, params)
     names = list(result.keys())[1:]
     return {
         row[0]: {name: int(value or 0) for name, value in zip(names, row[1:], strict=True)}

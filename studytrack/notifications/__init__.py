@@ -14,17 +14,19 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 def unread_notification_count() -> int | None:
     """The current user's unread count, counted once per request and only when a template
     asks for it (the navigation's bell); None for anonymous visitors."""
-    if not current_user or not current_user.is_authenticated:
+    if "unread_notifications" in g:
+        return g.unread_notifications  # type: ignore[no-any-return]
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if user is None or not user.is_authenticated:
         return None
-    if "unread_notifications" not in g:
-        from studytrack.extensions import db
-        from studytrack.notifications.queries import unread_count
+    from studytrack.extensions import db
+    from studytrack.notifications.queries import unread_count
 
-        try:
-            g.unread_notifications = unread_count(current_user)
-        except SQLAlchemyError:  # an error page after a failed transaction still renders
-            db.session.rollback()
-            g.unread_notifications = None
+    try:
+        g.unread_notifications = unread_count(user)
+    except SQLAlchemyError:  # an error page after a failed transaction still renders
+        db.session.rollback()
+        g.unread_notifications = None
     return g.unread_notifications  # type: ignore[no-any-return]
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload
 
+from studytrack import reads
 from studytrack.extensions import db
 from studytrack.models import FollowUpTask, Notification, Reflection, StudySession
 
@@ -53,7 +54,7 @@ def _unread_statement() -> sa.Select[tuple[int]]:
 
 def unread_count(user: Any) -> int:
     """The number of unread notifications of `user`: one count on (user_id, read_at)."""
-    return db.session.scalar(_unread_statement(), {"user_id": user.id}) or 0
+    return reads.columns(_unread_statement(), {"user_id": user.id}).scalar() or 0
 
 
 def _items(where: sa.ColumnElement[bool]) -> sa.Select[Any]:
