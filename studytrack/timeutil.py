@@ -11,17 +11,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import current_app
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def local_tz() -> tzinfo:
     """The configured time zone (falls back to Asia/Shanghai outside an application)."""
-    name = DEFAULT_TIMEZONE
-    if has_app_context():
-        name = current_app.config.get("TIMEZONE") or DEFAULT_TIMEZONE
-    return ZoneInfo(name)
+    try:
+        name = current_app.config.get("TIMEZONE")  # asked for every date a page shows
+    except RuntimeError:  # no application context
+        name = None
+    return ZoneInfo(name or DEFAULT_TIMEZONE)  # ZoneInfo keeps one object per zone
 
 
 def local_to_utc(value: datetime | None) -> datetime | None:

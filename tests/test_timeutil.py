@@ -76,6 +76,8 @@ def test_works_outside_an_application():
     ("{{ moment|date }}", "2026-11-30"),
     ("{{ naive|datetime }}", "2026-11-30 00:30"),  # naive values are UTC, as SQLite gives them
     ("{{ day|date }}", "2026-02-03"),  # a date is a date: no time zone applies
+    ("{{ day|date('yyyy-MM-dd HH:mm') }}", "2026-02-03 00:00"),
+    ("{{ moment|datetime('HH:mm:ss') }}", "00:30:05"),
     ("{{ none|datetime }}|{{ none|date }}", "|"),
     ("{{ moment|date('MMMd日') }}", "11月30日"),  # other patterns go through Babel
 ])
