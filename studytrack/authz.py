@@ -314,23 +314,47 @@ def requires(permission: str) -> Callable[[F], F]:
 
 # Loaders: objects outside what the user can reach answer 404, never 403.
 # The unit comes with the object: every check needs its path (one statement, not three).
-def group_or_404(group_id: int) -> StudyGroup:
-    group = db.session.get(
-        StudyGroup, group_id, options=[joinedload(StudyGroup.organization)]
+@cache
+def _group_with_unit() -> sa.Select[tuple[StudyGroup]]:
+    # Built once (a select with a bound id costs half of `session.get()` with options).
+    return (
+        sa.select(StudyGroup)
+        .where(StudyGroup.id == sa.bindparam("id"))
+        .options(joinedload(StudyGroup.organization))
     )
+
+
+@cache
+def _session_with_group() -> sa.Select[tuple[StudySession]]:
+    return (
+        sa.select(StudySession)
+        .where(StudySession.id == sa.bindparam("id"))
+        .options(joinedload(StudySession.group).joinedload(StudyGroup.organization))
+    )
+
+
+def _loaded_or(statement: sa.Select[Any], entity: type, id_: int) -> Any:
+    """The object the request already holds, else one read by `statement` (a select by :id
+    built once: half the cost of `session.get()` with loader options)."""
+    if db.session.identity_key(entity, id_) in db.session.identity_map:
+        return db.session.get(entity, id_)
+    return db.session.scalars(statement, {"id": id_}).first()
+
+
+def group_or_404(group_id: int) -> StudyGroup:
+    """The group with its unit (what the checks read), if the user may see it; else 404."""
+    group = _loaded_or(_group_with_unit(), StudyGroup, group_id)
     if group is None or not can("group.view", group):
         abort(404)
-    return group
+    return group  # type: ignore[no-any-return]
 
 
 def session_or_404(session_id: int) -> StudySession:
-    session = db.session.get(
-        StudySession, session_id,
-        options=[joinedload(StudySession.group).joinedload(StudyGroup.organization)],
-    )
+    """The session with its group and unit, if the user may see it; else 404."""
+    session = _loaded_or(_session_with_group(), StudySession, session_id)
     if session is None or not can("session.view", session):
         abort(404)
-    return session
+    return session  # type: ignore[no-any-return]
 
 
 def visible_groups(user: Any = None) -> sa.Select[tuple[StudyGroup]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from babel import Locale
@@ -17,17 +18,26 @@ from studytrack.extensions import babel
 LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The user's saved choice, else the choice made on the login page, else Chinese."""
     languages = current_app.config["LANGUAGES"]
+    default = str(current_app.config["BABEL_DEFAULT_LOCALE"])
     if not has_request_context():  # CLI commands and background work speak the default
-        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+        return _locale(default)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return str(current_user.locale)
+        return _locale(str(current_user.locale))
     chosen = session.get("locale")
     if chosen in languages:
-        return str(chosen)
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+        return _locale(str(chosen))
+    return _locale(default)
+
+
+@cache
+def _locale(code: str) -> Locale:
+    """One Locale object per language for the whole process. Flask-Babel would parse a new
+    one per request; the catalogues and labels kept per language are found by it on every
+    string, and the same object makes that a hash without an equality test."""
+    return Locale.parse(code)
 
 
 def select_timezone() -> str:
