@@ -357,16 +357,30 @@ def session_or_404(session_id: int) -> StudySession:
     return session  # type: ignore[no-any-return]
 
 
-def visible_groups(user: Any = None) -> sa.Select[tuple[StudyGroup]]:
-    """A select of the groups `user` may open: their own, those below what they lead, or all."""
+def visible_groups_condition(user: Any = None) -> tuple[sa.ColumnElement[bool], dict[str, Any]]:
+    """The groups `user` may open — their own, those below the units they lead, all for an
+    admin — as a condition on StudyGroup and its unit (the statement joins Organization), with
+    its parameters. The condition object is the same for every user with as many units led,
+    so a statement using it can be built once per condition."""
     reach = reach_of(current_user if user is None else user)
-    query = sa.select(StudyGroup)
     if reach is None:
-        return query.where(sa.false())
+        return _NO_GROUP, {}
     if reach.is_admin:
-        return query
-    conditions: list[sa.ColumnElement[bool]] = [StudyGroup.id.in_(list(reach.group_roles))]
-    if reach.leadership_paths:
-        query = query.join(Organization, StudyGroup.organization_id == Organization.id)
-        conditions += [Organization.path.startswith(p) for p in reach.leadership_paths]
-    return query.where(sa.or_(*conditions))
+        return _EVERY_GROUP, {}
+    params: dict[str, Any] = {"own_group_ids": list(reach.group_roles)}
+    params.update({f"led_path_{i}": path for i, path in enumerate(reach.leadership_paths)})
+    return _own_or_led_groups(len(reach.leadership_paths)), params
+
+
+_NO_GROUP: sa.ColumnElement[bool] = sa.false()
+_EVERY_GROUP: sa.ColumnElement[bool] = sa.true()
+
+
+@cache
+def _own_or_led_groups(units_led: int) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        StudyGroup.id.in_(sa.bindparam("own_group_ids", expanding=True)),
+        *(Organization.path.startswith(sa.bindparam(f"led_path_{i}")) for i in range(units_led)),
+    )
+
+

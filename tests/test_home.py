@@ -503,6 +503,38 @@ def test_member_home_lists_my_open_tasks_overdue_highlighted(client, login, desk
     assert 'href="/tasks/mine"' in card
     assert f'href="/tasks/{overdue.id}' in card
     assert "别人的任务" not in card and "已完成任务" not in card
+    assert f'href="/sessions/{s.id}"' in card  # the session opens for its member
+    assert 'data-task-status="open"' in card
+
+
+def test_member_home_task_on_a_session_i_cannot_open_shows_its_topic_only(
+    client, login, desk, app
+):
+    """Tasks are read as plain columns; whether the session opens is still authz's answer."""
+    from studytrack.followups import services as followup_services
+
+    s = desk.session("尚未发布的学习", status=SessionStatus.DRAFT)  # drafts are the secretary's
+    with app.test_request_context():
+        task = followup_services.create_task(s, title="跨组任务", assignee=desk.me)
+    db.session.commit()
+    login(desk.me)
+    card = section(get_page(client, "/"), "my-tasks-heading")
+    assert f'data-task-id="{task.id}"' in card
+    assert "<span>尚未发布的学习</span>" in card
+    assert f'href="/sessions/{s.id}"' not in card
+
+
+def test_row_links_are_built_like_url_for_under_a_script_root(app):
+    from flask import url_for
+
+    from studytrack.web import IdUrl
+
+    with app.test_request_context("/", base_url="http://example.org/study/"):
+        edit = IdUrl.of("reflections.edit", "session_id")
+        task = IdUrl.of("followups.detail", "task_id", next=url_for("home.index"))
+        assert edit(42) == url_for("reflections.edit", session_id=42)
+        assert edit(42).startswith("/study/")
+        assert task(7) == url_for("followups.detail", task_id=7, next="/study/")
 
 
 def test_member_home_recent_sessions_and_history(client, login, desk):

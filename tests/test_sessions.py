@@ -276,6 +276,34 @@ def test_list_filters_and_paginates(world, as_role, create_session):
     assert client.get(url + "?year=abc&kind=x&status=y&page=-3").status_code == 200
 
 
+def test_list_filters_show_each_viewer_their_language_choices_and_choice(
+    app, world, person, create_session
+):
+    """The filter fields are rendered once and kept (study_sessions.routes): what is kept
+    must follow the language, the states offered and the choice made."""
+    create_session(world.group, topic="研讨", kind="seminar",
+                   starts_at=datetime(2025, 3, 1, 1, 0, tzinfo=UTC))
+    url = f"/groups/{world.group.id}/sessions"
+    secretary = another_client(app, person("secretary"))
+    chinese = person("member")
+    chinese.locale = "zh"
+    db.session.commit()
+    member = another_client(app, chinese)
+
+    html = page_text(secretary.get(url + "?kind=seminar"))
+    assert '<option selected value="seminar">' in html and 'value="draft"' in html
+    assert "All kinds" in html
+    html = page_text(secretary.get(url + "?kind=lecture"))
+    assert '<option selected value="lecture">' in html
+    assert '<option selected value="seminar">' not in html
+    html = page_text(member.get(url + "?kind=seminar"))
+    assert '<option selected value="seminar">' in html
+    assert 'value="draft"' not in html  # not offered to a member
+    assert "All kinds" not in html  # Chinese
+    html = page_text(secretary.get(url + "?kind=nonsense"))
+    assert "<option selected" not in html.split('id="kind"')[1].split("</select>")[0]
+
+
 def test_group_page_links_to_the_sessions(world, as_role, create_session):
     session = create_session(world.group, topic="中心组学习")
     html = page_text(as_role("secretary").get(f"/groups/{world.group.id}"))
@@ -700,3 +728,16 @@ def test_history_query_budget_does_not_grow(world, as_role, create_session, coun
             assert client.get(f"/sessions/{session.id}/history").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize(("text", "html"), [
+    (None, ""),
+    ("", ""),
+    ("一行", "<p>一行</p>"),
+    ("\n\n第一段\r\n第二行\n\u3000\n\n第二段 & <b>\n\n", "<p>第一段<br>\n第二行</p>\n<p>第二段 &amp; &lt;b&gt;</p>"),
+    ("甲\n \t\n乙\r\r丙", "<p>甲</p>\n<p>乙</p>\n<p>丙</p>"),
+])
+def test_paragraphs_filter_escapes_everything_and_keeps_the_breaks(text, html):
+    from studytrack.study_sessions.routes import paragraphs
+
+    assert paragraphs(text) == html

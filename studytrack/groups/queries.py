@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from studytrack import authz
+from studytrack import authz, reads
 from studytrack.extensions import db
 from studytrack.models import (
     GroupMembership,
@@ -43,14 +44,24 @@ def group_summaries(user: Any = None) -> list[GroupSummary]:
     """The groups the user can open, with member and session counts, in tree order (one query;
     the counts are correlated subqueries on indexed group ids, so only visible groups are
     counted: a member sees 1-2 groups of a site with hundreds)."""
-    visible_ids = authz.visible_groups(user).with_only_columns(StudyGroup.id)
+    visible, params = authz.visible_groups_condition(user)
+    rows = reads.columns(_summaries_statement(visible), params)
+    return [
+        GroupSummary(GroupRef(group_id, name), *rest) for group_id, name, *rest in rows
+    ]
+
+
+@cache
+def _summaries_statement(visible: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    # Built once per visibility condition (authz builds one per number of units led; the
+    # cache compares them by identity), as every home page asks.
     of_group = StudySession.group_id == StudyGroup.id
     held = StudySession.status != SessionStatus.CANCELLED
 
     def counted(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
         return sa.select(sa.func.count()).where(*where).scalar_subquery()
 
-    rows = db.session.execute(
+    return (
         sa.select(
             StudyGroup.id,
             StudyGroup.name,
@@ -62,12 +73,9 @@ def group_summaries(user: Any = None) -> list[GroupSummary]:
             .scalar_subquery(),
         )
         .join(Organization, StudyGroup.organization_id == Organization.id)
-        .where(StudyGroup.is_active, StudyGroup.id.in_(visible_ids))
+        .where(StudyGroup.is_active, visible)
         .order_by(Organization.path, StudyGroup.name)
-    ).all()
-    return [
-        GroupSummary(GroupRef(group_id, name), *rest) for group_id, name, *rest in rows
-    ]
+    )
 
 
 def group_members(group: StudyGroup) -> list[GroupMembership]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -24,8 +25,10 @@ from studytrack.models import (
     SessionStatus,
     StudyGroup,
     StudySession,
+    TaskStatus,
     User,
 )
+from studytrack.reads import columns
 from studytrack.reflections import rules
 
 
@@ -126,10 +129,25 @@ class HistoryItem:
 
 
 @dataclass(frozen=True)
+class MyTask:
+    """One of my open tasks, with what its line shows of the session."""
+
+    task_id: int
+    title: str
+    due_on: date | None
+    status: TaskStatus
+    overdue: bool  # as FollowUpTask.is_overdue decides
+    session_id: int
+    topic: str
+    starts_at: datetime
+    session_visible: bool  # may I open the session (authz's session.view)
+
+
+@dataclass(frozen=True)
 class MemberHome:
     to_write: list[OwedReflection]  # not started or draft, by due date
     returned: list[OwedReflection]  # returned to me for revision, by due date
-    tasks: list[FollowUpTask]  # open and in progress, assigned to me, by due date
+    tasks: list[MyTask]  # open and in progress, assigned to me, by due date
     more_tasks: bool  # there are more than those shown
     recent_sessions: list[RecentSession]  # published and closed sessions of my groups
     history: list[HistoryItem]  # my submitted and accepted reflections, latest first
@@ -147,13 +165,13 @@ def member_home(user: Any, today: date) -> MemberHome:
     reach = authz.reach_of(user)
     group_ids = sorted(reach.group_roles) if reach is not None else []
     mine = {"me": user.id, "group_ids": group_ids}
-    sessions = db.session.execute(_sessions_query(), mine).all() if group_ids else []
+    sessions = columns(_sessions_query(), mine).all() if group_ids else []
     owed = [_owed(row, today) for row in sessions if row.owed]
-    tasks = list(db.session.scalars(_tasks_query(), mine))
+    tasks = db.session.execute(_tasks_query(), mine).all()
     return MemberHome(
         to_write=[o for o in owed if o.status is None or o.status == ReflectionStatus.DRAFT],
         returned=[o for o in owed if o.status == ReflectionStatus.RETURNED],
-        tasks=tasks[:HOME_TASKS],
+        tasks=_my_tasks(tasks[:HOME_TASKS], today),
         more_tasks=len(tasks) > HOME_TASKS,
         recent_sessions=[
             RecentSession(row.session_id, row.topic, row.group_name, row.starts_at, row.kind,
@@ -161,7 +179,7 @@ def member_home(user: Any, today: date) -> MemberHome:
             for row in sorted(sessions, key=lambda row: row.recency)
             if row.recency <= RECENT_SESSIONS
         ],
-        history=[HistoryItem(*row) for row in db.session.execute(_history_query(), mine)],
+        history=[HistoryItem(*row) for row in columns(_history_query(), mine)],
     )
 
 
@@ -173,9 +191,30 @@ def _owed(row: Any, today: date) -> OwedReflection:
     )
 
 
+def _my_tasks(rows: Sequence[Any], today: date) -> list[MyTask]:
+    """`authz` answers session.view from the viewer's roles in the session's group and from
+    the session's state (drafts, and sessions cancelled unpublished, are the secretary's):
+    it is asked once per group and state, with the first session of each."""
+    visible: dict[tuple[int, SessionStatus, bool], bool] = {}
+    tasks = []
+    for row in rows:
+        session = row.StudySession
+        key = (session.group_id, session.status, session.published_at is None)
+        if key not in visible:
+            visible[key] = authz.can("session.view", session)
+        tasks.append(MyTask(
+            row.id, row.title, row.due_on, row.status,
+            overdue=FollowUpTask.is_overdue(row, today),  # the rule reads due_on and status
+            session_id=session.id, topic=session.topic, starts_at=session.starts_at,
+            session_visible=visible[key],
+        ))
+    return tasks
+
+
 # The statements are built once, with the user and their groups as bound parameters ("me",
 # "group_ids"): building and keying a statement of this size costs several times more than
-# running it. The lists are read as plain columns, not ORM objects, for the same reason.
+# running it. The lists are read as plain columns (reads.columns), not ORM objects, for the
+# same reason; only the tasks' sessions are objects, for authz.
 
 _ME = sa.bindparam("me")
 _GROUP_IDS = sa.bindparam("group_ids", expanding=True)
@@ -191,7 +230,19 @@ def _sessions_query() -> sa.Select[Any]:
     """The published and closed sessions of my groups that are either owed or among the latest
     (one statement for two lists), with my reflection and its reviewer. Owed: published, the
     roster says I must write (reflections.rules) and my reflection is missing, a draft or
-    returned. `recency` numbers the sessions newest first; owed ones come by due date."""
+    returned. `recency` numbers the sessions newest first; owed ones come by due date.
+
+    Only the published sessions (the ones still open) and the latest few are joined to my
+    attendance and reflection: not the years of closed sessions behind them. The latest few
+    are the newest of that set too, so their `recency` is the same as over all sessions."""
+    listed = (
+        StudySession.group_id.in_(_GROUP_IDS),
+        StudySession.status.in_((SessionStatus.PUBLISHED, SessionStatus.CLOSED)),
+    )
+    newest_first = (StudySession.starts_at.desc(), StudySession.id.desc())
+    latest = sa.select(StudySession.id).where(*listed).order_by(*newest_first).limit(
+        RECENT_SESSIONS
+    )
     owed = sa.and_(
         StudySession.status == SessionStatus.PUBLISHED,
         rules.must_write_condition(),
@@ -206,9 +257,7 @@ def _sessions_query() -> sa.Select[Any]:
             Reflection.status, Reflection.review_comment, Reflection.reviewer_id,
             Reflection.reviewed_at,
             sa.case((owed, sa.true()), else_=sa.false()).label("owed"),
-            sa.func.row_number().over(
-                order_by=(StudySession.starts_at.desc(), StudySession.id.desc())
-            ).label("recency"),
+            sa.func.row_number().over(order_by=newest_first).label("recency"),
         )
         .join(StudyGroup, StudySession.group_id == StudyGroup.id)
         .outerjoin(Attendance, sa.and_(
@@ -216,8 +265,8 @@ def _sessions_query() -> sa.Select[Any]:
         ))
         .outerjoin(Reflection, _my_reflection())
         .where(
-            StudySession.group_id.in_(_GROUP_IDS),
-            StudySession.status.in_((SessionStatus.PUBLISHED, SessionStatus.CLOSED)),
+            *listed,
+            sa.or_(StudySession.status == SessionStatus.PUBLISHED, StudySession.id.in_(latest)),
         )
         .subquery()
     )
@@ -233,17 +282,21 @@ def _sessions_query() -> sa.Select[Any]:
 
 @cache
 def _tasks_query() -> sa.Select[Any]:
-    """My open and in-progress tasks, one more than shown (to tell whether there are more)."""
+    """My open and in-progress tasks, one more than shown (to tell whether there are more).
+    The task's own columns plainly; its session as an object, for authz to judge."""
     return (
-        sa.select(FollowUpTask)
+        sa.select(
+            FollowUpTask.id, FollowUpTask.title, FollowUpTask.due_on, FollowUpTask.status,
+            StudySession,
+        )
+        .join(StudySession, FollowUpTask.session_id == StudySession.id)
         .where(
             FollowUpTask.assignee_id == _ME,
             FollowUpTask.status.in_(followup_queries.ACTIVE_STATUSES),
         )
         .options(
-            # session_ref() asks can('session.view'), which needs the group and its unit
-            joinedload(FollowUpTask.session, innerjoin=True)
-            .joinedload(StudySession.group, innerjoin=True)
+            # can('session.view') needs the group and its unit
+            joinedload(StudySession.group, innerjoin=True)
             .joinedload(StudyGroup.organization, innerjoin=True)
         )
         .order_by(FollowUpTask.due_on.is_(None), FollowUpTask.due_on, FollowUpTask.id)

@@ -33,6 +33,7 @@ from studytrack.models import (
     TaskStatus,
     User,
 )
+from studytrack.reads import columns
 
 SESSIONS_PER_PAGE = 15
 EVENTS_PER_PAGE = 50
@@ -72,9 +73,7 @@ def _years_query(include_drafts: bool) -> sa.Select[Any]:
 
 def session_years(group: StudyGroup, include_drafts: bool) -> list[int]:
     """The local calendar years in which the group has sessions, newest first (one query)."""
-    first, last = db.session.execute(
-        _years_query(include_drafts), {"group_id": group.id}
-    ).one()
+    first, last = columns(_years_query(include_drafts), {"group_id": group.id}).one()
     if first is None or last is None:
         return []
     first_year = timeutil.utc_to_local(first).year
@@ -131,7 +130,7 @@ class SessionPage(Pagination):
         rows, _ = self._query_args["queries"]
         params = {**self._query_args["params"], "limit": self.per_page,
                   "offset": self._query_offset}
-        items = list(db.session.execute(rows, params))
+        items = list(columns(rows, params))
         self._total = items[0].total if items else None
         return items
 
@@ -141,7 +140,7 @@ class SessionPage(Pagination):
         if self.page == 1:
             return 0
         _, count = self._query_args["queries"]  # a page past the end: count on its own
-        return db.session.scalar(count, self._query_args["params"]) or 0
+        return columns(count, self._query_args["params"]).scalar() or 0
 
 
 def group_sessions(

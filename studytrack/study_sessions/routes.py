@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, get_template_attribute, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
@@ -16,11 +17,12 @@ from wtforms import Form
 from studytrack import authz, timeutil
 from studytrack.errors import DomainError
 from studytrack.extensions import db
-from studytrack.models import StudySession
+from studytrack.models import SessionKind, SessionStatus, StudySession
 from studytrack.plans import queries as plan_queries
 from studytrack.plans.labels import period_label
 from studytrack.study_sessions import bp, queries, services
 from studytrack.study_sessions.forms import CancelForm, MinutesForm, SessionFilterForm, SessionForm
+from studytrack.web import IdUrl, label_text
 
 _BLANK_LINES = re.compile(r"\n[ \t\u3000]*\n+")
 
@@ -32,12 +34,11 @@ def paragraphs(text: str | None) -> Markup:
     if not text:
         return Markup("")
     normalized = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    blocks = [block for block in _BLANK_LINES.split(normalized) if block.strip()]
-    # Joined as plain strings of escaped lines (Markup.format is slow on long texts).
-    return Markup("\n".join(
-        "<p>" + "<br>\n".join(str(escape(line)) for line in block.split("\n")) + "</p>"
-        for block in blocks
-    ))
+    # Escaped once as a whole (escaping leaves line breaks and spaces alone), then split and
+    # joined as plain strings: per line, escaping and Markup.format were a long report's cost.
+    escaped = str(escape(normalized))
+    blocks = [block for block in _BLANK_LINES.split(escaped) if block.strip()]
+    return Markup("\n".join("<p>" + block.replace("\n", "<br>\n") + "</p>" for block in blocks))
 
 
 def _attach(form: Form, error: DomainError) -> None:
@@ -54,6 +55,31 @@ def _page() -> int:
 
 
 # --- list ----------------------------------------------------------------------------------
+
+# The filter fields as rendered, by language, choices offered and choice made. WTForms renders
+# every option of a select through Markup.format: the three selects cost a third of the page,
+# and they read the same for every group with the same years and the same filter.
+_RENDERED_FILTERS: dict[tuple[Any, ...], Markup] = {}
+_RENDERED_FILTERS_MAX = 1024
+
+
+def _filter_fields(filters: SessionFilterForm) -> Markup:
+    """The list's filter fields as HTML, rendered only the first time they read this way."""
+    fields = (filters.year, filters.kind, filters.status)
+    offered = [tuple(choice.value for choice in field.choices) for field in fields]
+    # Only choices that were offered are kept, not whatever was typed into the URL.
+    keep = all(field.data is None or field.data in map(field.coerce, values)
+               for field, values in zip(fields, offered, strict=True))
+    key = (get_locale(), *offered, *(field.data for field in fields))
+    html = _RENDERED_FILTERS.get(key) if keep else None
+    if html is None:
+        render = get_template_attribute("study_sessions/_session_macros.html", "filter_fields")
+        html = Markup(render(filters))
+        if keep:
+            if len(_RENDERED_FILTERS) >= _RENDERED_FILTERS_MAX:
+                _RENDERED_FILTERS.clear()
+            _RENDERED_FILTERS[key] = html
+    return html
 
 
 @bp.get("/groups/<int:group_id>/sessions")
@@ -77,8 +103,12 @@ def index(group_id: int) -> Any:
     )
     filtered = any((filters.chosen_year, filters.chosen_kind, filters.chosen_status))
     return render_template(
-        "study_sessions/index.html", group=group, filters=filters, pagination=pagination,
-        filtered=filtered,
+        "study_sessions/index.html", group=group, filter_fields=_filter_fields(filters),
+        pagination=pagination, filtered=filtered,
+        # what every row repeats, made once for the page
+        session_url=IdUrl.of("study_sessions.detail", "session_id"),
+        kind_labels={kind: label_text(kind) for kind in SessionKind},
+        status_labels={status: label_text(status) for status in SessionStatus},
     )
 
 
