@@ -37,8 +37,8 @@ from studytrack.models import (
     TalkKind,
     TaskStatus,
 )
-from studytrack.records import queries
-from studytrack.records.queries import ReflectionState
+from studytrack.records import person_queries, queries
+from studytrack.records.person_queries import ReflectionState
 from studytrack.timeutil import today_local
 
 YEAR = 2025
@@ -168,7 +168,7 @@ PERIOD = Period(YEAR)
 
 
 def test_person_record_rows_and_totals(world):
-    record = queries.person_record(world.alice, PERIOD, today_local())
+    record = person_queries.person_record(world.alice, PERIOD, today_local())
 
     assert [(r.session.id, r.attendance.status) for r in record.sessions] == [
         (world.s1.id, AttendanceStatus.PRESENT),
@@ -183,13 +183,16 @@ def test_person_record_rows_and_totals(world):
         (world.s2.id, ReflectionState.OVERDUE),
         (world.s3.id, ReflectionState.MISSING),
     ]
-    assert [(t.session.id, t.kind, t.title) for t in (row.talk for row in record.talks)] == [
+    assert [(row.session.id, row.talk.kind, row.talk.title) for row in record.talks] == [
         (world.s1.id, TalkKind.KEYNOTE, "深刻领会全会精神"),
     ]
     # Open before done; the draft session's task is not counted.
     assert [t.title for t in record.tasks] == ["撰写调研报告", "制定整改措施"]
-    assert [t.is_overdue(record.today) for t in record.tasks] == [True, False]
-    assert [m.group.id for m in record.memberships] == [world.group.id]
+    assert [t.overdue for t in record.tasks] == [True, False]
+    assert [t.overdue for t in record.tasks] == [
+        db.session.get(FollowUpTask, t.id).is_overdue(record.today) for t in record.tasks
+    ]  # the query's rule is the model's
+    assert [m.group_id for m in record.memberships] == [world.group.id]
     assert record.years[0] == today_local().year and YEAR - 1 in record.years
 
     assert record.figures == PersonFigures(
@@ -200,7 +203,7 @@ def test_person_record_rows_and_totals(world):
 
 
 def test_person_record_leave_makeup_and_late(world):
-    record = queries.person_record(world.bob, PERIOD, today_local())
+    record = person_queries.person_record(world.bob, PERIOD, today_local())
     rows = {r.session.id: r for r in record.sessions}
     assert rows[world.s1.id].attendance.status == AttendanceStatus.ON_LEAVE
     assert rows[world.s1.id].attendance.leave_reason == "出差"
@@ -219,7 +222,7 @@ def test_person_record_leave_makeup_and_late(world):
 
 
 def test_person_record_absent_without_makeup_and_observer(world):
-    carol = queries.person_record(world.carol, PERIOD, today_local())
+    carol = person_queries.person_record(world.carol, PERIOD, today_local())
     assert [(r.session.id, r.attendance.status, r.needs_makeup) for r in carol.sessions] == [
         (world.new_year.id, AttendanceStatus.OBSERVER, False),  # 1 January local time
         (world.s1.id, AttendanceStatus.ABSENT, True),
@@ -230,7 +233,7 @@ def test_person_record_absent_without_makeup_and_observer(world):
     assert carol.figures == PersonFigures(
         sessions_expected=3, sessions_on_leave=1, sessions_absent=1, sessions_observed=1,
     )
-    visitor = queries.person_record(world.visitor, PERIOD, today_local())
+    visitor = person_queries.person_record(world.visitor, PERIOD, today_local())
     assert visitor.figures == PersonFigures(sessions_observed=1)
     assert visitor.reflections == []
 
@@ -257,24 +260,28 @@ def test_person_page_other_year_and_bad_year(world, login, client):
 
 
 def _links_by_row(record, is_self):
-    """The record page's links as per-row `can()` checks decide them (the page asks once
-    per group instead)."""
+    """The record page's links as per-row `can()` checks on each row's own objects decide
+    them (the page asks once per group instead)."""
+    def session(row_session):
+        return db.session.get(StudySession, row_session.id)
+
     links = set()
     for row in (*record.sessions, *record.talks):
-        if can("report.view", row.session):
+        if can("report.view", session(row.session)):
             links.add(f"/sessions/{row.session.id}/report")
     for row in record.reflections:
-        r, s = row.reflection, row.session
-        if r and r.status != ReflectionStatus.DRAFT and can("reflection.view", r):
+        r, s = row.reflection, session(row.session)
+        if (r and r.status != ReflectionStatus.DRAFT
+                and can("reflection.view", db.session.get(Reflection, r.id))):
             links.add(f"/reflections/{r.id}")
         elif is_self and can("reflection.write", s):
             links.add(f"/sessions/{s.id}/reflection")
         elif can("reflection.view", s):
             links.add(f"/sessions/{s.id}/reflections")
     for task in record.tasks:
-        if is_self or can("task.view", task):
+        if is_self or can("task.view", db.session.get(FollowUpTask, task.id)):
             links.add(f"/tasks/{task.id}")
-        if can("report.view", task.session):
+        if can("report.view", session(task.session)):
             links.add(f"/sessions/{task.session.id}/report")
     return links
 
@@ -292,11 +299,41 @@ def test_person_page_links_match_per_row_checks(world, app, login, client, viewe
     shown = set(re.findall(r'href="(/(?:sessions|reflections|tasks)/[^"?]+)"', record_html))
     with app.test_request_context():
         login_user(user)
-        record = queries.person_record(world.alice, PERIOD, today_local())
+        record = person_queries.person_record(world.alice, PERIOD, today_local())
         assert {row.session.group_id for row in record.sessions} == {world.group.id, other.id}
         expected = _links_by_row(record, user.id == world.alice.id)
     assert shown == expected
     assert expected  # every viewer here opens something
+
+
+def test_person_page_links_under_a_script_name_prefix(world, login, client):
+    # The rows' URLs are built from one url_for per endpoint: a deployment under a path
+    # prefix must still get the prefix on every one of them.
+    _second_group(world)
+    login(world.alice)
+    plain = client.get(f"/people/{world.alice.id}/record?year={YEAR}").get_data(as_text=True)
+    prefixed = client.get(
+        f"/people/{world.alice.id}/record?year={YEAR}", base_url="http://localhost/study"
+    ).get_data(as_text=True)
+
+    def record_links(html, prefix=""):
+        record_html = html[html.index('<article class="records-page"'):html.index("</article>")]
+        return re.findall(rf'href="{prefix}(/(?:sessions|reflections|tasks)/[^"]+)"',
+                          record_html)
+
+    assert record_links(plain)
+    assert record_links(prefixed, "/study") == record_links(plain)
+    assert len(record_links(prefixed, "")) == 0  # every row link has the prefix
+
+
+def test_person_page_escapes_user_text(world, login, client):
+    world.s1.topic = '<b>"学习"</b>'
+    world.overdue.title = "<i>任务</i>"
+    db.session.commit()
+    login(world.alice)
+    html = client.get(f"/people/{world.alice.id}/record?year={YEAR}").get_data(as_text=True)
+    assert "<b>" not in html and "<i>任务" not in html
+    assert "&lt;b&gt;&#34;学习&#34;&lt;/b&gt;" in html and "&lt;i&gt;任务&lt;/i&gt;" in html
 
 
 def _second_group(world):

@@ -14,8 +14,8 @@ from studytrack.dashboard.metrics import Figures, Period, PersonFigures
 from studytrack.exports.common import zh
 from studytrack.exports.tables import Percent, Sheet
 from studytrack.models import ReflectionStatus
-from studytrack.records.queries import GroupFigures, PersonRecord, ReflectionState
-from studytrack.timeutil import local_date_of
+from studytrack.records.person_queries import PersonRecord, ReflectionState
+from studytrack.records.queries import GroupFigures
 
 NO_VALUE = "—"
 
@@ -69,7 +69,7 @@ def person_figure_rows(f: PersonFigures) -> list[tuple[str, Any]]:
 
 def person_sheets(record: PersonRecord) -> list[Sheet]:
     person = record.person
-    groups = "、".join(m.group.name for m in record.memberships)
+    groups = "、".join(m.group_name for m in record.memberships)
     summary = [
         ("姓名", person.display_name),
         ("职务", person.position),
@@ -79,19 +79,19 @@ def person_sheets(record: PersonRecord) -> list[Sheet]:
     ]
     sessions = [
         (
-            row.date, row.session.group.name, row.session.topic, zh(row.session.kind),
+            row.date, row.session.group_name, row.session.topic, zh(row.session.kind),
             zh(row.attendance.status) if row.attendance.status else "未登记",
             row.attendance.leave_reason, row.attendance.makeup_on, row.attendance.makeup_note,
         )
         for row in record.sessions
     ]
     talks = [
-        (row.date, row.session.group.name, row.session.topic, zh(row.talk.kind), row.talk.title)
+        (row.date, row.session.group_name, row.session.topic, zh(row.talk.kind), row.talk.title)
         for row in record.talks
     ]
     reflections = [
         (
-            row.date, row.session.group.name, row.session.topic, row.session.reflection_due_on,
+            row.date, row.session.group_name, row.session.topic, row.session.reflection_due_on,
             STATE_ZH[row.reflection_state],
             zh(row.reflection.status) if row.reflection else "未开始",
             row.reflection.submitted_at if row.reflection else None,
@@ -103,8 +103,8 @@ def person_sheets(record: PersonRecord) -> list[Sheet]:
     ]
     tasks = [
         (
-            local_date_of(task.session.starts_at), task.session.topic, task.title, task.due_on,
-            zh(task.status), task.is_overdue(record.today), task.completion_note,
+            task.session.date, task.session.topic, task.title, task.due_on,
+            zh(task.status), task.overdue, task.completion_note,
         )
         for task in record.tasks
     ]

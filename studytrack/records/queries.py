@@ -1,4 +1,5 @@
-"""Reads for a member's yearly record and the secretary's view of a group's figures.
+"""Reads for the secretary's view of a group's figures, and the rules they share with a
+member's yearly record (`person_queries`).
 
 Every function makes a fixed number of queries whatever the data: rows are read with joins
 (and eager loading of the many-to-one objects a row shows), never one query per row. The
@@ -14,12 +15,11 @@ the lists here are the rows behind those figures, with the same rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload, load_only
+from sqlalchemy.orm import contains_eager, joinedload
 
 from studytrack.dashboard import metrics
 from studytrack.dashboard.metrics import Figures, Period, PersonFigures
@@ -30,14 +30,11 @@ from studytrack.models import (
     FollowUpTask,
     GroupMembership,
     GroupRole,
-    Organization,
     Reflection,
     ReflectionStatus,
     SessionStatus,
     StudyGroup,
     StudySession,
-    Talk,
-    TaskStatus,
     User,
 )
 from studytrack.reflections.rules import MAKEUP_STATUSES, must_write, must_write_condition
@@ -67,220 +64,10 @@ def held_in(period: Period) -> sa.ColumnElement[bool]:
     )
 
 
-def _session_with_group() -> list[sa.orm.interfaces.LoaderOption]:
-    """What `can()` needs of a session (its group and unit), joined in by the row's query."""
-    return [
-        contains_eager(StudySession.group).contains_eager(StudyGroup.organization),
-    ]
-
-
-def _join_group(query: sa.Select) -> sa.Select:
-    return query.join(StudyGroup, StudySession.group_id == StudyGroup.id).join(
-        Organization, StudyGroup.organization_id == Organization.id
-    )
-
-
 def _date_of(session: StudySession) -> date:
     day = local_date_of(session.starts_at)
     assert day is not None
     return day
-
-
-# --- the state of one reflection that is owed ----------------------------------------------------
-
-
-class ReflectionState(StrEnum):
-    ON_TIME = "on_time"
-    LATE = "late"
-    MISSING = "missing"  # not handed in, due date not yet passed (or none)
-    OVERDUE = "overdue"  # not handed in, due date passed
-
-
-def reflection_state(
-    session: StudySession, reflection: Reflection | None, today: date
-) -> ReflectionState:
-    if reflection is not None and reflection.status in HANDED_IN_STATUSES:
-        # Sessions without a due date are never late.
-        late = reflection.is_late and session.reflection_due_on is not None
-        return ReflectionState.LATE if late else ReflectionState.ON_TIME
-    due = session.reflection_due_on
-    return ReflectionState.OVERDUE if due is not None and due < today else ReflectionState.MISSING
-
-
-# --- a member's yearly record ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    """One held session where the person was on the roster."""
-
-    session: StudySession
-    attendance: Attendance
-    reflection: Reflection | None
-    reflection_state: ReflectionState | None  # None when no reflection is owed
-    date: date  # the session's local date
-
-    @property
-    def needs_makeup(self) -> bool:
-        return self.attendance.status in MAKEUP_STATUSES and self.attendance.makeup_on is None
-
-
-@dataclass(frozen=True)
-class TalkRow:
-    talk: Talk
-    session: StudySession
-    date: date  # the session's local date
-
-
-@dataclass(frozen=True)
-class PersonRecord:
-    person: User
-    period: Period
-    today: date
-    memberships: list[GroupMembership]
-    sessions: list[SessionRow]
-    talks: list[TalkRow]
-    tasks: list[FollowUpTask]
-    figures: PersonFigures
-    years: list[int] = field(default_factory=list)
-
-    @property
-    def reflections(self) -> list[SessionRow]:
-        """The sessions at which a reflection is owed."""
-        return [row for row in self.sessions if row.reflection_state is not None]
-
-
-def person_record(person: User, period: Period, today: date) -> PersonRecord:
-    """Everything in a person's study file for the period: four queries plus the figures'."""
-    q = _record_queries()
-    start, end = utc_bounds(period)
-    params = {"person_id": person.id, "start": start, "end": end}
-    memberships = db.session.scalars(q.memberships, params).all()
-
-    sessions = [
-        SessionRow(
-            session, attendance, reflection,
-            reflection_state(session, reflection, today) if must_write(attendance) else None,
-            _date_of(session),
-        )
-        for attendance, session, reflection in db.session.execute(q.sessions, params)
-    ]
-    talks = [
-        TalkRow(talk, session, _date_of(session))
-        for talk, session in db.session.execute(q.talks, params)
-    ]
-    tasks = db.session.scalars(q.tasks, params).all()
-
-    figures = metrics.figures_by_person(None, [person.id], period, today=today).get(
-        person.id, PersonFigures()
-    )
-    return PersonRecord(
-        person=person, period=period, today=today, memberships=list(memberships),
-        sessions=sessions, talks=talks, tasks=list(tasks), figures=figures,
-        years=recent_years(today),
-    )
-
-
-@dataclass(frozen=True)
-class _RecordQueries:
-    memberships: sa.Select[tuple[GroupMembership]]
-    sessions: sa.Select[tuple[Attendance, StudySession, Reflection]]
-    talks: sa.Select[tuple[Talk, StudySession]]
-    tasks: sa.Select[tuple[FollowUpTask]]
-
-
-_RECORD_QUERIES: list[_RecordQueries] = []
-
-
-def _record_queries() -> _RecordQueries:
-    """person_record's statements, built once per process with the person and the period's
-    UTC bounds as parameters (:person_id, :start, :end): building and hashing them each time
-    cost the page more than running them. Only the columns the record (page and Excel file)
-    and the permission checks read are loaded: a column left out would cost a query per row,
-    which the query-budget test catches."""
-    if _RECORD_QUERIES:
-        return _RECORD_QUERIES[0]
-    person_id = sa.bindparam("person_id")
-    held = sa.and_(
-        StudySession.status.in_(HELD_STATUSES),
-        StudySession.starts_at >= sa.bindparam("start"),
-        StudySession.starts_at < sa.bindparam("end"),
-    )  # held_in(period)
-    session_columns = (
-        StudySession.id, StudySession.group_id, StudySession.topic, StudySession.kind,
-        StudySession.status, StudySession.starts_at, StudySession.reflection_due_on,
-    )
-    memberships = (
-        sa.select(GroupMembership)
-        .where(GroupMembership.user_id == person_id)
-        .options(joinedload(GroupMembership.group).joinedload(StudyGroup.organization))
-        .order_by(GroupMembership.left_on.is_not(None), GroupMembership.id)
-    )
-    sessions = (
-        _join_group(
-            sa.select(Attendance, StudySession, Reflection)
-            .join(StudySession, Attendance.session_id == StudySession.id)
-        )
-        .outerjoin(
-            Reflection,
-            sa.and_(Reflection.session_id == StudySession.id, Reflection.author_id == person_id),
-        )
-        .where(Attendance.user_id == person_id, held)
-        .options(
-            *_session_with_group(),
-            load_only(
-                Attendance.session_id, Attendance.user_id, Attendance.status,
-                Attendance.leave_reason, Attendance.makeup_on, Attendance.makeup_note,
-            ),
-            load_only(*session_columns),
-            load_only(
-                Reflection.session_id, Reflection.author_id, Reflection.status,
-                Reflection.submitted_at, Reflection.is_late, Reflection.char_count,
-            ),
-        )
-        .order_by(StudySession.starts_at, StudySession.id)
-    )
-    talks = (
-        _join_group(
-            sa.select(Talk, StudySession).join(StudySession, Talk.session_id == StudySession.id)
-        )
-        .where(Talk.speaker_id == person_id, held)
-        .options(
-            *_session_with_group(),
-            load_only(Talk.session_id, Talk.speaker_id, Talk.kind, Talk.position, Talk.title),
-            load_only(*session_columns),
-        )
-        .order_by(StudySession.starts_at, StudySession.id, Talk.position, Talk.id)
-    )
-    task_session = contains_eager(FollowUpTask.session)
-    tasks = (
-        _join_group(
-            sa.select(FollowUpTask).join(StudySession, FollowUpTask.session_id == StudySession.id)
-        )
-        .where(
-            FollowUpTask.assignee_id == person_id,
-            FollowUpTask.status != TaskStatus.CANCELLED,
-            held,
-        )
-        .options(
-            task_session.contains_eager(StudySession.group)
-            .contains_eager(StudyGroup.organization),
-            task_session.load_only(*session_columns),
-            load_only(
-                FollowUpTask.session_id, FollowUpTask.title, FollowUpTask.assignee_id,
-                FollowUpTask.organization_id, FollowUpTask.due_on, FollowUpTask.status,
-                FollowUpTask.completion_note,
-            ),
-        )
-        .order_by(
-            FollowUpTask.status == TaskStatus.DONE,
-            FollowUpTask.due_on.is_(None), FollowUpTask.due_on,
-            StudySession.starts_at, FollowUpTask.id,
-        )
-    )
-    queries = _RecordQueries(memberships, sessions, talks, tasks)
-    _RECORD_QUERIES.append(queries)
-    return queries
 
 
 YEARS_SHOWN = 10

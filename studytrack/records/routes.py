@@ -9,10 +9,12 @@ leaders above, admins; members get 403, and a group out of reach 404.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from flask import abort, render_template, request
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from studytrack import authz
 from studytrack.dashboard.metrics import Period
@@ -20,9 +22,10 @@ from studytrack.exports.common import safe_filename_part
 from studytrack.exports.tables import send_workbook, workbook
 from studytrack.extensions import db
 from studytrack.models import StudyGroup, User
-from studytrack.records import bp, export, queries
+from studytrack.records import bp, export, person_queries, queries
 from studytrack.records.links import record_links
 from studytrack.timeutil import today_local
+from studytrack.web import label_text
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 
@@ -58,19 +61,32 @@ def _group_for_records(group_id: int) -> StudyGroup:
 @login_required
 def person(user_id: int) -> Any:
     person = _person_or_404(user_id)
-    record = queries.person_record(person, _period(allow_quarter=False), today_local())
-    is_self = person.id == current_user.id
+    record = person_queries.person_record(person, _period(allow_quarter=False), today_local())
     return render_template(
-        "records/person.html", record=record, is_self=is_self,
-        links=record_links(record, is_self),
+        "records/person.html", record=record,
+        links=record_links(record, is_self=person.id == current_user.id),
+        labels=_labels(record),
     )
+
+
+def _labels(record: person_queries.PersonRecord) -> dict[str, dict[StrEnum, Markup]]:
+    """The `|label` text of each enumeration value the record's rows show, looked up once
+    per page rather than once per row."""
+    shown: dict[str, set[StrEnum]] = {
+        "session_kind": {row.session.kind for row in record.sessions},
+        "talk_kind": {row.talk.kind for row in record.talks},
+        "reflection": {row.reflection.status for row in record.sessions
+                       if row.reflection is not None},
+    }
+    return {name: {value: label_text(value) for value in values}
+            for name, values in shown.items()}
 
 
 @bp.get("/people/<int:user_id>/record.xlsx")
 @login_required
 def person_xlsx(user_id: int) -> Any:
     person = _person_or_404(user_id)
-    record = queries.person_record(person, _period(allow_quarter=False), today_local())
+    record = person_queries.person_record(person, _period(allow_quarter=False), today_local())
     name = safe_filename_part(person.display_name) or person.username
     return send_workbook(
         workbook(export.person_sheets(record)),

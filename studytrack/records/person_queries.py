@@ -1,0 +1,393 @@
+"""Reads for a member's yearly study record (个人学习档案): its rows, and the objects its
+permission checks are asked with.
+
+The rules are those of `queries` (held sessions, owed and handed-in reflections, counted
+tasks), and the figures come from `studytrack.dashboard.metrics`. A fixed number of queries
+whatever the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from enum import StrEnum
+from functools import cache
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from studytrack.dashboard import metrics
+from studytrack.dashboard.metrics import Period, PersonFigures
+from studytrack.extensions import db
+from studytrack.followups.queries import overdue_clause
+from studytrack.models import (
+    Attendance,
+    AttendanceStatus,
+    FollowUpTask,
+    GroupMembership,
+    GroupTitle,
+    Reflection,
+    ReflectionStatus,
+    SessionKind,
+    SessionStatus,
+    StudyGroup,
+    StudySession,
+    Talk,
+    TalkKind,
+    TaskStatus,
+    User,
+)
+from studytrack.reads import columns
+from studytrack.records.queries import (
+    HANDED_IN_STATUSES,
+    HELD_STATUSES,
+    recent_years,
+    utc_bounds,
+)
+from studytrack.reflections.rules import MAKEUP_STATUSES, must_write_condition
+from studytrack.timeutil import local_tz
+
+# --- the state of one reflection that is owed ----------------------------------------------------
+
+
+class ReflectionState(StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"  # not handed in, due date not yet passed (or none)
+    OVERDUE = "overdue"  # not handed in, due date passed
+
+
+def reflection_state(
+    reflection: ReflectionInfo | None, due_on: date | None, today: date
+) -> ReflectionState:
+    """The state of a reflection owed for a session due on `due_on` (None: no due date)."""
+    if reflection is not None and reflection.status in HANDED_IN_STATUSES:
+        # Sessions without a due date are never late.
+        late = reflection.is_late and due_on is not None
+        return ReflectionState.LATE if late else ReflectionState.ON_TIME
+    overdue = due_on is not None and due_on < today
+    return ReflectionState.OVERDUE if overdue else ReflectionState.MISSING
+
+
+# --- a member's yearly record ----------------------------------------------------------------
+# Its rows are plain columns (read with `reads.columns`) in small dataclasses, not ORM
+# objects: building an object per attendance, session, reflection, talk and task cost the page
+# more than its queries. The permission checks get real objects, one per group (links.py).
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """What the record shows of a held session."""
+
+    id: int
+    group_id: int
+    group_name: str
+    topic: str
+    kind: SessionKind
+    status: SessionStatus
+    reflection_due_on: date | None
+    date: date  # local date of its start
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceInfo:
+    status: AttendanceStatus | None  # None: not yet marked
+    leave_reason: str | None
+    makeup_on: date | None
+    makeup_note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectionInfo:
+    id: int
+    status: ReflectionStatus
+    submitted_at: datetime | None
+    is_late: bool
+    char_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """One held session where the person was on the roster."""
+
+    session: SessionInfo
+    attendance: AttendanceInfo
+    reflection: ReflectionInfo | None
+    reflection_state: ReflectionState | None  # None when no reflection is owed
+    needs_makeup: bool  # on leave or absent, make-up study not recorded
+
+    @property
+    def date(self) -> date:
+        return self.session.date
+
+
+@dataclass(frozen=True, slots=True)
+class TalkInfo:
+    id: int
+    kind: TalkKind
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TalkRow:
+    talk: TalkInfo
+    session: SessionInfo
+
+    @property
+    def date(self) -> date:
+        return self.session.date
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """A follow-up task assigned to the person (not cancelled)."""
+
+    id: int
+    title: str
+    due_on: date | None
+    status: TaskStatus
+    completion_note: str | None
+    overdue: bool  # FollowUpTask.is_overdue(today), decided in SQL by overdue_clause
+    session: SessionInfo
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipInfo:
+    """One of the person's groups, current or left."""
+
+    group_id: int
+    group_name: str
+    title: GroupTitle
+    left_on: date | None
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    person: User
+    period: Period
+    today: date
+    memberships: list[MembershipInfo]
+    sessions: list[SessionRow]
+    talks: list[TalkRow]
+    tasks: list[TaskRow]
+    figures: PersonFigures
+    years: list[int] = field(default_factory=list)
+
+    @property
+    def reflections(self) -> list[SessionRow]:
+        """The sessions at which a reflection is owed."""
+        return [row for row in self.sessions if row.reflection_state is not None]
+
+
+def person_record(person: User, period: Period, today: date) -> PersonRecord:
+    """Everything in a person's study file for the period: four queries plus the figures'."""
+    q = _record_queries()
+    start, end = utc_bounds(period)
+    params = {"person_id": person.id, "start": start, "end": end, "today": today}
+    memberships = [MembershipInfo(*row) for row in columns(q.memberships, params)]
+    tz = local_tz()  # looked up once, not per row
+    sessions = [
+        _session_row(row, _session_info(row, tz), today)
+        for row in columns(q.sessions, params)
+    ]
+    talks = [
+        TalkRow(TalkInfo(row.talk_id, row.talk_kind, row.title), _session_info(row, tz))
+        for row in columns(q.talks, params)
+    ]
+    tasks = [
+        TaskRow(row.task_id, row.title, row.due_on, row.task_status, row.completion_note,
+                row.overdue, _session_info(row, tz))
+        for row in columns(q.tasks, params)
+    ]
+    figures = metrics.figures_by_person(None, [person.id], period, today=today).get(
+        person.id, PersonFigures()
+    )
+    return PersonRecord(
+        person=person, period=period, today=today, memberships=memberships,
+        sessions=sessions, talks=talks, tasks=tasks, figures=figures,
+        years=recent_years(today),
+    )
+
+
+def _session_info(row: sa.Row, tz: tzinfo) -> SessionInfo:
+    """The session's columns of a row; its date is the local date of its start (the
+    database's datetimes are aware UTC)."""
+    return SessionInfo(
+        row.session_id, row.group_id, row.group_name, row.topic, row.kind, row.session_status,
+        row.reflection_due_on, row.starts_at.astimezone(tz).date(),
+    )
+
+
+def _session_row(row: sa.Row, session: SessionInfo, today: date) -> SessionRow:
+    reflection = None
+    if row.reflection_id is not None:
+        reflection = ReflectionInfo(
+            row.reflection_id, row.reflection_status, row.submitted_at, row.is_late,
+            row.char_count,
+        )
+    attendance = AttendanceInfo(
+        row.attendance_status, row.leave_reason, row.makeup_on, row.makeup_note
+    )
+    return SessionRow(
+        session, attendance, reflection,
+        reflection_state(reflection, session.reflection_due_on, today)
+        if row.owes_reflection else None,
+        attendance.status in MAKEUP_STATUSES and attendance.makeup_on is None,
+    )
+
+
+@dataclass(frozen=True)
+class _RecordQueries:
+    memberships: sa.Select[tuple[int, str, GroupTitle, date | None]]
+    sessions: sa.Select[tuple]
+    talks: sa.Select[tuple]
+    tasks: sa.Select[tuple]
+
+
+_RECORD_QUERIES: list[_RecordQueries] = []
+
+
+def _record_queries() -> _RecordQueries:
+    """person_record's statements, built once per process with the person, the period's UTC
+    bounds and today as parameters (:person_id, :start, :end, :today): building and hashing
+    them each time cost the page more than running them. The rules that decide a row's
+    state are the SQL ones: `must_write_condition()` and `overdue_clause()`."""
+    if _RECORD_QUERIES:
+        return _RECORD_QUERIES[0]
+    person_id = sa.bindparam("person_id")
+    held = sa.and_(
+        StudySession.status.in_(HELD_STATUSES),
+        StudySession.starts_at >= sa.bindparam("start"),
+        StudySession.starts_at < sa.bindparam("end"),
+    )  # held_in(period)
+    session_columns = (  # what _session_info reads
+        StudySession.id.label("session_id"), StudySession.group_id,
+        StudyGroup.name.label("group_name"), StudySession.topic, StudySession.kind,
+        StudySession.status.label("session_status"), StudySession.reflection_due_on,
+        StudySession.starts_at,
+    )
+
+    def of_held_sessions(query: sa.Select) -> sa.Select:
+        return query.join(StudyGroup, StudySession.group_id == StudyGroup.id).where(held)
+
+    memberships = (  # in MembershipInfo's order
+        sa.select(
+            GroupMembership.group_id, StudyGroup.name, GroupMembership.title,
+            GroupMembership.left_on,
+        )
+        .join(StudyGroup, GroupMembership.group_id == StudyGroup.id)
+        .where(GroupMembership.user_id == person_id)
+        .order_by(GroupMembership.left_on.is_not(None), GroupMembership.id)
+    )
+    sessions = (
+        of_held_sessions(
+            sa.select(
+                *session_columns,
+                Attendance.status.label("attendance_status"), Attendance.leave_reason,
+                Attendance.makeup_on, Attendance.makeup_note,
+                sa.case((must_write_condition(), True), else_=False).label("owes_reflection"),
+                Reflection.id.label("reflection_id"),
+                Reflection.status.label("reflection_status"), Reflection.submitted_at,
+                Reflection.is_late, Reflection.char_count,
+            )
+            .select_from(Attendance)
+            .join(StudySession, Attendance.session_id == StudySession.id)
+            .outerjoin(
+                Reflection,
+                sa.and_(Reflection.session_id == StudySession.id,
+                        Reflection.author_id == person_id),
+            )
+        )
+        .where(Attendance.user_id == person_id)
+        .order_by(StudySession.starts_at, StudySession.id)
+    )
+    talks = (
+        of_held_sessions(
+            sa.select(
+                *session_columns, Talk.id.label("talk_id"), Talk.kind.label("talk_kind"),
+                Talk.title,
+            ).join(StudySession, Talk.session_id == StudySession.id)
+        )
+        .where(Talk.speaker_id == person_id)
+        .order_by(StudySession.starts_at, StudySession.id, Talk.position, Talk.id)
+    )
+    tasks = (
+        of_held_sessions(
+            sa.select(
+                *session_columns, FollowUpTask.id.label("task_id"), FollowUpTask.title,
+                FollowUpTask.due_on, FollowUpTask.status.label("task_status"),
+                FollowUpTask.completion_note,
+                sa.case(
+                    (overdue_clause(sa.bindparam("today", type_=sa.Date)), True), else_=False
+                ).label("overdue"),
+            ).join(StudySession, FollowUpTask.session_id == StudySession.id)
+        )
+        .where(
+            FollowUpTask.assignee_id == person_id,
+            FollowUpTask.status != TaskStatus.CANCELLED,
+        )
+        .order_by(
+            FollowUpTask.status == TaskStatus.DONE,
+            FollowUpTask.due_on.is_(None), FollowUpTask.due_on,
+            StudySession.starts_at, FollowUpTask.id,
+        )
+    )
+    queries = _RecordQueries(memberships, sessions, talks, tasks)
+    _RECORD_QUERIES.append(queries)
+    return queries
+
+
+# --- the objects the record's permission checks are asked with -----------------------------
+
+
+@dataclass(frozen=True)
+class PermissionObjects:
+    sessions: dict[int, StudySession]
+    reflections: dict[int, Reflection]
+    tasks: dict[int, FollowUpTask]
+
+
+@cache
+def _permission_statement() -> sa.Select[tuple[StudySession, Reflection, FollowUpTask]]:
+    """Built once: the sessions, with what `authz` reads of them (group and unit), each with
+    the asked-for reflection and task at it, if any (at most one of each per session: they
+    are asked for one per group). A reflection's or task's `.session` is then found in the
+    identity map without a query."""
+    return (
+        sa.select(StudySession, Reflection, FollowUpTask)
+        .outerjoin(Reflection, sa.and_(
+            Reflection.session_id == StudySession.id,
+            Reflection.id.in_(sa.bindparam("reflection_ids", expanding=True)),
+        ))
+        .outerjoin(FollowUpTask, sa.and_(
+            FollowUpTask.session_id == StudySession.id,
+            FollowUpTask.id.in_(sa.bindparam("task_ids", expanding=True)),
+        ))
+        .where(StudySession.id.in_(sa.bindparam("session_ids", expanding=True)))
+        .options(joinedload(StudySession.group).joinedload(StudyGroup.organization))
+    )
+
+
+def permission_objects(
+    sessions: Iterable[SessionInfo],
+    reflections: Iterable[tuple[SessionInfo, int]],
+    tasks: Iterable[TaskRow],
+) -> PermissionObjects:
+    """These sessions, reflections (with their session) and tasks as ORM objects for
+    `authz`, in one query whatever the numbers."""
+    reflections, tasks = list(reflections), list(tasks)
+    session_ids = {
+        *(s.id for s in sessions), *(s.id for s, _ in reflections),
+        *(task.session.id for task in tasks),
+    }
+    rows = db.session.execute(_permission_statement(), {
+        "session_ids": list(session_ids),
+        "reflection_ids": [reflection_id for _, reflection_id in reflections],
+        "task_ids": [task.id for task in tasks],
+    }).all()
+    return PermissionObjects(
+        sessions={session.id: session for session, _, _ in rows},
+        reflections={r.id: r for _, r, _ in rows if r is not None},
+        tasks={task.id: task for _, _, task in rows if task is not None},
+    )
