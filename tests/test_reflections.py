@@ -346,6 +346,26 @@ def test_session_review_page_shows_owed_queue_and_texts(world, client, login):
     assert TEXT in html and "/accept" not in html
 
 
+@pytest.mark.parametrize(("locale", "label"), [
+    ("zh", "修改意见"), ("en", "What should be revised"),
+])
+def test_review_page_return_form_is_each_reflections_own(world, client, login, locale, label):
+    """The return form's fields are rendered once per page (the comment field once per
+    language) and copied with each reflection's prefix."""
+    reflection = submitted(client, world, login)
+    login(world.secretary)
+    client.post("/auth/language", data={"locale": locale, "next": "/"})
+    for page in (f"/sessions/{world.session.id}/reflections",
+                 f"/groups/{world.group.id}/reflections/review"):
+        html = client.get(page).get_data(as_text=True)
+        prefix = f"r{reflection.id}-"
+        assert f'id="{prefix}comment" maxlength="4000" name="{prefix}comment" required' in html
+        assert f'<label class="form-label" for="{prefix}comment">{label}</label>' in html
+        assert f'name="{prefix}csrf_token" type="hidden"' in html
+        assert f'<input type="hidden" name="{prefix}next" value="{page}">' in html
+        assert "r{id}" not in html
+
+
 @pytest.mark.parametrize(("who", "status"), [
     ("secretary", 200), ("leader", 403), ("author", 403), ("outsider", 404),
 ])

@@ -428,6 +428,9 @@ def test_reflections_accepted_in_full_others_by_status(example, client, login):
     for hidden in hidden_texts:
         assert hidden not in html
     assert "寇新建 常务副校长 Submitted Late" in text
+    # Each handed-in line's texts (formatted per line in Python: reports.routes.reflection_lines)
+    assert re.search(r"寇新建 常务副校长 Submitted Late \d+ characters? handed in "
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d", text)
     assert "张瑜 副校长 Returned for revision" in text
     assert "罗宁 副校长 Reflection draft Past due" in text
     assert "平杰 党委书记 Not started Past due" in text

@@ -22,11 +22,13 @@ def reflection_panel(session: Any) -> Any:
 
 @bp.record_once
 def _register_template_globals(state: BlueprintSetupState) -> None:
-    from studytrack.reflections.forms import review_prefix
+    from studytrack.reflections.forms import BLANK_PREFIX, blank_comment_field, review_prefix
 
     # Real globals (not a context processor), so included templates and macros see them too.
     state.app.jinja_env.globals["reflection_panel"] = reflection_panel
     state.app.jinja_env.globals["review_prefix"] = review_prefix
+    state.app.jinja_env.globals["blank_review_prefix"] = BLANK_PREFIX + "-"
+    state.app.jinja_env.globals["blank_comment_field"] = blank_comment_field
 
 
 from studytrack.reflections import routes  # noqa: E402,F401

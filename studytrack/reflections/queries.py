@@ -6,6 +6,7 @@ the member home and the report.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -26,6 +27,7 @@ from studytrack.models import (
     StudySession,
     User,
 )
+from studytrack.reads import columns
 from studytrack.reflections import rules
 from studytrack.timeutil import today_local
 
@@ -81,7 +83,8 @@ def _state(reflection: Reflection | None) -> State:
 
 
 # The review page's two reads are built once and run with the session's id: building them
-# costs more than running them. Plain columns, no ORM objects: the page only shows values.
+# costs more than running them. Plain columns, no ORM objects: the page only shows values
+# (run by `reads.columns`, outside the ORM's execution path, which would cost more again).
 _OWED = (
     sa.select(
         User.id, User.display_name, User.position, Attendance.status, Attendance.makeup_on,
@@ -107,7 +110,7 @@ def owed(session: StudySession, today: date | None = None) -> list[OwedRow]:
     past_due = bool(due and today > due)
     result = []
     for (user_id, name, position, attendance_status, makeup_on,
-         status, submitted_at, is_late) in db.session.execute(_OWED, {"session_id": session.id}):
+         status, submitted_at, is_late) in columns(_OWED, {"session_id": session.id}):
         state = _STATES.get(status, State.NOT_STARTED)
         result.append(OwedRow(
             Person(user_id, name, position),
@@ -122,15 +125,20 @@ def owed(session: StudySession, today: date | None = None) -> list[OwedRow]:
 
 
 def counts_of(rows: list[OwedRow]) -> Counts:
-    """The figures of a list from `owed`."""
+    """The figures of a list from `owed` (one pass: a page lists some sixty rows)."""
+    states: Counter[State] = Counter()
+    late = 0
+    for row in rows:
+        states[row.state] += 1
+        late += row.is_late
     return Counts(
         required=len(rows),
-        submitted=sum(r.state in HANDED_IN for r in rows),
-        waiting=sum(r.state == State.SUBMITTED for r in rows),
-        accepted=sum(r.state == State.ACCEPTED for r in rows),
-        returned=sum(r.state == State.RETURNED for r in rows),
-        late=sum(r.is_late for r in rows),
-        owing=sum(r.owes for r in rows),
+        submitted=states[State.SUBMITTED] + states[State.RETURNED] + states[State.ACCEPTED],
+        waiting=states[State.SUBMITTED],
+        accepted=states[State.ACCEPTED],
+        returned=states[State.RETURNED],
+        late=late,
+        owing=states[State.NOT_STARTED] + states[State.DRAFT] + states[State.RETURNED],
     )
 
 
@@ -223,7 +231,7 @@ def handed_in(session: StudySession) -> list[HandedIn]:
         )
         for (id_, author_id, author_name, status, title, body, char_count, submitted_at,
              is_late, review_comment, reviewer_id, reviewer_name, reviewed_at)
-        in db.session.execute(_HANDED_IN, {"session_id": session.id})
+        in columns(_HANDED_IN, {"session_id": session.id})
     ]
 
 

@@ -9,7 +9,7 @@ leaders above it — never by fellow members, and nobody but the author sees a d
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import (
@@ -38,10 +38,10 @@ from studytrack.reflections.forms import (
     AcceptForm,
     ReflectionForm,
     ReturnForm,
-    blank_return_form,
     review_prefix,
     show_error,
 )
+from studytrack.reflections.texts import LineTexts
 from studytrack.timeutil import today_local
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -232,6 +232,21 @@ def _json_error(status: int, error: str, message: Any, **extra: Any) -> Any:
 # --- reading and reviewing ----------------------------------------------------------------------
 
 
+class Card(NamedTuple):
+    """A handed-in reflection as the review page shows it, its texts formatted for the page."""
+
+    reflection: queries.HandedIn
+    submitted: str  # "Submitted <when>"
+    characters: str
+
+
+def _cards(reflections: list[queries.HandedIn], texts: LineTexts) -> list[Card]:
+    return [
+        Card(r, texts.submitted(r.submitted_at), texts.characters(r.char_count))
+        for r in reflections
+    ]
+
+
 @bp.get("/sessions/<int:session_id>/reflections")
 @login_required
 def session_review(session_id: int) -> Any:
@@ -245,14 +260,16 @@ def session_review(session_id: int) -> Any:
         key=lambda r: (r.submitted_at, r.id),
     )
     may_review = authz.can("reflection.review", session)
+    if may_review:  # reviewers find the submitted ones in the queue, above the others
+        reflections = [r for r in reflections if r.status != ReflectionStatus.SUBMITTED]
+    texts = LineTexts()
     return render_template(
         "reflections/session_review.html",
         session=session,
         rows=rows,
         counts=queries.counts_of(rows),
-        reflections=reflections,
-        queue=queue,
-        return_form=blank_return_form() if may_review and queue else None,
+        others=_cards(reflections, texts),
+        queue=_cards(queue, texts),
         may_review=may_review,
         here=url_for(".session_review", session_id=session.id),
     )
@@ -268,7 +285,6 @@ def group_review(group_id: int) -> Any:
         "reflections/group_review.html",
         group=group,
         queue=queue,
-        return_form=blank_return_form() if queue else None,
         here=url_for(".group_review", group_id=group.id),
     )
 

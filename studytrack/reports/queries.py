@@ -214,6 +214,7 @@ TASKS = (
 
 # Every reflection of the session with its author. Only an accepted reflection's text is read:
 # the others are their author's work in progress, which the report does not show.
+# `_reflection` unpacks these columns in this order.
 _accepted = Reflection.status == ReflectionStatus.ACCEPTED
 REFLECTIONS = (
     sa.select(
@@ -281,11 +282,12 @@ def _materials(rows: Iterable[sa.Row[Any]]) -> tuple[ReportMaterial, ...]:
 
 
 def _attendee(row: RosterRow) -> ReportAttendee:
+    status = row.status
     return ReportAttendee(
         name=row.name,
         position=row.position,
-        status=row.status,
-        leave_reason=row.leave_reason if row.status == AttendanceStatus.ON_LEAVE else None,
+        status=status,
+        leave_reason=row.leave_reason if status == AttendanceStatus.ON_LEAVE else None,
         makeup_on=row.makeup_on,
         makeup_note=row.makeup_note,
     )
@@ -345,23 +347,29 @@ def _reflection(
 ) -> ReportReflection:
     """`member` is the author's roster row (None for an author not required); the author's
     name and position are the member's, as on the roster."""
-    status = reflection.status if reflection is not None else None
-    handed_in = status in SUBMITTED_STATUSES
+    if reflection is None:  # required, not started
+        assert member is not None
+        return ReportReflection(
+            author=member.name, position=member.position, status=None, title=None, body=None,
+            char_count=0, submitted_at=None, is_late=False, is_required=required,
+            is_overdue=required and due_on is not None and due_on < today,
+        )
+    # Each field read once: a named read on a result row costs a call.
+    (_, _, author, position, status, title, body, char_count, submitted_at,
+     is_late) = reflection
     if member is not None:
         author, position = member.name, member.position
-    else:
-        assert reflection is not None
-        author, position = reflection.author, reflection.position
+    handed_in = status in SUBMITTED_STATUSES
     return ReportReflection(
         author=author,
         position=position,
         status=status,
         # Only an accepted reflection is shown in full (the query reads no other text).
-        title=reflection.title if reflection is not None else None,
-        body=reflection.body if reflection is not None else None,
-        char_count=reflection.char_count if reflection is not None else 0,
-        submitted_at=reflection.submitted_at if reflection is not None and handed_in else None,
-        is_late=bool(reflection is not None and handed_in and reflection.is_late),
+        title=title,
+        body=body,
+        char_count=char_count,
+        submitted_at=submitted_at if handed_in else None,
+        is_late=bool(handed_in and is_late),
         is_required=required,
         is_overdue=required and not handed_in and due_on is not None and due_on < today,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from studytrack.models import (
     AttendanceStatus,
@@ -43,8 +44,10 @@ class ReportMaterial:
     attachments: tuple[ReportAttachment, ...] = ()
 
 
-@dataclass(frozen=True)
-class ReportAttendee:
+class ReportAttendee(NamedTuple):
+    """A row of the attendance list (a tuple: the report page unpacks each of its sixty rows
+    rather than reading six attributes, which Jinja does through a call each)."""
+
     name: str
     position: str | None
     status: AttendanceStatus | None  # None: not marked

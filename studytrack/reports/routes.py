@@ -5,14 +5,17 @@ The Word and PDF downloads live in `export_routes.py`; this page links to them.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_login import login_required
 
 from studytrack import authz
-from studytrack.models import SessionStatus, StudySession
+from studytrack.models import ReflectionStatus, SessionStatus, StudySession
+from studytrack.reflections.texts import LineTexts
 from studytrack.reports import bp, news, queries
+from studytrack.reports.report import ReportReflection
 
 # Sessions that have a report: a published or closed record. A draft's report is shown to those
 # who may see the draft (its secretaries), marked as a draft; a cancelled session has none.
@@ -43,6 +46,37 @@ def _download_url(endpoint: str, session_id: int, suffix: str) -> str:
     return f"{request.script_root}/sessions/{session_id}/report.{suffix}"
 
 
+class ReflectionLine(NamedTuple):
+    """A reflection as the report page lists it, its texts formatted for the page. The template
+    unpacks it: Jinja reads each attribute of an object through a call, on sixty lines."""
+
+    author: str
+    position: str | None
+    badge: tuple[ReflectionStatus | None, bool, bool, bool]  # lines with one key share a badge
+    characters: str | None  # once handed in (and not empty)
+    handed_in: str | None
+    title: str | None
+    body: str | None  # accepted reflections only, shown in full
+    reflection: ReportReflection
+
+
+def reflection_lines(reflections: Sequence[ReportReflection]) -> list[ReflectionLine]:
+    texts = LineTexts()
+    return [
+        ReflectionLine(
+            r.author,
+            r.position,
+            (r.status, r.is_late, r.is_overdue, r.is_required),
+            texts.characters(r.char_count) if r.submitted_at and r.char_count else None,
+            texts.handed_in(r.submitted_at) if r.submitted_at else None,
+            r.title,
+            r.body,
+            r,
+        )
+        for r in reflections
+    ]
+
+
 @bp.app_template_filter("percent")
 def _percent_filter(value: float | None) -> str:
     return queries.percent(value)
@@ -57,6 +91,7 @@ def session_report(session_id: int) -> Any:
         "reports/session_report.html",
         session=session,
         report=report,
+        reflection_lines=reflection_lines(report.reflections),
         docx_url=_download_url("reports.session_docx", session.id, "docx"),
         pdf_url=_download_url("reports.session_pdf", session.id, "pdf"),
         may_export=authz.can("report.export", session),
