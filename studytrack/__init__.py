@@ -37,9 +37,10 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         app.config.from_object(config)
     config_module.finalize(app.config, Path(app.instance_path))
 
-    from studytrack import extensions, i18n, security, web
+    from studytrack import extensions, i18n, prepared, security, web
 
     extensions.db.init_app(app)
+    prepared.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(resource_dir("migrations")),
         render_as_batch=True, compare_type=True,
