@@ -734,7 +734,8 @@ def test_history_query_budget_does_not_grow(world, as_role, create_session, coun
     (None, ""),
     ("", ""),
     ("一行", "<p>一行</p>"),
-    ("\n\n第一段\r\n第二行\n\u3000\n\n第二段 & <b>\n\n", "<p>第一段<br>\n第二行</p>\n<p>第二段 &amp; &lt;b&gt;</p>"),
+    ("\n\n第一段\r\n第二行\n\u3000\n\n第二段 & <b>\n\n",
+     "<p>第一段<br>\n第二行</p>\n<p>第二段 &amp; &lt;b&gt;</p>"),
     ("甲\n \t\n乙\r\r丙", "<p>甲</p>\n<p>乙</p>\n<p>丙</p>"),
 ])
 def test_paragraphs_filter_escapes_everything_and_keeps_the_breaks(text, html):
