@@ -8,12 +8,16 @@ SHELL := bash
 MAKEFLAGS += --no-builtin-rules
 
 PYTHON ?= python3
+# The test runs spread over one pytest-xdist worker per CPU, each with a database of its own
+# (tests/conftest.py); PYTEST_WORKERS=0 runs them in a single process.
+PYTEST_WORKERS ?= auto
 HOST ?= 127.0.0.1
 PORT ?= 5000
 VENV ?= .venv
 
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app studytrack
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 RUN_STAMP := $(VENV)/.studytrack-run.stamp
 TEST_STAMP := $(VENV)/.studytrack-test.stamp
 TRANSLATIONS := studytrack/translations
@@ -60,15 +64,15 @@ test: lint
 	@[ -n "$${STUDYTRACK_TEST_DATABASE_URL:-}" ] || \
 		echo "note: STUDYTRACK_TEST_DATABASE_URL is not set, so this runs on SQLite only"
 	@$(CJK_FONT_HINT)
-	$(BIN)/python -m pytest
+	$(PYTEST)
 	@if [ -n "$${STUDYTRACK_TEST_DATABASE_URL:-}" ]; then \
-		echo "$(BIN)/python -m pytest --db=postgresql"; \
-		$(BIN)/python -m pytest --db=postgresql; \
+		echo "$(PYTEST) --db=postgresql"; \
+		$(PYTEST) --db=postgresql; \
 	fi
 
 test-postgresql: $(TEST_STAMP)
 	@$(CJK_FONT_HINT)
-	$(BIN)/python -m pytest --db=postgresql
+	$(PYTEST) --db=postgresql
 
 # --ignore-dirs: pybabel skips every folder starting with "_" by default, which would drop
 # templates/_macros and templates/_partials; skip only hidden folders (.venv, .git) instead.

@@ -2,11 +2,13 @@
 
 The suite runs on SQLite by default. `pytest --db=postgresql` runs it on the database named by
 STUDYTRACK_TEST_DATABASE_URL; a PostgreSQL that cannot be reached fails the run, never skips.
+With pytest-xdist (`-n 2`, as `make test` runs it) each worker has a database of its own.
 """
 
 from __future__ import annotations
 
 import contextvars
+import importlib.util
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -63,31 +65,98 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
+if importlib.util.find_spec("xdist") is not None:  # pytest-xdist is in the test extras
+
+    def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+        """With -n (and the default --dist load): each test is its own unit of work, except
+        the browser journeys (tests/e2e), which go together, in their order, to one worker:
+        later journeys use what earlier ones recorded, and they share one browser and one live
+        server. The scheduler hands out the largest unit first, so that worker starts with
+        them. (--dist loadgroup would do this with xdist_group marks, but pytest 9.2 node ids
+        broke it: pytest-xdist issue 1386.)"""
+        if config.getoption("dist") != "load":
+            return None  # an explicit --dist loadfile, loadscope, … is obeyed
+        from xdist.scheduler import LoadScopeScheduling
+
+        class JourneysTogether(LoadScopeScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                path = nodeid.split("::", 1)[0].replace(os.sep, "/")
+                return "tests/e2e" if "/e2e/" in f"/{path}" else nodeid
+
+        return JourneysTogether(config, log)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"studytrack database: {config.getoption('--db')}"
 
 
 @pytest.fixture(scope="session")
-def database_url(request: pytest.FixtureRequest) -> str:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The suite's database. Under pytest-xdist each worker (gw0, gw1, …) has one of its own:
+    SQLite is in memory per process anyway; on PostgreSQL the worker creates the database
+    `<name>_<worker>` beside the one named by STUDYTRACK_TEST_DATABASE_URL, with the same
+    encoding and collation, and drops it at the end."""
     if request.config.getoption("--db") == "sqlite":
-        return "sqlite://"
+        yield "sqlite://"
+        return
     url = os.environ.get("STUDYTRACK_TEST_DATABASE_URL")
     if not url:
         pytest.fail("--db=postgresql needs STUDYTRACK_TEST_DATABASE_URL", pytrace=False)
     url = normalize_database_url(url)
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect():
             pass
     except sa.exc.OperationalError as error:
+        engine.dispose()
         pytest.fail(f"PostgreSQL is not reachable at {url}: {error}", pytrace=False)
-    # Start from an empty schema: drop whatever an earlier run left.
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-        Base.metadata.create_all(connection)
-    engine.dispose()
-    return url
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        name = f"{sa.make_url(url).database}_{worker}"
+        with engine.connect() as connection:
+            encoding, collate, ctype = connection.execute(sa.text(
+                "SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database "
+                "WHERE datname = current_database()"
+            )).one()
+            try:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(sa.text(
+                    f"CREATE DATABASE \"{name}\" ENCODING '{encoding}' LC_COLLATE '{collate}' "
+                    f"LC_CTYPE '{ctype}' TEMPLATE template0"
+                ))
+            except sa.exc.DBAPIError as error:
+                engine.dispose()
+                pytest.fail(f"could not create the database {name} of worker {worker}: "
+                            f"{str(error.orig).strip()} (a parallel run needs CREATEDB; "
+                            "PYTEST_WORKERS=0 make test, or pytest without -n, runs in one "
+                            "process)", pytrace=False)
+        url = sa.make_url(url).set(database=name).render_as_string(hide_password=False)
+    try:
+        _prepare_postgresql(url)
+        yield url
+    finally:
+        if worker:
+            with engine.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def _prepare_postgresql(url: str) -> None:
+    """An empty schema (whatever an earlier run left is dropped), and commits that do not wait
+    for the disk (synchronous_commit=off, for every connection to this throwaway database: what
+    other sessions see is unchanged, only a server crash could lose the last commits)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+            Base.metadata.create_all(connection)
+            database = connection.scalar(sa.text("SELECT current_database()"))
+            connection.execute(sa.text(
+                f'ALTER DATABASE "{database}" SET synchronous_commit = off'
+            ))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -149,10 +218,49 @@ def app(shared_app: Flask, tmp_path: Any) -> Iterator[Flask]:
 
 
 def _empty_all_tables() -> None:
-    """DELETE, children first: much quicker than TRUNCATE on the few rows a test leaves."""
+    """DELETE, children first: much quicker than TRUNCATE on the few rows a test leaves.
+
+    On PostgreSQL one query first finds the tables a test used (rows, or a sequence that was
+    drawn from); only those are emptied, in one round trip, and their id sequences start again
+    at 1, as SQLite's ids do after a DELETE."""
     with db.engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+        if connection.dialect.name != "postgresql":
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+            return
+        probe, cleaners = _postgresql_cleaners(connection)
+        used = connection.exec_driver_sql(probe).scalars().all()
+        if used:
+            connection.exec_driver_sql("; ".join(cleaners[index] for index in used))
+
+
+_POSTGRESQL_CLEANERS: tuple[str, list[str]] | None = None
+
+
+def _postgresql_cleaners(connection: sa.Connection) -> tuple[str, list[str]]:
+    """(the probe query, one cleaning statement per table), built once per run: the tables
+    children first, each with its id sequence (serial or identity) if it has one."""
+    global _POSTGRESQL_CLEANERS
+    if _POSTGRESQL_CLEANERS is None:
+        preparer = connection.dialect.identifier_preparer
+        checks: list[str] = []
+        cleaners: list[str] = []
+        for index, table in enumerate(reversed(Base.metadata.sorted_tables)):
+            name = preparer.format_table(table)
+            sequences = [
+                sequence for column in table.primary_key.columns
+                if (sequence := connection.scalar(
+                    sa.text("SELECT pg_get_serial_sequence(:table, :column)"),
+                    {"table": name, "column": column.name},
+                ))
+            ]
+            used = " OR ".join([f"EXISTS (SELECT FROM {name})",
+                                *(f"(SELECT is_called FROM {seq})" for seq in sequences)])
+            checks.append(f"SELECT {index} WHERE {used}")
+            restarts = [f"SELECT setval('{seq}', 1, false)" for seq in sequences]
+            cleaners.append("; ".join([f"DELETE FROM {name}", *restarts]))
+        _POSTGRESQL_CLEANERS = (" UNION ALL ".join(checks) + " ORDER BY 1", cleaners)
+    return _POSTGRESQL_CLEANERS
 
 
 @pytest.fixture

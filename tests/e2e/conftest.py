@@ -79,7 +79,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the journeys last: the quick tests report first, and a broken journey does not hide
-    them."""
+    them. (Under pytest-xdist, as `make test` runs them, they stay together on one worker, in
+    this order, and that worker starts with them: see pytest_xdist_make_scheduler in
+    tests/conftest.py.)"""
     in_e2e = [item for item in items if E2E_DIR in Path(str(item.path)).parents]
     if in_e2e:
         rest = [item for item in items if item not in in_e2e]
