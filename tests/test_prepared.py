@@ -78,3 +78,22 @@ def test_a_failed_request_is_rolled_back(commits, create_user):
     db.session.execute(sa.select(User.id)).all()
     prepared._end_request(RuntimeError("the view failed"))
     assert commits == []
+
+
+@pytest.mark.postgresql_only
+def test_a_statement_can_opt_out_of_being_prepared(app):
+    """psycopg prepares what a connection runs a fifth time, unless the statement says
+    `prepare=False` (for statements whose generic plan is slower than planning each run)."""
+    kept = sa.select(User.id).where(User.id == sa.bindparam("id"))
+    planned_each_time = (
+        sa.select(User.username).where(User.id == sa.bindparam("id"))
+        .execution_options(prepare=False)
+    )
+    with db.engine.connect() as connection:
+        for _ in range(6):
+            connection.execute(kept, {"id": 1}).all()
+            connection.execute(planned_each_time, {"id": 1}).all()
+        statements = connection.scalars(sa.text("SELECT statement FROM pg_prepared_statements"))
+        prepared_texts = " ".join(statements)
+    assert "SELECT users.id" in prepared_texts
+    assert "SELECT users.username" not in prepared_texts
