@@ -147,15 +147,6 @@ class GroupFigures:
     owed_tasks: list[OwedTask]
 
 
-def group_with_unit(group_id: int) -> StudyGroup | None:
-    """The group with its unit (what permission checks read), in one query."""
-    return db.session.scalar(
-        sa.select(StudyGroup)
-        .where(StudyGroup.id == group_id)
-        .options(joinedload(StudyGroup.organization))
-    )
-
-
 def group_figures(group: StudyGroup, period: Period, today: date) -> GroupFigures:
     """The group's figures, per session and per member, and who still owes what."""
     figures = metrics.figures_by_group([group.id], period, today=today).get(group.id, Figures())

@@ -47,9 +47,7 @@ def _person_or_404(user_id: int) -> User:
 
 
 def _group_for_records(group_id: int) -> StudyGroup:
-    # Held in a name, the group and its unit stay in the session: the checks need no query.
-    _loaded = queries.group_with_unit(group_id)
-    group = authz.group_or_404(group_id)
+    group = authz.group_or_404(group_id)  # with its unit, which the checks read
     authz.require("group.view_records", group)
     return group
 
