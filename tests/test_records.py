@@ -36,6 +36,7 @@ from studytrack.models import (
     Talk,
     TalkKind,
     TaskStatus,
+    User,
 )
 from studytrack.records import person_queries, queries
 from studytrack.records.person_queries import ReflectionState
@@ -377,6 +378,28 @@ def test_person_figures_follow_period_and_today(world):
         sa.select(StudyGroup).where(StudyGroup.name == "学院中心组")
     ).one()
     assert person(beside, PERIOD, today_local()) == PersonFigures()
+
+
+def test_record_figures_agree_with_the_metrics_for_everyone(app):
+    # The record counts its figures from its own rows (person_queries._figures); the
+    # dashboards count them in SQL (metrics.figures_by_person). On the benchmark's generated
+    # data (every attendance status, late, draft, returned and missing reflections, open and
+    # overdue tasks) both must give the same figures to every person, in every year.
+    from benchmarks.generate import generate
+
+    today = date(2026, 11, 29)
+    db.session.remove()
+    generate(db.engine, 0.005, seed=11, today=today, out=None, analyze=False)
+    people = db.session.scalars(sa.select(User).order_by(User.id)).all()
+    compared = 0
+    for year in (2024, 2025, 2026):
+        period = Period(year)
+        expected = metrics.figures_by_person(None, [p.id for p in people], period, today=today)
+        for person in people:
+            record = person_queries.person_record(person, period, today)
+            assert record.figures == expected[person.id], (person.id, year)
+            compared += record.figures != PersonFigures()
+    assert compared > 50  # most people have figures, not only empty ones
 
 
 def test_member_home_links_to_the_record(world, login, client):

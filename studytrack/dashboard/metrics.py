@@ -656,7 +656,8 @@ def figures_by_person(
 
     Attendance and reflections come from the person's attendance rows of held sessions;
     talks are those they gave at held sessions; tasks those assigned to them at held
-    sessions (cancelled excluded)."""
+    sessions (cancelled excluded). A member's record counts the same figures from the rows it
+    shows (`records.person_queries._figures`); tests/test_records.py checks that they agree."""
     ids = sorted(set(user_ids))
     if not ids:
         return {}

@@ -2,12 +2,13 @@
 permission checks are asked with.
 
 The rules are those of `queries` (held sessions, owed and handed-in reflections, counted
-tasks), and the figures come from `studytrack.dashboard.metrics`. A fixed number of queries
-whatever the data.
+tasks); the figures are `studytrack.dashboard.metrics`' person figures, counted from the
+rows. A fixed number of queries whatever the data.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -17,7 +18,6 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from studytrack.dashboard import metrics
 from studytrack.dashboard.metrics import Period, PersonFigures
 from studytrack.extensions import db
 from studytrack.followups.queries import overdue_clause
@@ -181,7 +181,7 @@ class PersonRecord:
 
 
 def person_record(person: User, period: Period, today: date) -> PersonRecord:
-    """Everything in a person's study file for the period: four queries plus the figures'."""
+    """Everything in a person's study file for the period: four queries."""
     q = _record_queries()
     start, end = utc_bounds(period)
     params = {"person_id": person.id, "start": start, "end": end, "today": today}
@@ -200,13 +200,42 @@ def person_record(person: User, period: Period, today: date) -> PersonRecord:
                 row.overdue, _session_info(row, tz))
         for row in columns(q.tasks, params)
     ]
-    figures = metrics.figures_by_person(None, [person.id], period, today=today).get(
-        person.id, PersonFigures()
-    )
     return PersonRecord(
         person=person, period=period, today=today, memberships=memberships,
-        sessions=sessions, talks=talks, tasks=tasks, figures=figures,
+        sessions=sessions, talks=talks, tasks=tasks, figures=_figures(sessions, talks, tasks),
         years=recent_years(today),
+    )
+
+
+def _figures(
+    sessions: list[SessionRow], talks: list[TalkRow], tasks: list[TaskRow]
+) -> PersonFigures:
+    """The record's figures, counted from its own rows rather than read again: they are the
+    very rows `metrics.figures_by_person` counts (the person's attendance at the period's held
+    sessions, their talks there, their tasks there but cancelled ones), and the states are
+    decided by the same rules (`must_write_condition`, `reflection_state`, `overdue_clause`).
+    tests/test_records.py checks that both agree for every person of a varied data set."""
+    attendance = Counter(row.attendance.status for row in sessions)
+    states = Counter(row.reflection_state for row in sessions)  # None: none owed
+    return PersonFigures(
+        sessions_expected=len(sessions) - attendance[AttendanceStatus.OBSERVER],
+        sessions_present=attendance[AttendanceStatus.PRESENT],
+        sessions_on_leave=attendance[AttendanceStatus.ON_LEAVE],
+        sessions_absent=attendance[AttendanceStatus.ABSENT],
+        sessions_made_up=sum(
+            row.attendance.status in MAKEUP_STATUSES and row.attendance.makeup_on is not None
+            for row in sessions
+        ),
+        sessions_observed=attendance[AttendanceStatus.OBSERVER],
+        talks=len(talks),
+        reflections_required=len(sessions) - states[None],
+        reflections_on_time=states[ReflectionState.ON_TIME],
+        reflections_late=states[ReflectionState.LATE],
+        reflections_missing=states[ReflectionState.MISSING] + states[ReflectionState.OVERDUE],
+        reflections_overdue=states[ReflectionState.OVERDUE],
+        tasks_total=len(tasks),
+        tasks_done=sum(task.status == TaskStatus.DONE for task in tasks),
+        tasks_overdue=sum(task.overdue for task in tasks),
     )
 
 
