@@ -203,6 +203,34 @@ def test_person_record_rows_and_totals(world):
     )
 
 
+
+def test_person_record_lists_keep_their_order(world, create_session):
+    # One statement reads the sessions, talks and tasks; each list keeps its own order.
+    # Same day, the later start first by id: sessions go by start time, not id.
+    late = create_session(world.group, "下午的学习", starts_at=_at(9, 1) + timedelta(hours=6))
+    early = create_session(world.group, "上午的学习", starts_at=_at(9, 1) - timedelta(hours=1))
+    _roster(late, (world.alice, AttendanceStatus.PRESENT, {}))
+    _roster(early, (world.alice, AttendanceStatus.PRESENT, {}))
+    db.session.add_all([  # positions against the order of the ids
+        Talk(session=late, speaker=world.alice, kind=TalkKind.EXCHANGE, title="第二", position=2),
+        Talk(session=late, speaker=world.alice, kind=TalkKind.KEYNOTE, title="第一", position=1),
+    ])
+    _task(late, "无期限", assignee=world.alice)
+    _task(early, "较晚期限", assignee=world.alice, due_on=FAR)
+    _task(late, "较早期限", assignee=world.alice, due_on=FAR - timedelta(days=1))
+    db.session.commit()
+
+    record = person_queries.person_record(world.alice, PERIOD, today_local())
+    assert [r.session.topic for r in record.sessions] == [
+        "学习党的二十届四中全会精神", "专题研讨：作风建设", "上午的学习", "学习重要讲话",
+        "下午的学习",
+    ]
+    assert [r.talk.title for r in record.talks] == ["深刻领会全会精神", "第一", "第二"]
+    # open first (overdue deadline, then later ones, then none), done last
+    assert [t.title for t in record.tasks] == [
+        "撰写调研报告", "较早期限", "较晚期限", "无期限", "制定整改措施",
+    ]
+
 def test_person_record_leave_makeup_and_late(world):
     record = person_queries.person_record(world.bob, PERIOD, today_local())
     rows = {r.session.id: r for r in record.sessions}

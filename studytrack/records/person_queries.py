@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from functools import cache
+from operator import itemgetter
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -47,6 +49,8 @@ from studytrack.records.queries import (
 )
 from studytrack.reflections.rules import MAKEUP_STATUSES, must_write_condition
 from studytrack.timeutil import local_tz
+
+T = TypeVar("T")
 
 # --- the state of one reflection that is owed ----------------------------------------------------
 
@@ -181,30 +185,43 @@ class PersonRecord:
 
 
 def person_record(person: User, period: Period, today: date) -> PersonRecord:
-    """Everything in a person's study file for the period: four queries."""
+    """Everything in a person's study file for the period: two queries (their groups; their
+    attendance, talks and tasks at the period's held sessions)."""
     q = _record_queries()
     start, end = utc_bounds(period)
     params = {"person_id": person.id, "start": start, "end": end, "today": today}
     memberships = [MembershipInfo(*row) for row in columns(q.memberships, params)]
     tz = local_tz()  # looked up once, not per row
-    sessions = [
-        _session_row(row, _session_info(row, tz), today)
-        for row in columns(q.sessions, params)
-    ]
-    talks = [
-        TalkRow(TalkInfo(row.talk_id, row.talk_kind, row.title), _session_info(row, tz))
-        for row in columns(q.talks, params)
-    ]
-    tasks = [
-        TaskRow(row.task_id, row.title, row.due_on, row.task_status, row.completion_note,
-                row.overdue, _session_info(row, tz))
-        for row in columns(q.tasks, params)
-    ]
+    # Each list's rows with the key of its order (one statement reads all three).
+    sessions: list[tuple[tuple[Any, ...], SessionRow]] = []
+    talks: list[tuple[tuple[Any, ...], TalkRow]] = []
+    tasks: list[tuple[tuple[Any, ...], TaskRow]] = []
+    for row in columns(q.held, params):
+        session = _session_info(row, tz)
+        if row.row_kind == _ATTENDANCE:
+            sessions.append(((row.starts_at, session.id), _session_row(row, session, today)))
+        elif row.row_kind == _TALK:
+            talks.append((
+                (row.starts_at, session.id, row.talk_position, row.talk_id),
+                TalkRow(TalkInfo(row.talk_id, row.talk_kind, row.talk_title), session),
+            ))
+        else:  # open tasks first, then by deadline (none last), date and id
+            tasks.append((
+                (row.task_status == TaskStatus.DONE, row.due_on is None,
+                 row.due_on or date.min, row.starts_at, row.task_id),
+                TaskRow(row.task_id, row.task_title, row.due_on, row.task_status,
+                        row.completion_note, row.overdue, session),
+            ))
+    session_rows, talk_rows, task_rows = _in_order(sessions), _in_order(talks), _in_order(tasks)
     return PersonRecord(
         person=person, period=period, today=today, memberships=memberships,
-        sessions=sessions, talks=talks, tasks=tasks, figures=_figures(sessions, talks, tasks),
-        years=recent_years(today),
+        sessions=session_rows, talks=talk_rows, tasks=task_rows,
+        figures=_figures(session_rows, talk_rows, task_rows), years=recent_years(today),
     )
+
+
+def _in_order(keyed: list[tuple[tuple[Any, ...], T]]) -> list[T]:
+    return [item for _, item in sorted(keyed, key=itemgetter(0))]
 
 
 def _figures(
@@ -269,19 +286,22 @@ def _session_row(row: sa.Row, session: SessionInfo, today: date) -> SessionRow:
 @dataclass(frozen=True)
 class _RecordQueries:
     memberships: sa.Select[tuple[int, str, GroupTitle, date | None]]
-    sessions: sa.Select[tuple]
-    talks: sa.Select[tuple]
-    tasks: sa.Select[tuple]
+    held: sa.CompoundSelect  # attendance, talks and tasks at held sessions: `row_kind`
 
 
 _RECORD_QUERIES: list[_RecordQueries] = []
+_ATTENDANCE, _TALK, _TASK = 0, 1, 2  # the `row_kind` of the held-session rows
 
 
 def _record_queries() -> _RecordQueries:
     """person_record's statements, built once per process with the person, the period's UTC
     bounds and today as parameters (:person_id, :start, :end, :today): building and hashing
     them each time cost the page more than running them. The rules that decide a row's
-    state are the SQL ones: `must_write_condition()` and `overdue_clause()`."""
+    state are the SQL ones: `must_write_condition()` and `overdue_clause()`.
+
+    The person's attendance rows, talks and tasks at the period's held sessions are one
+    statement, a UNION ALL of three SELECTs (one round trip instead of three): every SELECT
+    has the session's columns, then each kind's own, NULL in the others' rows."""
     if _RECORD_QUERIES:
         return _RECORD_QUERIES[0]
     person_id = sa.bindparam("person_id")
@@ -296,9 +316,40 @@ def _record_queries() -> _RecordQueries:
         StudySession.status.label("session_status"), StudySession.reflection_due_on,
         StudySession.starts_at,
     )
+    kinds: dict[int, list[sa.ColumnElement[Any]]] = {
+        _ATTENDANCE: [
+            Attendance.status.label("attendance_status"),
+            Attendance.leave_reason.label("leave_reason"),
+            Attendance.makeup_on.label("makeup_on"), Attendance.makeup_note.label("makeup_note"),
+            sa.case((must_write_condition(), True), else_=False).label("owes_reflection"),
+            Reflection.id.label("reflection_id"),
+            Reflection.status.label("reflection_status"),
+            Reflection.submitted_at.label("submitted_at"), Reflection.is_late.label("is_late"),
+            Reflection.char_count.label("char_count"),
+        ],
+        _TALK: [
+            Talk.id.label("talk_id"), Talk.kind.label("talk_kind"),
+            Talk.title.label("talk_title"), Talk.position.label("talk_position"),
+        ],
+        _TASK: [
+            FollowUpTask.id.label("task_id"), FollowUpTask.title.label("task_title"),
+            FollowUpTask.due_on.label("due_on"), FollowUpTask.status.label("task_status"),
+            FollowUpTask.completion_note.label("completion_note"),
+            sa.case(
+                (overdue_clause(sa.bindparam("today", type_=sa.Date)), True), else_=False
+            ).label("overdue"),
+        ],
+    }
 
-    def of_held_sessions(query: sa.Select) -> sa.Select:
-        return query.join(StudyGroup, StudySession.group_id == StudyGroup.id).where(held)
+    def select_of(kind: int) -> sa.Select[Any]:
+        """The columns of every kind, this kind's filled; NULLs cast to the column's type
+        stand for the others (PostgreSQL would take two untyped NULLs for text)."""
+        filled = [
+            column if other == kind else sa.cast(sa.null(), column.type).label(column.name)
+            for other, kind_columns in kinds.items() for column in kind_columns
+        ]
+        return sa.select(sa.literal(kind, sa.Integer).label("row_kind"), *session_columns,
+                         *filled)
 
     memberships = (  # in MembershipInfo's order
         sa.select(
@@ -309,60 +360,34 @@ def _record_queries() -> _RecordQueries:
         .where(GroupMembership.user_id == person_id)
         .order_by(GroupMembership.left_on.is_not(None), GroupMembership.id)
     )
-    sessions = (
-        of_held_sessions(
-            sa.select(
-                *session_columns,
-                Attendance.status.label("attendance_status"), Attendance.leave_reason,
-                Attendance.makeup_on, Attendance.makeup_note,
-                sa.case((must_write_condition(), True), else_=False).label("owes_reflection"),
-                Reflection.id.label("reflection_id"),
-                Reflection.status.label("reflection_status"), Reflection.submitted_at,
-                Reflection.is_late, Reflection.char_count,
-            )
-            .select_from(Attendance)
-            .join(StudySession, Attendance.session_id == StudySession.id)
-            .outerjoin(
-                Reflection,
-                sa.and_(Reflection.session_id == StudySession.id,
-                        Reflection.author_id == person_id),
-            )
+    attendance = (
+        select_of(_ATTENDANCE)
+        .select_from(Attendance)
+        .join(StudySession, Attendance.session_id == StudySession.id)
+        .outerjoin(
+            Reflection,
+            sa.and_(Reflection.session_id == StudySession.id, Reflection.author_id == person_id),
         )
         .where(Attendance.user_id == person_id)
-        .order_by(StudySession.starts_at, StudySession.id)
     )
     talks = (
-        of_held_sessions(
-            sa.select(
-                *session_columns, Talk.id.label("talk_id"), Talk.kind.label("talk_kind"),
-                Talk.title,
-            ).join(StudySession, Talk.session_id == StudySession.id)
-        )
+        select_of(_TALK).select_from(Talk)
+        .join(StudySession, Talk.session_id == StudySession.id)
         .where(Talk.speaker_id == person_id)
-        .order_by(StudySession.starts_at, StudySession.id, Talk.position, Talk.id)
     )
     tasks = (
-        of_held_sessions(
-            sa.select(
-                *session_columns, FollowUpTask.id.label("task_id"), FollowUpTask.title,
-                FollowUpTask.due_on, FollowUpTask.status.label("task_status"),
-                FollowUpTask.completion_note,
-                sa.case(
-                    (overdue_clause(sa.bindparam("today", type_=sa.Date)), True), else_=False
-                ).label("overdue"),
-            ).join(StudySession, FollowUpTask.session_id == StudySession.id)
-        )
+        select_of(_TASK).select_from(FollowUpTask)
+        .join(StudySession, FollowUpTask.session_id == StudySession.id)
         .where(
             FollowUpTask.assignee_id == person_id,
             FollowUpTask.status != TaskStatus.CANCELLED,
         )
-        .order_by(
-            FollowUpTask.status == TaskStatus.DONE,
-            FollowUpTask.due_on.is_(None), FollowUpTask.due_on,
-            StudySession.starts_at, FollowUpTask.id,
-        )
     )
-    queries = _RecordQueries(memberships, sessions, talks, tasks)
+    held_rows = sa.union_all(*(
+        query.join(StudyGroup, StudySession.group_id == StudyGroup.id).where(held)
+        for query in (attendance, talks, tasks)
+    ))
+    queries = _RecordQueries(memberships, held_rows)
     _RECORD_QUERIES.append(queries)
     return queries
 
