@@ -11,7 +11,8 @@ current members, its secretary, one of its plain members, its latest held sessio
 second-level unit with the largest subtree). A bare page registered on the same app instance
 (a template without queries) is the floor.
 
-For each page: `--warmup` requests (default 3), then `--repeat` timed requests (default 30);
+For each page: `--warmup` requests (default 3), then `--repeat` timed requests (default 30),
+made in `--rounds` rounds (default 5) that each visit every page in turn;
 the median and 95th percentile time, and the number of SQL statements of one request (a
 `before_cursor_execute` listener). The table is printed; the run is stored in
 `benchmarks/results.json` under (database, scale) and `benchmarks/RESULTS.md` is rewritten
@@ -199,7 +200,10 @@ def log_in(app: Flask, username: str | None) -> FlaskClient:
 
 
 def measure(app: Flask, pages: list[Page], warmup: int, repeat: int,
-            say: Callable[[str], None]) -> list[Measure]:
+            say: Callable[[str], None], rounds: int = 5) -> list[Measure]:
+    """`repeat` timed requests per page, in `rounds` rounds that each visit every page in turn:
+    a machine whose speed drifts during the run (a shared VM's does, by a third within
+    minutes) then slows the floor and the pages alike, instead of whichever came last."""
     from studytrack.extensions import db
 
     with app.app_context():
@@ -210,35 +214,40 @@ def measure(app: Flask, pages: list[Page], warmup: int, repeat: int,
         statements.append(statement)
 
     clients: dict[str | None, FlaskClient] = {}
-    results = []
+    for page in pages:
+        if page.user not in clients:
+            clients[page.user] = log_in(app, page.user)
+    times: dict[str, list[float]] = {page.key: [] for page in pages}
+    cpu: dict[str, list[float]] = {page.key: [] for page in pages}
+    counts: dict[str, list[int]] = {page.key: [] for page in pages}
+    per_round = [repeat // rounds + (1 if i < repeat % rounds else 0) for i in range(rounds)]
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
         for page in pages:
-            if page.user not in clients:
-                clients[page.user] = log_in(app, page.user)
-            client = clients[page.user]
             for _ in range(warmup):
-                _get(client, page)
-            times: list[float] = []
-            cpu: list[float] = []
-            counts: list[int] = []
-            for _ in range(repeat):
-                statements.clear()
-                started, cpu_started = time.perf_counter(), time.process_time()
-                _get(client, page)
-                times.append((time.perf_counter() - started) * 1000)
-                cpu.append((time.process_time() - cpu_started) * 1000)
-                counts.append(len(statements))
-            result = Measure(
-                page.key, page.title, page.url, round(statistics.median(times), 2),
-                round(_percentile(times, 95), 2), round(statistics.median(cpu), 2),
-                max(counts), len(set(counts)) > 1,
-            )
-            say(f"  {page.title:<34} {result.median_ms:9.1f} ms {result.p95_ms:9.1f} ms "
-                f"{result.cpu_ms:9.1f} ms {result.queries:4d}")
-            results.append(result)
+                _get(clients[page.user], page)
+        for requests in per_round:
+            for page in pages:
+                client = clients[page.user]
+                for _ in range(requests):
+                    statements.clear()
+                    started, cpu_started = time.perf_counter(), time.process_time()
+                    _get(client, page)
+                    times[page.key].append((time.perf_counter() - started) * 1000)
+                    cpu[page.key].append((time.process_time() - cpu_started) * 1000)
+                    counts[page.key].append(len(statements))
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
+    results = []
+    for page in pages:
+        result = Measure(
+            page.key, page.title, page.url, round(statistics.median(times[page.key]), 2),
+            round(_percentile(times[page.key], 95), 2), round(statistics.median(cpu[page.key]), 2),
+            max(counts[page.key]), len(set(counts[page.key])) > 1,
+        )
+        say(f"  {page.title:<34} {result.median_ms:9.1f} ms {result.p95_ms:9.1f} ms "
+            f"{result.cpu_ms:9.1f} ms {result.queries:4d}")
+        results.append(result)
     return results
 
 
@@ -355,7 +364,8 @@ def render(runs: dict[str, Any]) -> str:
             f"Python {m['python']}, {versions} · load average at start "
             f"{' / '.join(str(x) for x in run['load_start'])}, at end "
             f"{' / '.join(str(x) for x in run['load_end'])} · {run['repeat']} requests "
-            f"after {run['warmup']} warm-up", "",
+            f"after {run['warmup']} warm-up"
+            + (f", in {run['rounds']} rounds over the pages" if run.get("rounds") else ""), "",
             "| Page | URL | Median ms | p95 ms | CPU ms | Queries | × bare |",
             "|---|---|---:|---:|---:|---:|---:|",
         ]
@@ -433,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the scale the database was generated at (names the run)")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="the timed requests are made in this many rounds over all the "
+                        "pages (default 5), so that a drifting machine slows them alike")
     parser.add_argument("--only", metavar="PAGE", nargs="+",
                         help="time only these pages (keys such as session_report) beside the "
                         "bare page; implies --no-write")
@@ -464,14 +477,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{database}, scale {args.scale:g}: {args.repeat} requests per page after "
           f"{args.warmup} warm-up", file=sys.stderr)
     print(f"  {'Page':<34} {'median':>12} {'p95':>12} {'CPU':>12} queries", file=sys.stderr)
+    rounds = max(1, min(args.rounds, args.repeat))
     results = measure(app, pages, args.warmup, args.repeat,
-                      lambda text: print(text, file=sys.stderr, flush=True))
+                      lambda text: print(text, file=sys.stderr, flush=True), rounds=rounds)
     run = {
         "database": database, "scale": args.scale,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(app), "load_start": load_start,
         "load_end": [round(x, 2) for x in os.getloadavg()],
-        "repeat": args.repeat, "warmup": args.warmup,
+        "repeat": args.repeat, "warmup": args.warmup, "rounds": rounds,
         "pages": [asdict(r) for r in results],
     }
     if not args.no_write:

@@ -118,3 +118,45 @@ def test_rows_keep_the_rules(app: Flask) -> None:
     assert figures.sessions_held > 0 and figures.sessions_planned > 0
     assert 0 < figures.reflections_submitted <= figures.reflections_required
     assert 0 < figures.tasks_done <= figures.tasks_total
+
+
+def test_page_benchmark_times_every_page_in_rounds(tmp_path, monkeypatch) -> None:
+    # The page benchmark end to end on a tiny generated database (a file of its own): every
+    # page answers 200 for the person chosen for it (measure stops otherwise), each is timed
+    # `repeat` times in rounds over all pages, and the budget check names every page.
+    from benchmarks import generate as generator
+    from benchmarks import pages
+
+    url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
+    assert generator.main(["--database-url", url, "--scale", str(SCALE),
+                           "--today", TODAY.isoformat()]) == 0
+    app = pages.build_app(url)
+    chosen = pages.choose_pages(app)
+    timed: list[str] = []
+    original = pages._get
+
+    def get(client: object, page: pages.Page) -> None:
+        timed.append(page.key)
+        original(client, page)
+
+    monkeypatch.setattr(pages, "_get", get)
+    results = pages.measure(app, chosen, warmup=1, repeat=4, say=lambda _: None, rounds=2)
+    keys = [p.key for p in chosen]
+    assert [r.key for r in results] == keys
+    # warm-up, then two rounds of two requests to every page, in the pages' order
+    one_round = [key for key in keys for _ in range(2)]
+    assert timed == keys + one_round + one_round and len(keys) == 11
+    by_key = {r.key: r for r in results}
+    assert by_key["bare"].queries <= 1 and by_key["login"].queries == 0
+    assert all(by_key[k].queries >= 3 for k in pages.FLOOR_PAGES)
+    assert all(r.median_ms > 0 and r.p95_ms >= r.median_ms for r in results)
+
+    run = {"database": "SQLite", "scale": 1.0, "date": "today", "machine": pages.machine(app),
+           "load_start": [0, 0, 0], "load_end": [0, 0, 0], "repeat": 4, "warmup": 1,
+           "rounds": 2, "pages": [r.__dict__ for r in results]}
+    text = pages.render({"SQLite 1": run})
+    for result in results:
+        assert f"| {result.title} |" in text
+    budget = text.split("## Budget check", 1)[1]
+    assert budget.count("median < 5× bare page") == len(pages.FLOOR_PAGES)
+    assert "in 2 rounds over the pages" in text
