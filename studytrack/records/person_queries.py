@@ -305,10 +305,14 @@ def _record_queries() -> _RecordQueries:
     if _RECORD_QUERIES:
         return _RECORD_QUERIES[0]
     person_id = sa.bindparam("person_id")
+    # The period's bounds are written into the statement (`literal_execute`), so PostgreSQL
+    # prepares one statement per period and plans it knowing the period: planned for any
+    # period (a bound parameter), it took a year for a few dozen sessions and hash-joined
+    # every session of the year (1.7 ms instead of 0.4 at scale 1, studytrack.prepared).
     held = sa.and_(
         StudySession.status.in_(HELD_STATUSES),
-        StudySession.starts_at >= sa.bindparam("start"),
-        StudySession.starts_at < sa.bindparam("end"),
+        StudySession.starts_at >= sa.bindparam("start", literal_execute=True),
+        StudySession.starts_at < sa.bindparam("end", literal_execute=True),
     )  # held_in(period)
     session_columns = (  # what _session_info reads
         StudySession.id.label("session_id"), StudySession.group_id,
