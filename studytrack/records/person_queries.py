@@ -18,7 +18,7 @@ from operator import itemgetter
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Load, joinedload
 
 from studytrack.dashboard.metrics import Period, PersonFigures
 from studytrack.extensions import db
@@ -29,6 +29,7 @@ from studytrack.models import (
     FollowUpTask,
     GroupMembership,
     GroupTitle,
+    Organization,
     Reflection,
     ReflectionStatus,
     SessionKind,
@@ -190,13 +191,13 @@ def person_record(person: User, period: Period, today: date) -> PersonRecord:
     q = _record_queries()
     start, end = utc_bounds(period)
     params = {"person_id": person.id, "start": start, "end": end, "today": today}
-    memberships = [MembershipInfo(*row) for row in columns(q.memberships, params)]
+    memberships = [MembershipInfo(*row) for row in columns(q.memberships, params).all()]
     tz = local_tz()  # looked up once, not per row
     # Each list's rows with the key of its order (one statement reads all three).
     sessions: list[tuple[tuple[Any, ...], SessionRow]] = []
     talks: list[tuple[tuple[Any, ...], TalkRow]] = []
     tasks: list[tuple[tuple[Any, ...], TaskRow]] = []
-    for row in columns(q.held, params):
+    for row in columns(q.held, params).all():
         session = _session_info(row, tz)
         if row.row_kind == _ATTENDANCE:
             sessions.append(((row.starts_at, session.id), _session_row(row, session, today)))
@@ -423,7 +424,21 @@ def _permission_statement() -> sa.Select[tuple[StudySession, Reflection, FollowU
             FollowUpTask.id.in_(sa.bindparam("task_ids", expanding=True)),
         ))
         .where(StudySession.id.in_(sa.bindparam("session_ids", expanding=True)))
-        .options(joinedload(StudySession.group).joinedload(StudyGroup.organization))
+        .options(
+            # Only what the checks read (a session's minutes and a reflection's text are
+            # long); anything else would be loaded when first read.
+            Load(StudySession).load_only(
+                StudySession.group_id, StudySession.status, StudySession.published_at
+            ),
+            Load(Reflection).load_only(
+                Reflection.session_id, Reflection.author_id, Reflection.status
+            ),
+            Load(FollowUpTask).load_only(FollowUpTask.session_id, FollowUpTask.assignee_id),
+            joinedload(StudySession.group)
+            .load_only(StudyGroup.organization_id)
+            .joinedload(StudyGroup.organization)
+            .load_only(Organization.path),
+        )
     )
 
 
