@@ -101,7 +101,14 @@ def test_logged_in_choice_is_saved_and_survives_a_new_login(app, client, login, 
 
     db.session.refresh(user)
     assert user.locale == "en"
-    assert html_lang(client.get("/")) == "en"
+    english = client.get("/")
+    assert html_lang(english) == "en"
+    # The menu (built once per language and roles) follows the language too.
+    assert re.search(r'data-nav="tasks">\s*<i[^>]*></i> My tasks', english.get_data(as_text=True))
+    switch_language(client, "zh", next_url="/")
+    chinese = client.get("/").get_data(as_text=True)
+    assert re.search(r'data-nav="tasks">\s*<i[^>]*></i> 我的任务', chinese)
+    switch_language(client, "en", next_url="/")
 
     # Another browser: Chinese until the login, then the saved choice.
     fresh = app.test_client()
