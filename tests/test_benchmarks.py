@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
+from types import ModuleType
 
 import pytest
 import sqlalchemy as sa
@@ -130,7 +132,16 @@ def test_page_benchmark_times_every_page_in_rounds(tmp_path, monkeypatch) -> Non
     url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
     assert generator.main(["--database-url", url, "--scale", str(SCALE),
                            "--today", TODAY.isoformat()]) == 0
-    app = pages.build_app(url)
+    request_log = logging.getLogger("studytrack.request")
+    level = request_log.level
+    try:
+        app = pages.build_app(url)  # which quiets the request log, for the whole process
+        _measure_every_page(app, pages, monkeypatch)
+    finally:
+        request_log.setLevel(level)
+
+
+def _measure_every_page(app: Flask, pages: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     chosen = pages.choose_pages(app)
     timed: list[str] = []
     original = pages._get
