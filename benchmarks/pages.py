@@ -366,15 +366,17 @@ def render(runs: dict[str, Any]) -> str:
             f"{' / '.join(str(x) for x in run['load_end'])} · {run['repeat']} requests "
             f"after {run['warmup']} warm-up"
             + (f", in {run['rounds']} rounds over the pages" if run.get("rounds") else ""), "",
-            "| Page | URL | Median ms | p95 ms | CPU ms | Queries | × bare |",
-            "|---|---|---:|---:|---:|---:|---:|",
+            "| Page | URL | Median ms | p95 ms | CPU ms | Queries | × bare | × layout |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
         ]
         bare = _page(run, "bare")["median_ms"]
+        layout = _page(run, "layout")["median_ms"]
         for p in run["pages"]:
             vary = " (varies)" if p["queries_vary"] else ""
             lines.append(
                 f"| {p['title']} | `{p['url']}` | {p['median_ms']:.1f} | {p['p95_ms']:.1f} | "
-                f"{p.get('cpu_ms', 0):.1f} | {p['queries']}{vary} | {p['median_ms'] / bare:.1f} |"
+                f"{p.get('cpu_ms', 0):.1f} | {p['queries']}{vary} | {p['median_ms'] / bare:.1f} "
+                f"| {p['median_ms'] / layout:.1f} |"
             )
         lines.append("")
     lines += ["## Budget check (issue 7)", "", *budget_lines(runs), ""]
