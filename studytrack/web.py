@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime
 from markupsafe import Markup
 
@@ -102,30 +102,6 @@ class IdUrl:
         return f"{self.head}{object_id}{self.tail}"
 
 
-_FIXED_URLS_KEY = "studytrack_fixed_urls"
-_FIXED_URLS_CAP = 1024
-
-
-def template_url_for(endpoint: str, **values: Any) -> str:
-    """`url_for` in templates. A static file's URL, and a page's without arguments, depend only
-    on the app and the script root: those are built once per pair and kept (every page's layout
-    asks for some fifteen of them, each a route build). Any other call is `url_for` itself."""
-    fixed = has_request_context() and not endpoint.startswith(".") and (
-        not values or (endpoint == "static" and values.keys() == {"filename"})
-    )
-    if not fixed:
-        return url_for(endpoint, **values)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    urls: dict[tuple[str, str, Any], str] = app.extensions.setdefault(_FIXED_URLS_KEY, {})
-    key = (request.script_root, endpoint, values.get("filename"))
-    url = urls.get(key)
-    if url is None:
-        url = url_for(endpoint, **values)
-        if len(urls) < _FIXED_URLS_CAP:
-            urls[key] = url
-    return url
-
-
 def url_for_page(page: int) -> str:
     """The current page's URL with another page number and the same filters."""
     args = {**(request.view_args or {}), **request.args.to_dict(), "page": page}
@@ -156,6 +132,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_date, "date")
     app.add_template_filter(label_text, "label")
     app.jinja_env.globals["Role"] = authz.Role
-    app.jinja_env.globals["url_for"] = template_url_for
     # Imported macros do not see context processors, so pagination needs a real global.
     app.jinja_env.globals["url_for_page"] = url_for_page

@@ -538,28 +538,6 @@ def test_row_links_are_built_like_url_for_under_a_script_root(app):
 
 
 
-def test_template_url_for_keeps_each_script_roots_own_urls(app):
-    # Templates' url_for keeps the fixed URLs (static files, pages without arguments) per
-    # script root; the first script root's URLs must not leak into another's requests.
-    from flask import url_for
-
-    from studytrack.web import template_url_for
-
-    assert app.jinja_env.globals["url_for"] is template_url_for
-    for root in ("http://example.org/study/", "http://example.org/", "http://example.org/b/"):
-        for _ in range(2):  # built, then kept
-            with app.test_request_context("/", base_url=root):
-                assert template_url_for("static", filename="css/app.css") == url_for(
-                    "static", filename="css/app.css"
-                )
-                assert template_url_for("home.index") == url_for("home.index")
-                assert template_url_for("reflections.edit", session_id=3) == url_for(
-                    "reflections.edit", session_id=3
-                )
-    with app.test_request_context("/", base_url="http://example.org/study/"):
-        assert template_url_for("home.index") == "/study/"
-        assert template_url_for("static", filename="x.css") == "/study/static/x.css"
-
 def test_member_home_recent_sessions_and_history(client, login, desk):
     old = desk.session("较早的学习", days=1)
     new = desk.session("最近的学习", days=5)
