@@ -122,10 +122,11 @@ def test_rows_keep_the_rules(app: Flask) -> None:
     assert 0 < figures.tasks_done <= figures.tasks_total
 
 
-def test_page_benchmark_times_every_page_in_rounds(tmp_path, monkeypatch) -> None:
+def test_page_benchmark_times_every_page_in_shuffled_rounds(tmp_path, monkeypatch) -> None:
     # The page benchmark end to end on a tiny generated database (a file of its own): every
     # page answers 200 for the person chosen for it (measure stops otherwise), each is timed
-    # `repeat` times in rounds over all pages, and the budget check names every page.
+    # `repeat` times in rounds that each ask for every page, in a shuffled order, and the
+    # budget check names every page.
     from benchmarks import generate as generator
     from benchmarks import pages
 
@@ -151,12 +152,19 @@ def _measure_every_page(app: Flask, pages: ModuleType, monkeypatch: pytest.Monke
         original(client, page)
 
     monkeypatch.setattr(pages, "_get", get)
-    results = pages.measure(app, chosen, warmup=1, repeat=4, say=lambda _: None, rounds=2)
+    results = pages.measure(app, chosen, warmup=1, repeat=4, say=lambda _: None)
     keys = [p.key for p in chosen]
-    assert [r.key for r in results] == keys
-    # warm-up, then two rounds of two requests to every page, in the pages' order
-    one_round = [key for key in keys for _ in range(2)]
-    assert timed == keys + one_round + one_round and len(keys) == 11
+    assert [r.key for r in results] == keys and len(keys) == 11
+    # warm-up in the pages' order, then four rounds of one request to every page
+    assert timed[:11] == keys
+    rounds = [timed[11 + 11 * i:22 + 11 * i] for i in range(4)]
+    assert len(timed) == 11 + 44 and all(sorted(r) == sorted(keys) for r in rounds)
+    # shuffled afresh each round, the same way in every run
+    assert len({tuple(r) for r in rounds}) > 1 and rounds[0] != keys
+    again: list[str] = []
+    monkeypatch.setattr(pages, "_get", lambda client, page: again.append(page.key))
+    pages.measure(app, chosen, warmup=0, repeat=2, say=lambda _: None, rounds=1)
+    assert again == [key for key in rounds[0] for _ in range(2)]
     by_key = {r.key: r for r in results}
     assert by_key["bare"].queries <= 1 and by_key["login"].queries == 0
     assert all(by_key[k].queries >= 3 for k in pages.FLOOR_PAGES)
@@ -164,10 +172,10 @@ def _measure_every_page(app: Flask, pages: ModuleType, monkeypatch: pytest.Monke
 
     run = {"database": "SQLite", "scale": 1.0, "date": "today", "machine": pages.machine(app),
            "load_start": [0, 0, 0], "load_end": [0, 0, 0], "repeat": 4, "warmup": 1,
-           "rounds": 2, "pages": [r.__dict__ for r in results]}
+           "rounds": 4, "order": "shuffled", "pages": [r.__dict__ for r in results]}
     text = pages.render({"SQLite 1": run})
     for result in results:
         assert f"| {result.title} |" in text
     budget = text.split("## Budget check", 1)[1]
     assert budget.count("median < 5× bare page") == len(pages.FLOOR_PAGES)
-    assert "in 2 rounds over the pages" in text
+    assert "in 4 rounds over the pages in a shuffled order" in text
