@@ -41,7 +41,7 @@ from studytrack.models import (
     TaskStatus,
     User,
 )
-from studytrack.reads import columns
+from studytrack.reads import columns, union_columns
 from studytrack.records.queries import (
     HANDED_IN_STATUSES,
     HELD_STATUSES,
@@ -347,14 +347,8 @@ def _record_queries() -> _RecordQueries:
     }
 
     def select_of(kind: int) -> sa.Select[Any]:
-        """The columns of every kind, this kind's filled; NULLs cast to the column's type
-        stand for the others (PostgreSQL would take two untyped NULLs for text)."""
-        filled = [
-            column if other == kind else sa.cast(sa.null(), column.type).label(column.name)
-            for other, kind_columns in kinds.items() for column in kind_columns
-        ]
         return sa.select(sa.literal(kind, sa.Integer).label("row_kind"), *session_columns,
-                         *filled)
+                         *union_columns(kinds, kind))
 
     memberships = (  # in MembershipInfo's order
         sa.select(
