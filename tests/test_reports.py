@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 
 from studytrack.admin import services as admin_services
 from studytrack.extensions import db
@@ -354,8 +355,18 @@ def test_guests_authors_off_the_roster_and_unsaved_changes(world, create_session
     assert report.reflections[1].body is None  # submitted, not accepted: its text is not shown
 
 
+def test_a_session_deleted_meanwhile_has_no_report(world, create_session):
+    session = create_session(world.group, topic="已删除")
+    add_material(session, "甲", 0)
+    db.session.commit()
+    db.session.execute(sa.delete(SessionMaterial).where(SessionMaterial.session_id == session.id))
+    db.session.execute(sa.delete(StudySession).where(StudySession.id == session.id))
+    with pytest.raises(LookupError):
+        queries.session_report(session)
+
+
 def test_materials_talks_and_tasks_each_keep_their_order(world, create_session):
-    # They are read in one statement (reports.queries.LISTS): each list in its own order, each
+    # They are read in one statement (queries.SESSION_AND_LISTS): each list in its own order, each
     # row's values in its own fields, whatever order the rows were written in.
     p = world.people
     session = create_session(world.group, topic="三个清单")
@@ -649,7 +660,7 @@ def test_query_count_does_not_grow_with_the_session(world, create_session, creat
             report = queries.session_report(session)
         counts.append(counter.count)
         assert len(report.reflections) == len(report.attendees)
-    assert counts == [4, 4]  # the session; attendance; materials, talks and tasks; reflections
+    assert counts == [3, 3]  # the session with its lists, attendance, reflections
 
     pages = []
     for session_id in ids:

@@ -1,9 +1,9 @@
 """Reads for the session report: `session_report(session)` builds the `SessionReport` that the
 page, the print layout, the news-release draft and the Word/PDF/archive writers all show.
 
-It makes four queries whatever the size of the session (the session with its group, unit, chair
-and recorder; its attendance rows; its materials with their files, talks and tasks in one; its
-reflections; each with their people). They select the columns the report shows, not ORM
+It makes three queries whatever the size of the session: the session (with its group, unit,
+chair and recorder) with its materials and their files, its talks and its tasks; its attendance
+rows; its reflections; each with their people. They select the columns the report shows, not ORM
 entities: a report of sixty people would otherwise build and track hundreds of objects it
 only reads once. Everything after the queries works on plain values.
 """
@@ -71,21 +71,21 @@ def session_report(session: StudySession, today: date | None = None) -> SessionR
     """
     today = today or timeutil.today_local()
     rows = _Reader(session.id)
-    head = rows(HEAD).one_or_none()
-    if head is None:  # deleted under our feet
-        raise LookupError(f"study session {session.id} does not exist")
-    roster = sorted(rows(ROSTER).all(), key=roster_key)
-    lists: dict[int, list[sa.Row[Any]]] = {_MATERIAL: [], _TALK: [], _TASK: []}
-    for row in rows(LISTS):
+    lists: dict[int, list[sa.Row[Any]]] = {_SESSION: [], _MATERIAL: [], _TALK: [], _TASK: []}
+    for row in rows(SESSION_AND_LISTS):
         lists[row.row_kind].append(row)
+    if not lists[_SESSION]:  # deleted under our feet
+        raise LookupError(f"study session {session.id} does not exist")
+    head = lists[_SESSION][0]
+    roster = sorted(rows(ROSTER).all(), key=roster_key)
     tasks = [_task(row, today) for row in lists[_TASK]]
     reflections = _reflections(rows(REFLECTIONS).all(), roster, head.reflection_due_on, today)
     return SessionReport(
-        session_id=head.id,
+        session_id=head.session_id,
         organization=head.organization,
-        group=head.group,
-        kind=head.kind,
-        status=head.status,
+        group=head.group_name,
+        kind=head.session_kind,
+        status=head.session_status,
         topic=head.topic,
         starts_at=head.starts_at,
         ends_at=head.ends_at,
@@ -107,68 +107,43 @@ def session_report(session: StudySession, today: date | None = None) -> SessionR
     )
 
 
-# --- the queries -----------------------------------------------------------------------------
+# --- the queries ---------------------------------------------------------------------------
 # Built once at import: composing a select costs more Python than running it on SQLite.
 
 SESSION_ID = sa.bindparam("session_id")
+_SESSION, _MATERIAL, _TALK, _TASK = 0, 1, 2, 3  # rows of SESSION_AND_LISTS
 _chair, _recorder = aliased(User, name="chair"), aliased(User, name="recorder")
+_talk_speaker = aliased(User, name="talk_speaker")
+_assignee = aliased(User, name="assignee")
+_task_unit = aliased(Organization, name="task_unit")
 
-# The session's own fields with the names of its group, unit, chair and recorder.
-HEAD = (
-    sa.select(
-        StudySession.id,
-        StudySession.kind,
-        StudySession.status,
-        StudySession.topic,
-        StudySession.starts_at,
-        StudySession.ends_at,
-        StudySession.location,
-        StudySession.minutes,
-        StudySession.reflection_due_on,
-        StudySession.min_reflection_chars,
-        StudyGroup.name.label("group"),
+# The session and its short lists in one statement: a UNION ALL of four SELECTs whose rows say
+# what they are in `row_kind` and are ordered within their kind by `sort_1..3`. Every SELECT has
+# the columns of every kind, its own filled and NULL in the others' (`reads.union_columns`).
+# A statement apiece cost a round trip each on PostgreSQL (≈ 0.4 ms there, more than the few
+# rows). The attendance rows and reflections stay statements of their own: sixty rows each,
+# as wide as all the kinds, cost more to read than the round trip saved.
+_SESSION_COLUMNS: dict[int, list[sa.ColumnElement[Any]]] = {  # labels unique across kinds
+    # The session's own fields with the names of its group, unit, chair and recorder.
+    _SESSION: [
+        StudySession.id.label("session_id"),
+        StudySession.kind.label("session_kind"),
+        StudySession.status.label("session_status"),
+        StudySession.topic.label("topic"),
+        StudySession.starts_at.label("starts_at"),
+        StudySession.ends_at.label("ends_at"),
+        StudySession.location.label("location"),
+        StudySession.minutes.label("minutes"),
+        StudySession.reflection_due_on.label("reflection_due_on"),
+        StudySession.min_reflection_chars.label("min_reflection_chars"),
+        StudyGroup.name.label("group_name"),
         Organization.name.label("organization"),
         _chair.display_name.label("chair"),
         _chair.position.label("chair_position"),
         _recorder.display_name.label("recorder"),
         _recorder.position.label("recorder_position"),
-    )
-    .join(StudyGroup, StudyGroup.id == StudySession.group_id)
-    .join(Organization, Organization.id == StudyGroup.organization_id)
-    .outerjoin(_chair, _chair.id == StudySession.chair_id)
-    .outerjoin(_recorder, _recorder.id == StudySession.recorder_id)
-    .where(StudySession.id == SESSION_ID)
-)
-
-# The attendance rows, unsorted; `name` and `position` as Attendance and its user give them
-# (a member's own, or the guest's).
-ROSTER = (
-    sa.select(
-        Attendance.id,
-        Attendance.user_id,
-        sa.func.coalesce(User.display_name, Attendance.guest_name, "").label("name"),
-        sa.case(
-            (Attendance.user_id.is_not(None), User.position), else_=Attendance.guest_position
-        ).label("position"),
-        Attendance.status,
-        Attendance.sort_order,
-        Attendance.leave_reason,
-        Attendance.makeup_on,
-        Attendance.makeup_note,
-    )
-    .outerjoin(User, User.id == Attendance.user_id)
-    .where(Attendance.session_id == SESSION_ID)
-)
-
-# The session's materials (one row per file that is not removed, or one without a file), talks
-# and tasks, in one statement: a UNION ALL of three SELECTs whose rows say their list in
-# `row_kind` and are ordered within it by `sort_1..3`. The lists hold a few rows each, and a
-# statement apiece cost a round trip each on PostgreSQL (≈ 1 ms there, more than the rows).
-_MATERIAL, _TALK, _TASK = 0, 1, 2
-_talk_speaker = aliased(User, name="talk_speaker")
-_assignee = aliased(User, name="assignee")
-_task_unit = aliased(Organization, name="task_unit")
-_LIST_COLUMNS: dict[int, list[sa.ColumnElement[Any]]] = {  # labels unique across the lists
+    ],
+    # A material, one row per file that is not removed (or one without a file).
     _MATERIAL: [
         Material.id.label("material_id"),
         Material.kind.label("material_kind"),
@@ -202,17 +177,28 @@ _LIST_COLUMNS: dict[int, list[sa.ColumnElement[Any]]] = {  # labels unique acros
 }
 
 
-def _list_rows(kind: int, *order: sa.ColumnElement[Any]) -> sa.Select[Any]:
+def _session_rows(kind: int, *order: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """The columns of SESSION_AND_LISTS for one kind, with up to three keys to sort it by."""
     padded = [*order, *[sa.literal(0, sa.Integer)] * (3 - len(order))]
     return sa.select(
         sa.literal(kind, sa.Integer).label("row_kind"),
         *(column.label(f"sort_{i}") for i, column in enumerate(padded, 1)),
-        *reads.union_columns(_LIST_COLUMNS, kind),
+        *reads.union_columns(_SESSION_COLUMNS, kind),
     )
 
 
-_lists = sa.union_all(
-    _list_rows(_MATERIAL, SessionMaterial.position, SessionMaterial.material_id, Attachment.id)
+# The session, then its materials in their order with their files, its talks in order, its
+# tasks in the order they were added.
+_session_and_lists = sa.union_all(
+    _session_rows(_SESSION)
+    .select_from(StudySession)
+    .join(StudyGroup, StudyGroup.id == StudySession.group_id)
+    .join(Organization, Organization.id == StudyGroup.organization_id)
+    .outerjoin(_chair, _chair.id == StudySession.chair_id)
+    .outerjoin(_recorder, _recorder.id == StudySession.recorder_id)
+    .where(StudySession.id == SESSION_ID),
+    _session_rows(_MATERIAL, SessionMaterial.position, SessionMaterial.material_id,
+                  Attachment.id)
     .select_from(SessionMaterial)
     .join(Material, Material.id == SessionMaterial.material_id)
     .outerjoin(
@@ -220,19 +206,39 @@ _lists = sa.union_all(
         sa.and_(Attachment.material_id == Material.id, Attachment.is_removed.is_(False)),
     )
     .where(SessionMaterial.session_id == SESSION_ID),
-    _list_rows(_TALK, Talk.position, Talk.id)
+    _session_rows(_TALK, Talk.position, Talk.id)
     .select_from(Talk)
     .outerjoin(_talk_speaker, _talk_speaker.id == Talk.speaker_id)
     .where(Talk.session_id == SESSION_ID),
-    _list_rows(_TASK, FollowUpTask.id)
+    _session_rows(_TASK, FollowUpTask.id)
     .select_from(FollowUpTask)
     .outerjoin(_assignee, _assignee.id == FollowUpTask.assignee_id)
     .outerjoin(_task_unit, _task_unit.id == FollowUpTask.organization_id)
     .where(FollowUpTask.session_id == SESSION_ID),
 )
-_sorted_by = _lists.selected_columns
-LISTS = _lists.order_by(
-    _sorted_by.row_kind, _sorted_by.sort_1, _sorted_by.sort_2, _sorted_by.sort_3
+_sort = _session_and_lists.selected_columns
+SESSION_AND_LISTS = _session_and_lists.order_by(
+    _sort.row_kind, _sort.sort_1, _sort.sort_2, _sort.sort_3
+)
+
+# The attendance rows, unsorted; `name` and `position` as Attendance and its user give them
+# (a member's own, or the guest's).
+ROSTER = (
+    sa.select(
+        Attendance.id,
+        Attendance.user_id,
+        sa.func.coalesce(User.display_name, Attendance.guest_name, "").label("name"),
+        sa.case(
+            (Attendance.user_id.is_not(None), User.position), else_=Attendance.guest_position
+        ).label("position"),
+        Attendance.status,
+        Attendance.sort_order,
+        Attendance.leave_reason,
+        Attendance.makeup_on,
+        Attendance.makeup_note,
+    )
+    .outerjoin(User, User.id == Attendance.user_id)
+    .where(Attendance.session_id == SESSION_ID)
 )
 
 # Every reflection of the session with its author. Only an accepted reflection's text is read:
@@ -270,7 +276,7 @@ class _Reader:
         self.connection = db.session.connection()
         self.params = {"session_id": session_id}
 
-    def __call__(self, statement: sa.Select[Any]) -> sa.CursorResult[Any]:
+    def __call__(self, statement: sa.Executable) -> sa.CursorResult[Any]:
         return self.connection.execute(statement, self.params)
 
 
