@@ -386,8 +386,8 @@ def render(runs: dict[str, Any]) -> str:
             vary = " (varies)" if p["queries_vary"] else ""
             lines.append(
                 f"| {p['title']} | `{p['url']}` | {p['median_ms']:.1f} | {p['p95_ms']:.1f} | "
-                f"{p.get('cpu_ms', 0):.1f} | {p['queries']}{vary} | {p['median_ms'] / bare:.1f} "
-                f"| {p['median_ms'] / layout:.1f} |"
+                f"{p.get('cpu_ms', 0):.1f} | {p['queries']}{vary} | {p['median_ms'] / bare:.2f} "
+                f"| {p['median_ms'] / layout:.2f} |"
             )
         lines.append("")
     lines += ["## Budget check (issue 7)", "", *budget_lines(runs), ""]
@@ -429,7 +429,8 @@ def budget_lines(runs: dict[str, Any]) -> list[str]:
             cpu_ok = p.get("cpu_ms", 0) < FLOOR_FACTOR * bare.get("cpu_ms", 0)
             lines.append(
                 f"| {database} | median < {FLOOR_FACTOR}× bare page | {p['title']} | "
-                f"{p['median_ms']:.1f} ms vs {FLOOR_FACTOR} × {bare['median_ms']:.1f} = "
+                f"{p['median_ms']:.1f} ms ({p['median_ms'] / bare['median_ms']:.2f}×) vs "
+                f"{FLOOR_FACTOR} × {bare['median_ms']:.1f} = "
                 f"{FLOOR_FACTOR * bare['median_ms']:.1f} ms (CPU: {p.get('cpu_ms', 0):.1f} vs "
                 f"{FLOOR_FACTOR * bare.get('cpu_ms', 0):.1f} ms, {_verdict(cpu_ok)}) | "
                 f"{_verdict(ok)} |")

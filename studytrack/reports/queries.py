@@ -281,7 +281,8 @@ class _Reader:
 
 
 def _materials(rows: Iterable[sa.Row[Any]]) -> tuple[ReportMaterial, ...]:
-    """Group the material rows of LISTS (one per file) back into materials with their files."""
+    """Group the material rows of SESSION_AND_LISTS (one per file) back into materials with
+    their files."""
     files: dict[int, list[ReportAttachment]] = {}
     materials: dict[int, sa.Row[Any]] = {}
     for row in rows:
