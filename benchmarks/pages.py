@@ -202,6 +202,11 @@ def log_in(app: Flask, username: str | None) -> FlaskClient:
     return client
 
 
+def effective_rounds(rounds: int | None, repeat: int) -> int:
+    """The rounds `measure` makes: `rounds` (default `repeat`), between 1 and `repeat`."""
+    return max(1, min(rounds or repeat, repeat))
+
+
 def measure(app: Flask, pages: list[Page], warmup: int, repeat: int,
             say: Callable[[str], None], rounds: int | None = None) -> list[Measure]:
     """`repeat` timed requests per page, made in `rounds` rounds (default `repeat`: one request
@@ -229,7 +234,7 @@ def measure(app: Flask, pages: list[Page], warmup: int, repeat: int,
     times: dict[str, list[float]] = {page.key: [] for page in pages}
     cpu: dict[str, list[float]] = {page.key: [] for page in pages}
     counts: dict[str, list[int]] = {page.key: [] for page in pages}
-    rounds = max(1, min(rounds or repeat, repeat))
+    rounds = effective_rounds(rounds, repeat)
     per_round = [repeat // rounds + (1 if i < repeat % rounds else 0) for i in range(rounds)]
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
@@ -397,9 +402,7 @@ def render(runs: dict[str, Any]) -> str:
 def _rounds_text(run: dict[str, Any]) -> str:
     if not run.get("rounds"):
         return ""
-    if run.get("order") == "shuffled":
-        return f", in {run['rounds']} rounds over the pages in a shuffled order"
-    return f", in {run['rounds']} rounds over the pages in turn"
+    return f", in {run['rounds']} rounds over the pages in a shuffled order"
 
 
 def _page(run: dict[str, Any], key: str) -> dict[str, Any]:
@@ -501,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{database}, scale {args.scale:g}: {args.repeat} requests per page after "
           f"{args.warmup} warm-up", file=sys.stderr)
     print(f"  {'Page':<34} {'median':>12} {'p95':>12} {'CPU':>12} queries", file=sys.stderr)
-    rounds = max(1, min(args.rounds or args.repeat, args.repeat))
+    rounds = effective_rounds(args.rounds, args.repeat)
     results = measure(app, pages, args.warmup, args.repeat,
                       lambda text: print(text, file=sys.stderr, flush=True), rounds=rounds)
     run = {
@@ -509,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(app), "load_start": load_start,
         "load_end": [round(x, 2) for x in os.getloadavg()],
-        "repeat": args.repeat, "warmup": args.warmup, "rounds": rounds, "order": "shuffled",
+        "repeat": args.repeat, "warmup": args.warmup, "rounds": rounds,
         "pages": [asdict(r) for r in results],
     }
     if not args.no_write:
