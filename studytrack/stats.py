@@ -38,12 +38,9 @@ from studytrack.models import (
     Talk,
     TaskStatus,
 )
+from studytrack.models.reflection import reflection_of_attendance
 from studytrack.models.session_stats import COUNT_COLUMNS
-from studytrack.reflections.rules import (
-    MAKEUP_STATUSES,
-    must_write_condition,
-    reflection_of_attendance,
-)
+from studytrack.models.study_session import MAKEUP_STATUSES
 
 CHUNK = 500  # ids per statement (well under SQLite's and PostgreSQL's parameter limits)
 SUBMITTED_STATUSES = (
@@ -99,7 +96,7 @@ def stats_select(where: sa.ColumnElement[bool] | None = None) -> sa.Select[Any]:
     the tests."""
     row = Attendance.id.is_not(None)  # the outer join pads sessions without attendance
     submitted = Reflection.status.in_(SUBMITTED_STATUSES)
-    required = must_write_condition()
+    required = Attendance.owes_reflection
     columns = {
         "attendance_expected": sa.and_(
             row,
@@ -297,6 +294,12 @@ def _after_flush(session: Session, _context: Any) -> None:
 def _after_rollback(session: Session) -> None:
     for key in (_PENDING, _GONE, _SPEAKERS):
         session.info.pop(key, None)
+
+
+def init_app(app: Any) -> None:
+    """session_stats follows every ORM write of the application (listeners installed once per
+    process: they are the ORM's, not the app's)."""
+    install()
 
 
 def install() -> None:

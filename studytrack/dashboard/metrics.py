@@ -20,7 +20,7 @@ Drafts and cancelled sessions count nowhere.
   `talks` but not per member); talks_per_member = talks by current members / members; None
   when the unit has no members.
 - reflections: required = attendance rows of held sessions for which
-  `reflections.rules.must_write_condition()` holds; submitted = required rows with a
+  `Attendance.owes_reflection` holds; submitted = required rows with a
   reflection in status submitted, returned or accepted; on_time = submitted and not late;
   late = submitted and late; missing = required - submitted. completion_rate = submitted /
   required; on_time_rate = on_time / submitted; None when the denominator is 0. Sessions
@@ -86,12 +86,9 @@ from studytrack.models import (
     Talk,
     TaskStatus,
 )
+from studytrack.models.reflection import reflection_of_attendance
 from studytrack.models.session_stats import COUNT_COLUMNS
-from studytrack.reflections.rules import (
-    MAKEUP_STATUSES,
-    must_write_condition,
-    reflection_of_attendance,
-)
+from studytrack.models.study_session import MAKEUP_STATUSES
 
 
 @dataclass(frozen=True)
@@ -694,7 +691,7 @@ def _person_query(in_group: bool) -> sa.Select[Any]:
     ids = sa.bindparam("ids", expanding=True)
     today: Any = sa.bindparam("today", type_=sa.Date())
 
-    required = must_write_condition()
+    required = Attendance.owes_reflection
     attendance = (
         sa.select(
             Attendance.user_id,

@@ -18,11 +18,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from studytrack import audit
-from studytrack.authz import EDITABLE_SESSION_STATUSES
 from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.followups import queries
 from studytrack.models import (
+    EDITABLE_SESSION_STATUSES,
     FollowUpTask,
     NotificationKind,
     Organization,

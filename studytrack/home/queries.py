@@ -28,8 +28,8 @@ from studytrack.models import (
     TaskStatus,
     User,
 )
+from studytrack.models.followup import task_overdue
 from studytrack.reads import columns
-from studytrack.reflections import rules
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class UnitRow:
 def units_led(user: Any) -> list[UnitRow]:
     """Every unit the user leads and every unit below, in tree order, with group counts."""
     reach = authz.reach_of(user)
-    if reach is None or not reach.leadership_paths:
+    if reach is None or not reach.led_paths:
         return []
     groups = (
         sa.select(StudyGroup.organization_id, sa.func.count().label("n"))
@@ -53,7 +53,7 @@ def units_led(user: Any) -> list[UnitRow]:
     rows = db.session.execute(
         sa.select(Organization, sa.func.coalesce(groups.c.n, 0))
         .outerjoin(groups, groups.c.organization_id == Organization.id)
-        .where(sa.or_(*[Organization.path.startswith(p) for p in reach.leadership_paths]))
+        .where(sa.or_(*[Organization.path.startswith(p) for p in reach.led_paths]))
         .order_by(Organization.path)
     ).all()
     top = min(org.depth for org, _ in rows) if rows else 0
@@ -204,7 +204,7 @@ def _my_tasks(rows: Sequence[Any], today: date) -> list[MyTask]:
             visible[key] = authz.can("session.view", session)
         tasks.append(MyTask(
             row.id, row.title, row.due_on, row.status,
-            overdue=FollowUpTask.is_overdue(row, today),  # the rule reads due_on and status
+            overdue=task_overdue(row.due_on, row.status, today),
             session_id=session.id, topic=session.topic, starts_at=session.starts_at,
             session_visible=visible[key],
         ))
@@ -245,7 +245,7 @@ def _sessions_query() -> sa.Select[Any]:
     )
     owed = sa.and_(
         StudySession.status == SessionStatus.PUBLISHED,
-        rules.must_write_condition(),
+        Attendance.owes_reflection,
         sa.or_(Reflection.id.is_(None), Reflection.status.in_(WRITABLE)),
     )
     rows = (

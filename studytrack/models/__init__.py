@@ -2,15 +2,28 @@
 
 from studytrack.models.audit import AuditEvent
 from studytrack.models.base import Base
-from studytrack.models.followup import FollowUpTask, TaskStatus
+from studytrack.models.followup import (
+    ACTIVE_TASK_STATUSES,
+    CLOSED_TASK_STATUSES,
+    FollowUpTask,
+    TaskStatus,
+)
 from studytrack.models.material import Attachment, Material, MaterialKind
 from studytrack.models.notification import Notification, NotificationKind
 from studytrack.models.organization import Organization, OrganizationKind
 from studytrack.models.plan import PlanItem, StudyPlan, Target, TargetMetric
-from studytrack.models.reflection import Reflection, ReflectionStatus
+from studytrack.models.reflection import (
+    HANDED_IN_STATUSES,
+    WRITABLE_REFLECTION_STATUSES,
+    Reflection,
+    ReflectionStatus,
+)
 from studytrack.models.session_stats import SessionStats
 from studytrack.models.study_group import GroupMembership, GroupRole, GroupTitle, StudyGroup
 from studytrack.models.study_session import (
+    EDITABLE_SESSION_STATUSES,
+    HELD_STATUSES,
+    MAKEUP_STATUSES,
     Attendance,
     AttendanceStatus,
     SessionKind,
@@ -23,6 +36,13 @@ from studytrack.models.study_session import (
 from studytrack.models.user import LeadershipRole, User
 
 __all__ = [
+    "ACTIVE_TASK_STATUSES",
+    "CLOSED_TASK_STATUSES",
+    "EDITABLE_SESSION_STATUSES",
+    "HANDED_IN_STATUSES",
+    "HELD_STATUSES",
+    "MAKEUP_STATUSES",
+    "WRITABLE_REFLECTION_STATUSES",
     "Attachment",
     "Attendance",
     "AttendanceStatus",

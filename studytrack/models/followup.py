@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from studytrack.models.base import Base, TimestampMixin, enum_column
@@ -22,6 +23,11 @@ class TaskStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     DONE = "done"
     CANCELLED = "cancelled"
+
+
+# Still to be done: what "overdue" and the open counts look at.
+ACTIVE_TASK_STATUSES: tuple[TaskStatus, ...] = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+CLOSED_TASK_STATUSES: tuple[TaskStatus, ...] = (TaskStatus.DONE, TaskStatus.CANCELLED)
 
 
 class FollowUpTask(TimestampMixin, Base):
@@ -76,9 +82,19 @@ class FollowUpTask(TimestampMixin, Base):
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
+    @hybrid_method
     def is_overdue(self, today: date) -> bool:
-        return (
-            self.due_on is not None
-            and self.due_on < today
-            and self.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+        """Due before `today` and still open or in progress."""
+        return task_overdue(self.due_on, self.status, today)
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_expression(cls, today: date) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            cls.due_on.is_not(None), cls.due_on < today, cls.status.in_(ACTIVE_TASK_STATUSES)
         )
+
+
+def task_overdue(due_on: date | None, status: TaskStatus, today: date) -> bool:
+    """FollowUpTask.is_overdue for a task read as plain columns."""
+    return due_on is not None and due_on < today and status in ACTIVE_TASK_STATUSES

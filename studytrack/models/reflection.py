@@ -7,9 +7,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from studytrack.models.base import Base, TimestampMixin, enum_column
+from studytrack.models.study_session import Attendance
 
 if TYPE_CHECKING:
     from studytrack.models.study_session import StudySession
@@ -21,6 +23,16 @@ class ReflectionStatus(StrEnum):
     SUBMITTED = "submitted"
     RETURNED = "returned"  # 退回修改
     ACCEPTED = "accepted"
+
+
+# Handed in: submitted at least once, whatever the review said. What the figures count.
+HANDED_IN_STATUSES: tuple[ReflectionStatus, ...] = (
+    ReflectionStatus.SUBMITTED, ReflectionStatus.RETURNED, ReflectionStatus.ACCEPTED,
+)
+# Its author may still change it: a draft, or returned for revision.
+WRITABLE_REFLECTION_STATUSES: tuple[ReflectionStatus, ...] = (
+    ReflectionStatus.DRAFT, ReflectionStatus.RETURNED,
+)
 
 
 class Reflection(TimestampMixin, Base):
@@ -58,3 +70,24 @@ class Reflection(TimestampMixin, Base):
     session: Mapped[StudySession] = relationship(back_populates="reflections")
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+
+    @hybrid_property
+    def is_handed_in(self) -> bool:
+        return self.status in HANDED_IN_STATUSES
+
+    @is_handed_in.inplace.expression
+    @classmethod
+    def _is_handed_in_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.status.in_(HANDED_IN_STATUSES)
+
+    @property
+    def is_writable(self) -> bool:
+        return self.status in WRITABLE_REFLECTION_STATUSES
+
+
+def reflection_of_attendance() -> sa.ColumnElement[bool]:
+    """The join of an attendance row to its person's reflection for that session."""
+    return sa.and_(
+        Reflection.session_id == Attendance.session_id,
+        Reflection.author_id == Attendance.user_id,
+    )

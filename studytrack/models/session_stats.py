@@ -60,7 +60,7 @@ class SessionStats(Base):
     attendance_made_up: Mapped[int] = _count()
     attendance_unmarked: Mapped[int] = _count()
     attendance_observers: Mapped[int] = _count()
-    # Rows for which reflections.rules.must_write_condition() holds, and of those the ones
+    # Rows for which Attendance.owes_reflection holds, and of those the ones
     # with a reflection submitted/returned/accepted, and of those the late ones (only when the
     # session has a due date).
     reflections_required: Mapped[int] = _count()

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from studytrack.models.base import Base, TimestampMixin, enum_column
@@ -33,6 +34,14 @@ class SessionStatus(StrEnum):
     PUBLISHED = "published"  # visible to members; reflections open
     CLOSED = "closed"  # record locked
     CANCELLED = "cancelled"  # did not take place; kept for the archive
+
+
+# A session that took place and has a record: what every figure, report and archive counts.
+HELD_STATUSES: tuple[SessionStatus, ...] = (SessionStatus.PUBLISHED, SessionStatus.CLOSED)
+# A record that can still be changed (a closed one is locked until reopened).
+EDITABLE_SESSION_STATUSES: tuple[SessionStatus, ...] = (
+    SessionStatus.DRAFT, SessionStatus.PUBLISHED,
+)
 
 
 class StudySession(TimestampMixin, Base):
@@ -96,8 +105,35 @@ class StudySession(TimestampMixin, Base):
     tasks: Mapped[list[FollowUpTask]] = relationship(back_populates="session")
     reflections: Mapped[list[Reflection]] = relationship(back_populates="session")
 
+    @hybrid_property
+    def is_held(self) -> bool:
+        """Took place and has a record (published or closed)."""
+        return self.status in HELD_STATUSES
+
+    @is_held.inplace.expression
+    @classmethod
+    def _is_held_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.status.in_(HELD_STATUSES)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_SESSION_STATUSES
+
+    @property
+    def shown_to_members(self) -> bool:
+        """Members see a session once it is published; a draft, and a session cancelled before
+        it was ever published, stay with the secretaries."""
+        return session_shown_to_members(self.status, self.published_at is not None)
+
     def __repr__(self) -> str:
         return f"<StudySession {self.id} {self.topic}>"
+
+
+def session_shown_to_members(status: SessionStatus, was_published: bool) -> bool:
+    """StudySession.shown_to_members for a session known by its status alone (page rows)."""
+    if status == SessionStatus.DRAFT:
+        return False
+    return status != SessionStatus.CANCELLED or was_published
 
 
 class SessionMaterial(Base):
@@ -122,6 +158,10 @@ class AttendanceStatus(StrEnum):
     ON_LEAVE = "on_leave"  # 请假
     ABSENT = "absent"  # 缺席
     OBSERVER = "observer"  # 列席
+
+
+# Who missed the session and owes make-up study (补学).
+MAKEUP_STATUSES: tuple[AttendanceStatus, ...] = (AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT)
 
 
 class Attendance(TimestampMixin, Base):
@@ -165,6 +205,35 @@ class Attendance(TimestampMixin, Base):
     @property
     def name(self) -> str:
         return self.user.display_name if self.user else (self.guest_name or "")
+
+    @hybrid_property
+    def owes_reflection(self) -> bool:
+        """Who must write a reflection for the session (the one definition): a person on the
+        roster (not a guest) who was present, or who missed it and has since recorded make-up
+        study. Observers (列席) never owe one; a person not yet marked owes none yet."""
+        return owes_reflection(self.user_id, self.status, self.makeup_on)
+
+    @owes_reflection.inplace.expression
+    @classmethod
+    def _owes_reflection_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            cls.user_id.is_not(None),
+            sa.or_(
+                cls.status == AttendanceStatus.PRESENT,
+                sa.and_(cls.status.in_(MAKEUP_STATUSES), cls.makeup_on.is_not(None)),
+            ),
+        )
+
+
+def owes_reflection(
+    user_id: int | None, status: AttendanceStatus | None, makeup_on: date | None
+) -> bool:
+    """Attendance.owes_reflection for a roster row read as plain columns."""
+    if user_id is None:
+        return False
+    if status == AttendanceStatus.PRESENT:
+        return True
+    return status in MAKEUP_STATUSES and makeup_on is not None
 
 
 class TalkKind(StrEnum):

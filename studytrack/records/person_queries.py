@@ -41,6 +41,7 @@ from studytrack.models import (
     TaskStatus,
     User,
 )
+from studytrack.models.study_session import MAKEUP_STATUSES
 from studytrack.reads import columns, union_columns
 from studytrack.records.queries import (
     HANDED_IN_STATUSES,
@@ -48,7 +49,6 @@ from studytrack.records.queries import (
     recent_years,
     utc_bounds,
 )
-from studytrack.reflections.rules import MAKEUP_STATUSES, must_write_condition
 from studytrack.timeutil import local_tz
 
 T = TypeVar("T")
@@ -231,7 +231,7 @@ def _figures(
     """The record's figures, counted from its own rows rather than read again: they are the
     very rows `metrics.figures_by_person` counts (the person's attendance at the period's held
     sessions, their talks there, their tasks there but cancelled ones), and the states are
-    decided by the same rules (`must_write_condition`, `reflection_state`, `overdue_clause`).
+    decided by the same rules (`Attendance.owes_reflection`, `reflection_state`, `overdue_clause`).
     tests/test_records.py checks that both agree for every person of a varied data set."""
     attendance = Counter(row.attendance.status for row in sessions)
     states = Counter(row.reflection_state for row in sessions)  # None: none owed
@@ -298,7 +298,7 @@ def _record_queries() -> _RecordQueries:
     """person_record's statements, built once per process with the person, the period's UTC
     bounds and today as parameters (:person_id, :start, :end, :today): building and hashing
     them each time cost the page more than running them. The rules that decide a row's
-    state are the SQL ones: `must_write_condition()` and `overdue_clause()`.
+    state are the SQL ones: `Attendance.owes_reflection` and `overdue_clause()`.
 
     The person's attendance rows, talks and tasks at the period's held sessions are one
     statement, a UNION ALL of three SELECTs (one round trip instead of three): every SELECT
@@ -326,7 +326,7 @@ def _record_queries() -> _RecordQueries:
             Attendance.status.label("attendance_status"),
             Attendance.leave_reason.label("leave_reason"),
             Attendance.makeup_on.label("makeup_on"), Attendance.makeup_note.label("makeup_note"),
-            sa.case((must_write_condition(), True), else_=False).label("owes_reflection"),
+            sa.case((Attendance.owes_reflection, True), else_=False).label("owes_reflection"),
             Reflection.id.label("reflection_id"),
             Reflection.status.label("reflection_status"),
             Reflection.submitted_at.label("submitted_at"), Reflection.is_late.label("is_late"),

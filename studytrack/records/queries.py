@@ -8,7 +8,7 @@ the lists here are the rows behind those figures, with the same rules:
 
 - a session counts when it is *held* (published or closed) and starts within the period, in
   local time;
-- a reflection is owed by `reflections.rules.must_write_condition()`; it is handed in when its
+- a reflection is owed by `Attendance.owes_reflection`; it is handed in when its
   status is submitted, returned or accepted; a missing one is overdue once its due date passed;
 - a task counts unless cancelled; it is overdue when still open past its due date.
 """
@@ -37,7 +37,7 @@ from studytrack.models import (
     StudySession,
     User,
 )
-from studytrack.reflections.rules import MAKEUP_STATUSES, must_write, must_write_condition
+from studytrack.models.study_session import MAKEUP_STATUSES
 from studytrack.timeutil import local_date_of, local_tz
 
 HELD_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.CLOSED)
@@ -216,7 +216,7 @@ def owed_by_people(
         Reflection.author_id == Attendance.user_id,
     )
     owes_reflection = sa.and_(
-        must_write_condition(),
+        Attendance.owes_reflection,
         sa.or_(Reflection.id.is_(None), Reflection.status.not_in(HANDED_IN_STATUSES)),
     )
     owes_makeup = sa.and_(
@@ -248,7 +248,7 @@ def owed_by_people(
             session.reflection_due_on is not None and session.reflection_due_on < today,
         )
         for attendance, session, reflection in rows
-        if must_write(attendance)
+        if attendance.owes_reflection
     ]
     makeups = sorted(
         (

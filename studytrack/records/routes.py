@@ -22,7 +22,8 @@ from studytrack.exports.common import safe_filename_part
 from studytrack.exports.tables import send_workbook, workbook
 from studytrack.extensions import db
 from studytrack.models import StudyGroup, User
-from studytrack.records import bp, export, person_queries, queries
+from studytrack.records import export, person_queries, queries
+from studytrack.records.blueprint import bp
 from studytrack.records.links import record_links
 from studytrack.timeutil import today_local
 from studytrack.web import label_text

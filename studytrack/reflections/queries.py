@@ -1,6 +1,6 @@
 """Reads for reflections. Each function makes a fixed number of queries, whatever the data.
 
-Who must write comes from `rules.must_write_condition()` (the attendance roster), here as in
+Who must write comes from `Attendance.owes_reflection` (the attendance roster), here as in
 the member home and the report.
 """
 
@@ -27,8 +27,8 @@ from studytrack.models import (
     StudySession,
     User,
 )
+from studytrack.models.reflection import reflection_of_attendance
 from studytrack.reads import columns
-from studytrack.reflections import rules
 from studytrack.timeutil import today_local
 
 HANDED_IN = (ReflectionStatus.SUBMITTED, ReflectionStatus.RETURNED, ReflectionStatus.ACCEPTED)
@@ -94,9 +94,9 @@ _OWED = (
     .join(User, User.id == Attendance.user_id)
     .outerjoin(
         Reflection,
-        rules.reflection_of_attendance(),
+        reflection_of_attendance(),
     )
-    .where(Attendance.session_id == sa.bindparam("session_id"), rules.must_write_condition())
+    .where(Attendance.session_id == sa.bindparam("session_id"), Attendance.owes_reflection)
     .order_by(Attendance.sort_order, User.display_name, User.id)
 )
 _STATES = {status: State(status.value) for status in ReflectionStatus}
@@ -161,9 +161,9 @@ def counts(session: StudySession) -> Counts:
         .select_from(Attendance)
         .outerjoin(
             Reflection,
-            rules.reflection_of_attendance(),
+            reflection_of_attendance(),
         )
-        .where(Attendance.session_id == session.id, rules.must_write_condition())
+        .where(Attendance.session_id == session.id, Attendance.owes_reflection)
     ).one()
     required, submitted, waiting, accepted, returned, late = (int(v or 0) for v in row)
     return Counts(
@@ -210,7 +210,7 @@ _HANDED_IN = (
     .outerjoin(_REVIEWER, _REVIEWER.id == Reflection.reviewer_id)
     .outerjoin(
         Attendance,
-        rules.reflection_of_attendance(),
+        reflection_of_attendance(),
     )
     .where(
         Reflection.session_id == sa.bindparam("session_id"), Reflection.status.in_(HANDED_IN)
@@ -317,7 +317,7 @@ def session_panel(session: StudySession, user: Any) -> Panel:
     if session.status not in (SessionStatus.PUBLISHED, SessionStatus.CLOSED):
         return empty
     mine = next((a for a in session.attendances if a.user_id == user.id), None)
-    must = rules.must_write(mine)
+    must = mine is not None and mine.owes_reflection
     reflection = my_reflection(session, user) if mine is not None else None
     readable = authz.can("reflection.view", session, user)
     return Panel(

@@ -1,9 +1,9 @@
 """Routes of the reflections blueprint: the member's editor (with autosave), the secretary's
 review pages, and accepting or returning a reflection.
 
-Who may do what (authz): the roster decides who writes (`rules.must_write`); a reflection is
-read by its author ("reflection.view" as Role.AUTHOR) and by the group's secretaries and the
-leaders above it — never by fellow members, and nobody but the author sees a draft.
+Who may do what (authz): the roster decides who writes (`Attendance.owes_reflection`); a
+reflection is read by its author and by the group's secretaries and the leaders above it — never
+by fellow members, and nobody but the author sees a draft.
 "reflection.review" (secretaries, admin) accepts and returns.
 """
 
@@ -33,7 +33,8 @@ from studytrack import authz
 from studytrack.errors import DomainError
 from studytrack.extensions import csrf, db
 from studytrack.models import Reflection, ReflectionStatus, SessionStatus, StudySession, User
-from studytrack.reflections import bp, queries, rules, services
+from studytrack.reflections import queries, services
+from studytrack.reflections.blueprint import bp
 from studytrack.reflections.forms import (
     AcceptForm,
     ReflectionForm,
@@ -123,7 +124,8 @@ def _render_editor(
 def edit(session_id: int) -> Any:
     session = authz.session_or_404(session_id)
     user = _actor()
-    required = rules.must_write(services.attendance_of(session, user))
+    attendance = services.attendance_of(session, user)
+    required = attendance is not None and attendance.owes_reflection
     reflection = queries.my_reflection(session, user)
     if reflection is None and not required:
         abort(403)

@@ -8,9 +8,9 @@ The flow::
                                 │                   └──return (comment)──▶ returned
                                 └────────── revise and submit again ◀────────┘
 
-Who writes is decided by `rules.must_write` (the attendance roster), never here. Reflections are
-written and submitted while the session is published; a submitted one is read-only until a
-study secretary returns it.
+Who writes is decided by `Attendance.owes_reflection` (the attendance roster), never here.
+Reflections are written and submitted while the session is published; a submitted one is
+read-only until a study secretary returns it.
 
 Character count (字数): every character that is not whitespace counts as one — a Chinese
 character, a Latin letter, a digit, a punctuation mark, an emoji. Whitespace (spaces, line
@@ -43,7 +43,6 @@ from studytrack.models import (
     User,
 )
 from studytrack.notifications.services import notify
-from studytrack.reflections import rules
 from studytrack.timeutil import local_date_of, now_utc
 
 TITLE_MAX = 200
@@ -120,7 +119,8 @@ def _check_open(session: StudySession) -> None:
 
 
 def _check_required(session: StudySession, author: User) -> None:
-    if not rules.must_write(attendance_of(session, author)):
+    attendance = attendance_of(session, author)
+    if attendance is None or not attendance.owes_reflection:
         raise DomainError(NOT_REQUIRED)
 
 

@@ -35,7 +35,8 @@ from studytrack.models import (
     TaskStatus,
     User,
 )
-from studytrack.reflections.rules import MAKEUP_STATUSES, must_write
+from studytrack.models.followup import task_overdue
+from studytrack.models.study_session import MAKEUP_STATUSES, owes_reflection
 from studytrack.reports.report import (
     ReportAttachment,
     ReportAttendee,
@@ -56,7 +57,7 @@ SUBMITTED_STATUSES = frozenset(
 REPORTED_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.DONE)
 
 # Result rows (sqlalchemy Row objects). Attendance rows carry the attributes that
-# `roster_key` and `rules.must_write` read from an Attendance (id, user_id, name, status,
+# `roster_key` and `owes_reflection` read from an Attendance (id, user_id, name, status,
 # sort_order, makeup_on), so the one definition of the roster order and of who must write
 # applies to them unchanged.
 RosterRow = sa.Row[Any]
@@ -339,7 +340,7 @@ def _task(row: sa.Row[Any], today: date) -> ReportTask:
         due_on=row.due_on,
         status=row.status,
         # The task's own rule, applied to the row (it reads only due_on and status).
-        is_overdue=FollowUpTask.is_overdue(row, today),  # type: ignore[arg-type]
+        is_overdue=task_overdue(row.due_on, row.status, today),
         completion_note=row.completion_note,
     )
 
@@ -350,13 +351,13 @@ def _reflections(
     due_on: date | None,
     today: date,
 ) -> list[ReportReflection]:
-    """One entry per required author (rules.must_write), in roster order, whether or not they
-    have started; then every other reflection that exists (someone not required wrote one),
+    """One entry per required author (Attendance.owes_reflection), in roster order, whether or
+    not they have started; then every other reflection that exists (someone not required wrote one),
     in roster order and then by name."""
     by_author = {row.author_id: row for row in rows}
     entries: list[ReportReflection] = []
     for member in roster:
-        if must_write(member):  # type: ignore[arg-type]  # a row with Attendance's fields
+        if owes_reflection(member.user_id, member.status, member.makeup_on):
             reflection = by_author.pop(member.user_id, None)
             entries.append(_reflection(member, reflection, True, due_on, today))
     place = {row.user_id: index for index, row in enumerate(roster) if row.user_id is not None}
