@@ -69,8 +69,6 @@ _LABELS: list[tuple[StrEnum, Any]] = [
     (Role.SECRETARY, _l("Study secretary")),
     (Role.MEMBER, _l("Member")),
     (Role.LEADER, _l("Leadership")),
-    (Role.ASSIGNEE, _l("Assignee")),
-    (Role.AUTHOR, _l("Author")),
 ]
 LABELS: dict[tuple[type, str], Any] = {
     (type(member), member.value): text for member, text in _LABELS

@@ -9,7 +9,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from studytrack.authz import Role
-from studytrack.i18n import current_locale
 
 
 @dataclass(frozen=True)
@@ -18,11 +17,11 @@ class NavItem:
     endpoint: str
     label: Any
     icon: str
-    roles: frozenset[Role]  # shown to anyone holding one of these roles anywhere
+    roles: frozenset[Role] | None  # shown to anyone holding one of these roles anywhere
     prefix: str = ""  # endpoints starting with this mark the item active
 
 
-EVERYONE = frozenset(Role)
+EVERYONE = None  # every logged-in person, whether or not they hold a role anywhere
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", "home.index", _l("Home"), "house", EVERYONE, "home.index"),
@@ -39,32 +38,7 @@ NAVIGATION: tuple[NavItem, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class NavLink:
-    """An entry of the menu as shown: its label in the request's language."""
-
-    key: str
-    endpoint: str
-    label: str
-    icon: str
-    prefix: str
-
-
-_MENUS: dict[tuple[Any, frozenset[Role]], tuple[NavLink, ...]] = {}
-
-
-def navigation_for(roles: Iterable[Role]) -> tuple[NavLink, ...]:
-    """The menu of someone holding `roles`, in the request's language: built once per
-    language and set of roles (every page shows it; its labels are lazy strings, each a
-    catalogue look-up when shown)."""
+def navigation_for(roles: Iterable[Role]) -> list[NavItem]:
+    """The menu of someone holding `roles`."""
     held = frozenset(roles)
-    key = (current_locale(), held)
-    menu = _MENUS.get(key)
-    if menu is None:
-        menu = tuple(
-            NavLink(item.key, item.endpoint, str(item.label), item.icon, item.prefix)
-            for item in NAVIGATION if item.roles & held or item.roles == EVERYONE
-        )
-        if key[0] is not None:  # outside a request there is no language to keep it for
-            _MENUS[key] = menu
-    return menu
+    return [item for item in NAVIGATION if item.roles is EVERYONE or item.roles & held]

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from studytrack import authz
-from studytrack.auth import bp, services
+from studytrack.auth import services
+from studytrack.auth.blueprint import bp
 from studytrack.auth.forms import ChangePasswordForm, LoginForm
 from studytrack.errors import DomainError
 from studytrack.extensions import db, limiter
@@ -69,7 +70,7 @@ def _landing(user: Any) -> str:
     """Where a login without `next` lands: a leader who is in no study group on the
     dashboard, everyone else on the home page."""
     reach = authz.reach_of(user)
-    if reach is not None and reach.leadership_paths and not reach.group_roles:
+    if reach is not None and reach.leads_anywhere and not reach.group_roles:
         return "dashboard.index"
     return "home.index"
 

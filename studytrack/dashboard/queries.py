@@ -36,7 +36,7 @@ class UnitTree:
 def _start_condition(reach: authz.Reach, org: Any) -> sa.ColumnElement[bool]:
     if reach.is_admin:
         return org.parent_id.is_(None)
-    return org.path.in_(reach.leadership_paths)
+    return org.path.in_(reach.led_paths)
 
 
 def top_units(user: Any) -> tuple[list[Organization], dict[int, UnitTree]]:
@@ -47,7 +47,7 @@ def top_units(user: Any) -> tuple[list[Organization], dict[int, UnitTree]]:
     A starting unit's page shows no breadcrumb: nothing above it is within the user's reach
     (an administrator's roots have nothing above them)."""
     reach = authz.reach_of(user)
-    if reach is None or not (reach.is_admin or reach.leadership_paths):
+    if reach is None or not (reach.is_admin or reach.led_paths):
         return [], {}
     parent = aliased(Organization)
     group = aliased(StudyGroup)
@@ -63,7 +63,7 @@ def top_units(user: Any) -> tuple[list[Organization], dict[int, UnitTree]]:
     ).all()
     starts = [
         org for org in dict.fromkeys(org for org, _ in rows)
-        if (org.parent_id is None if reach.is_admin else org.path in reach.leadership_paths)
+        if (org.parent_id is None if reach.is_admin else org.path in reach.led_paths)
     ]
     paths = [org.path for org in starts]
     starts = [

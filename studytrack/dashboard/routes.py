@@ -14,7 +14,8 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from studytrack import authz, timeutil
-from studytrack.dashboard import bp, export, queries
+from studytrack.dashboard import export, queries
+from studytrack.dashboard.blueprint import bp
 from studytrack.dashboard.measures import HEADLINES, MEASURES, TargetTexts
 from studytrack.dashboard.metrics import Period
 from studytrack.models import Organization
@@ -45,7 +46,7 @@ def _tree_or_404(org_id: int) -> queries.UnitTree:
     """The unit with what the page needs around it; 404 when out of reach, 403 when reachable
     but the user may not see dashboards (a group's member or secretary)."""
     tree = queries.unit_tree(org_id)
-    if tree is None or not authz.roles_for(current_user, tree.unit):
+    if tree is None or not authz.can("unit.view", tree.unit):
         abort(404)
     authz.require("dashboard.view", tree.unit)
     return tree

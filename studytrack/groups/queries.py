@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from studytrack import authz, reads
+from studytrack import authz
 from studytrack.extensions import db
 from studytrack.models import (
     GroupMembership,
@@ -44,17 +43,13 @@ def group_summaries(user: Any = None) -> list[GroupSummary]:
     """The groups the user can open, with member and session counts, in tree order (one query;
     the counts are correlated subqueries on indexed group ids, so only visible groups are
     counted: a member sees 1-2 groups of a site with hundreds)."""
-    visible, params = authz.visible_groups_condition(user)
-    rows = reads.columns(_summaries_statement(visible), params)
+    rows = db.session.execute(_summaries_statement(authz.visible_groups_condition(user)))
     return [
         GroupSummary(GroupRef(group_id, name), *rest) for group_id, name, *rest in rows
     ]
 
 
-@cache
 def _summaries_statement(visible: sa.ColumnElement[bool]) -> sa.Select[Any]:
-    # Built once per visibility condition (authz builds one per number of units led; the
-    # cache compares them by identity), as every home page asks.
     of_group = StudySession.group_id == StudyGroup.id
     held = StudySession.status != SessionStatus.CANCELLED
 

@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 
 from studytrack import authz
 from studytrack.groups import queries as group_queries
-from studytrack.home import bp, queries
+from studytrack.home import queries
+from studytrack.home.blueprint import bp
 from studytrack.timeutil import today_local
 from studytrack.web import IdUrl
 
@@ -17,7 +18,7 @@ from studytrack.web import IdUrl
 def index() -> Any:
     """The landing page: what is due for me (reflections to write, returned ones, my tasks),
     recent sessions and my history; then the groups, and the leader's and admin's overviews."""
-    roles = authz.roles_for(current_user)
+    roles = authz.roles_anywhere()
     today = today_local()
     return render_template(
         "home/index.html",

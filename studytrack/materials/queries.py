@@ -24,7 +24,6 @@ from studytrack.models import (
     MaterialKind,
     Organization,
     SessionMaterial,
-    SessionStatus,
     StudyGroup,
     StudySession,
 )
@@ -62,10 +61,10 @@ def library_scope(user: Any = None) -> LibraryScope:
         return LibraryScope()
     if reach.is_admin:
         return LibraryScope(everything=True)
-    ids: set[int] = set()
-    for path in (*reach.group_paths.values(), *reach.leadership_paths):
-        ids |= ancestor_ids(path)
-    return LibraryScope(organization_ids=frozenset(ids), subtree_paths=reach.leadership_paths)
+    return LibraryScope(
+        organization_ids=reach.member_lineage | reach.leader_lineage,
+        subtree_paths=reach.led_paths,
+    )
 
 
 def group_scope(group: StudyGroup) -> LibraryScope:
@@ -93,14 +92,14 @@ def kept_organizations(user: Any = None) -> list[Organization]:
     query = sa.select(Organization).order_by(Organization.path, Organization.sort_order)
     if reach.is_admin:
         return list(db.session.scalars(query.where(Organization.is_active)))
-    paths = sorted({
-        reach.group_paths[group_id]
+    kept = sorted({
+        reach.group_units[group_id]
         for group_id, role in reach.group_roles.items()
         if role == GroupRole.SECRETARY
     })
-    if not paths:
+    if not kept:
         return []
-    return list(db.session.scalars(query.where(Organization.path.in_(paths))))
+    return list(db.session.scalars(query.where(Organization.id.in_(kept))))
 
 
 def _newest_first(query: sa.Select[Any]) -> sa.Select[Any]:
@@ -161,21 +160,7 @@ def material_page(material_id: int) -> Material | None:
 
 
 def visible_sessions_condition(user: Any = None) -> sa.ColumnElement[bool]:
-    """Sessions the user may open (as authz's session.view): drafts only for the group's
-    secretaries; otherwise their groups' and, for leaders, those in their part of the tree.
-    Needs StudySession joined with StudyGroup and Organization (the group's unit)."""
-    reach = authz.reach_of(current_user if user is None else user)
-    if reach is None:
-        return sa.false()
-    if reach.is_admin:
-        return sa.true()
-    secretary_of = [g for g, role in reach.group_roles.items() if role == GroupRole.SECRETARY]
-    reachable: list[sa.ColumnElement[bool]] = [StudySession.group_id.in_(list(reach.group_roles))]
-    reachable += [Organization.path.startswith(path) for path in reach.leadership_paths]
-    return sa.or_(
-        StudySession.group_id.in_(secretary_of),
-        sa.and_(StudySession.status != SessionStatus.DRAFT, sa.or_(*reachable)),
-    )
+    return authz.visible_sessions_condition(user)
 
 
 @dataclass(frozen=True)

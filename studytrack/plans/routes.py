@@ -21,7 +21,8 @@ from studytrack import authz, timeutil
 from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.models import Organization, PlanItem, StudyGroup, StudyPlan, TargetMetric, User
-from studytrack.plans import bp, queries, services
+from studytrack.plans import queries, services
+from studytrack.plans.blueprint import bp
 from studytrack.plans.forms import (
     ItemForm,
     PlanForm,
@@ -67,10 +68,7 @@ def _show(form: Any, error: DomainError) -> None:
 def _organization_or_404(org_id: int) -> Organization:
     """The unit, if the user reaches it at all (leads it or a unit above it, belongs to one of
     its groups, or is an admin); else 404."""
-    org = db.session.get(Organization, org_id)
-    if org is None or not authz.roles_for(current_user, org):
-        abort(404)
-    return org
+    return authz.unit_or_404(org_id, "unit.view")
 
 
 def _metrics() -> list[dict[str, Any]]:

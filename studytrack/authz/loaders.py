@@ -1,0 +1,83 @@
+"""The loaders every route starts with: the object, if the user may see it at all; else 404.
+
+Another unit's ids, drafts for members and other people's draft reflections answer 404, never
+403: the user learns nothing of what they cannot reach. What the route then wants to do with
+the object is asked with `require()` (403).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import abort
+from sqlalchemy.orm import Load
+
+from studytrack.authz.policy import can
+from studytrack.extensions import db
+from studytrack.models import (
+    Attachment,
+    Attendance,
+    FollowUpTask,
+    Material,
+    Organization,
+    Reflection,
+    StudyGroup,
+    StudySession,
+    Talk,
+    User,
+)
+
+M = TypeVar("M")
+
+# What "may see it at all" means, by kind of object.
+VISIBLE: dict[type, str] = {
+    StudyGroup: "group.view",
+    StudySession: "session.view",
+    Attendance: "session.view",
+    Talk: "session.view",
+    FollowUpTask: "task.view",
+    Reflection: "reflection.view",
+    Material: "material.view",
+    Attachment: "material.view",
+    User: "record.view",
+}
+
+
+def load_or_404(
+    entity: type[M], object_id: int, *options: Load | Any, permission: str | None = None
+) -> M:
+    """The `entity` of id `object_id` (with the loader `options` a page wants), if the user has
+    `permission` on it (by default: may see it at all, VISIBLE); 404 otherwise."""
+    obj = db.session.get(entity, object_id, options=options or None)
+    if obj is None or not can(permission or VISIBLE[entity], obj):
+        abort(404)
+    return obj
+
+
+def unit_or_404(unit_id: int, permission: str, *options: Load | Any) -> Organization:
+    """A unit, if the user has `permission` on it (units have no one way of being seen)."""
+    return load_or_404(Organization, unit_id, *options, permission=permission)
+
+
+def group_or_404(group_id: int, *options: Load | Any) -> StudyGroup:
+    return load_or_404(StudyGroup, group_id, *options)
+
+
+def session_or_404(session_id: int, *options: Load | Any) -> StudySession:
+    return load_or_404(StudySession, session_id, *options)
+
+
+def reflection_or_404(reflection_id: int, *options: Load | Any) -> Reflection:
+    return load_or_404(Reflection, reflection_id, *options)
+
+
+def task_or_404(task_id: int, *options: Load | Any) -> FollowUpTask:
+    return load_or_404(FollowUpTask, task_id, *options)
+
+
+def material_or_404(material_id: int, *options: Load | Any) -> Material:
+    return load_or_404(Material, material_id, *options)
+
+
+def person_or_404(user_id: int, *options: Load | Any) -> User:
+    return load_or_404(User, user_id, *options)

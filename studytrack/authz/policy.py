@@ -1,0 +1,181 @@
+"""The policy: every permission, named "<object>.<verb>", as one composition of named rules.
+
+Routes `require()` a permission of the object they loaded (403 otherwise) or declare it with
+`@requires`; templates ask the same `can()`. Nothing else decides who may do what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from studytrack.authz.reach import reach_of
+from studytrack.authz.rules import (
+    Rule,
+    handed_in,
+    in_group,
+    in_unit_group,
+    is_admin,
+    is_assignee,
+    is_author,
+    is_member,
+    is_secretary,
+    is_self,
+    keeps_library,
+    leads,
+    leads_persons_group,
+    must_write,
+    not_handed_in,
+    open_for_reflections,
+    reads_library,
+    secretary_of_persons_group,
+    session_closed,
+    session_editable,
+    shown_to_members,
+)
+from studytrack.authz.targets import target_of
+from studytrack.models import GroupRole, Organization, SessionStatus, StudyGroup, StudySession
+
+keeps_the_record = is_admin | is_secretary  # the study secretaries (and administrators)
+reads_the_group = is_admin | in_group | leads  # everyone of the group, and leaders above it
+
+POLICY: dict[str, Rule] = {
+    "admin.manage": is_admin,
+    "unit.view": is_admin | leads | in_unit_group,
+    "group.view": reads_the_group,
+    "group.view_records": keeps_the_record | leads,
+    "session.view": keeps_the_record | ((is_member | leads) & shown_to_members),
+    "session.view_draft": keeps_the_record,
+    "session.create": keeps_the_record,
+    "session.edit": keeps_the_record & session_editable,
+    "session.reopen": keeps_the_record & session_closed,
+    # Make-up study usually follows the session, often after it is closed.
+    "attendance.makeup": keeps_the_record & (session_editable | session_closed),
+    "material.view": is_admin | reads_library,
+    "material.edit": is_admin | keeps_library,
+    "task.view": reads_the_group | is_assignee,
+    "task.manage": keeps_the_record,
+    "task.progress": keeps_the_record | is_assignee,
+    # Fellow members never read each other's reflections; nobody but the author sees a draft.
+    "reflection.view": is_author | ((keeps_the_record | leads) & handed_in),
+    "reflection.write": is_author & must_write & open_for_reflections & not_handed_in,
+    "reflection.review": keeps_the_record,
+    "report.view": reads_the_group,
+    "report.export": reads_the_group,
+    # The news-release draft stays the secretaries' once the record is closed.
+    "report.write_news": keeps_the_record,
+    "archive.export": keeps_the_record | leads,
+    "audit.view": keeps_the_record,
+    "dashboard.view": is_admin | leads,
+    "plan.view": reads_the_group,
+    "plan.edit": keeps_the_record,
+    "target.edit": is_admin | leads,
+    "record.view": is_admin | is_self | secretary_of_persons_group | leads_persons_group,
+}
+
+
+def can(permission: str, obj: Any = None, user: Any = None) -> bool:
+    """Whether `user` (the current user by default) has `permission` on `obj`: a model, a
+    target (targets.py), or None for a permission held anywhere."""
+    reach = reach_of(current_user if user is None else user)
+    rule = POLICY.get(permission)
+    return reach is not None and rule is not None and rule(reach, target_of(obj))
+
+
+def require(permission: str, obj: Any = None) -> None:
+    """Abort with 403 unless the current user has `permission` on `obj`."""
+    if not can(permission, obj):
+        abort(403)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    """Decorator for routes whose permission does not depend on a loaded object."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                from studytrack.extensions import login_manager
+
+                return login_manager.unauthorized()
+            require(permission)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+# --- where the user stands anywhere: the menu and the landing page ----------------------------
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SECRETARY = "secretary"
+    MEMBER = "member"
+    LEADER = "leader"
+
+
+def roles_anywhere(user: Any = None) -> frozenset[Role]:
+    """The roles `user` (the current user by default) holds in some group or unit."""
+    reach = reach_of(current_user if user is None else user)
+    if reach is None:
+        return frozenset()
+    roles = {Role(role.value) for role in reach.group_roles.values()}
+    if reach.is_admin:
+        roles.add(Role.ADMIN)
+    if reach.leads_anywhere:
+        roles.add(Role.LEADER)
+    return frozenset(roles)
+
+
+# --- lists: the groups a user may open, as SQL ----------------------------------------------
+
+
+def visible_sessions_condition(user: Any = None) -> sa.ColumnElement[bool]:
+    """The sessions `user` may open ("session.view"), as a condition on StudySession and its
+    group's unit (the statement joins StudyGroup and Organization): drafts only for the group's
+    secretaries; otherwise their groups' and, for leaders, those below the units they lead."""
+    reach = reach_of(current_user if user is None else user)
+    if reach is None:
+        return sa.false()
+    if reach.is_admin:
+        return sa.true()
+    keeps = [group for group, role in reach.group_roles.items() if role == GroupRole.SECRETARY]
+    return sa.or_(
+        StudySession.group_id.in_(keeps),
+        sa.and_(
+            StudySession.status != SessionStatus.DRAFT,
+            sa.or_(StudySession.status != SessionStatus.CANCELLED,
+                   StudySession.published_at.is_not(None)),
+            visible_groups_condition(user),
+        ),
+    )
+
+
+def visible_groups_condition(user: Any = None) -> sa.ColumnElement[bool]:
+    """The groups `user` may open ("group.view"): their own, those below the units they lead,
+    all for an administrator; a condition on StudyGroup and its unit (the statement joins
+    Organization)."""
+    reach = reach_of(current_user if user is None else user)
+    if reach is None:
+        return sa.false()
+    if reach.is_admin:
+        return sa.true()
+    return sa.or_(
+        StudyGroup.id.in_(list(reach.group_roles)),
+        *(Organization.path.startswith(path) for path in reach.led_paths),
+    )
+
+
+__all__ = ["POLICY", "Role", "can", "require", "requires", "roles_anywhere",
+           "visible_groups_condition", "visible_sessions_condition"]
