@@ -16,7 +16,6 @@ all in one transaction: an interrupted run leaves the database empty. The same `
 `today` give the same rows. Progress (rows and rows/s per table) goes to stderr.
 
     python -m benchmarks.generate --database-url sqlite:///benchmarks/data/s01.sqlite --scale 0.1
-    flask --app studytrack bench-generate --scale 0.1      (see benchmarks/cli.py)
 
 Not generated: audit events, attachments (files), organisations' inactive units.
 """

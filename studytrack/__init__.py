@@ -37,10 +37,13 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         app.config.from_object(config)
     config_module.finalize(app.config, Path(app.instance_path))
 
-    from studytrack import extensions, i18n, prepared, security, web
+    from studytrack import extensions, i18n, prepared, security, stats, unit_of_work, web
 
+    # First: its after_request commit must run after every other after_request function.
+    unit_of_work.init_app(app)
     extensions.db.init_app(app)
     prepared.init_app(app)
+    stats.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(resource_dir("migrations")),
         render_as_batch=True, compare_type=True,
@@ -51,31 +54,32 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     web.init_app(app)
 
-    from studytrack import (
-        admin,
-        auth,
-        dashboard,
-        errors,
-        followups,
-        groups,
-        home,
-        materials,
-        notifications,
-        ops,
-        plans,
-        records,
-        reflections,
-        reports,
-        study_sessions,
-    )
+    from studytrack import errors
+    from studytrack.admin.blueprint import bp as admin
+    from studytrack.auth.blueprint import bp as auth
+    from studytrack.dashboard.blueprint import bp as dashboard
+    from studytrack.followups.blueprint import bp as followups
+    from studytrack.groups.blueprint import bp as groups
+    from studytrack.home.blueprint import bp as home
+    from studytrack.materials.blueprint import bp as materials
+    from studytrack.notifications.blueprint import bp as notifications
+    from studytrack.ops.blueprint import bp as ops
+    from studytrack.plans.blueprint import bp as plans
+    from studytrack.records.blueprint import bp as records
+    from studytrack.reflections.blueprint import bp as reflections
+    from studytrack.reports.blueprint import bp as reports
+    from studytrack.study_sessions.blueprint import bp as study_sessions
 
     for blueprint in (
-        auth.bp, home.bp, groups.bp, study_sessions.bp, materials.bp, followups.bp,
-        reflections.bp, reports.bp, notifications.bp, plans.bp, records.bp, dashboard.bp,
-        admin.bp, ops.bp,
+        auth, home, groups, study_sessions, materials, followups, reflections, reports,
+        notifications, plans, records, dashboard, admin, ops,
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)
+
+    from studytrack.ops import logs
+
+    logs.init_app(app)  # logging, and one log line per request
 
     from studytrack import cli
 

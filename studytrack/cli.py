@@ -130,12 +130,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
-    try:  # a source checkout also has the benchmark data generator (benchmarks/)
-        from benchmarks.cli import bench_generate
-    except ImportError:
-        pass
-    else:
-        app.cli.add_command(bench_generate)
 
 
 def main() -> None:

@@ -21,6 +21,28 @@ class DomainError(Exception):
         self.message = message
         self.field = field
 
+    def show_on(self, form: Any) -> None:
+        """Put the message beside its field, or above the form when it names none."""
+        field = form[self.field] if self.field and self.field in form else None
+        if field is not None:
+            field.errors = [*field.errors, self.message]
+        else:
+            form.form_errors = [*form.form_errors, self.message]
+
+
+CHANGED_MEANWHILE = _l(
+    "Someone else changed this record while you were working on it, so nothing was saved. "
+    "Your input is kept: check it against the record as it is now and save again."
+)
+
+
+class StaleVersion(DomainError):
+    """The record was changed by someone else since the user loaded it (its version moved on,
+    or a concurrent write took its place): nothing was changed."""
+
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(message or CHANGED_MEANWHILE)
+
 
 ERROR_TITLES = {
     400: _l("The request could not be understood"),
@@ -30,6 +52,7 @@ ERROR_TITLES = {
     413: _l("The file is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong"),
+    503: _l("The change could not be confirmed"),
 }
 
 ERROR_HINTS = {

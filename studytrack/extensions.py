@@ -22,8 +22,3 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 talisman = Talisman()
-
-# session_stats is kept current by an after_flush listener on every ORM session (issue 7).
-from studytrack import stats  # noqa: E402
-
-stats.install()

@@ -9,11 +9,11 @@ from enum import StrEnum
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup
 
 from studytrack import authz, timeutil
-from studytrack.i18n import LANGUAGE_NAMES, current_locale
+from studytrack.i18n import LANGUAGE_NAMES
 from studytrack.labels import label
 from studytrack.navigation import navigation_for
 
@@ -60,22 +60,10 @@ def local_date(value: date | datetime | None, format: str = "yyyy-MM-dd") -> str
     return numeric(datetime.combine(value, time()))
 
 
-_LABEL_TEXTS: dict[tuple[Any, type, str], Markup] = {}
-
-
 def label_text(value: StrEnum | None) -> Markup:
-    """The `|label` filter: an enumeration value's name, translated once per language (a long
-    list shows the same few statuses on every row). Catalogue text, trusted as `_()`'s is."""
-    if value is None:
-        return Markup("")
-    locale = current_locale()
-    if locale is None:  # outside a request: no language to key on
-        return Markup(str(label(value)))
-    key = (locale, type(value), str(value))
-    text = _LABEL_TEXTS.get(key)
-    if text is None:
-        text = _LABEL_TEXTS[key] = Markup(str(label(value)))
-    return text
+    """The `|label` filter: an enumeration value's name in the request's language (catalogue
+    text, trusted as `_()`'s is in templates)."""
+    return Markup(str(label(value))) if value is not None else Markup("")
 
 
 # Stands in for the id while an `IdUrl` is built; an int no script root or argument contains.
@@ -111,19 +99,12 @@ def url_for_page(page: int) -> str:
 def template_globals() -> dict[str, Any]:
     return {
         "can": authz.can,
-        "get_locale": lambda: str(current_locale()),
+        "get_locale": lambda: str(get_locale()),
         "url_for_page": url_for_page,
         "navigation": navigation_for,
-        "roles": lambda obj=None: authz.roles_for(_current_user(), obj),
+        "roles": authz.roles_anywhere,
         "language_names": LANGUAGE_NAMES,
     }
-
-
-def _current_user() -> Any:
-    from flask_login import current_user
-
-    # The user itself, not the proxy: the navigation asks its roles several times a page.
-    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def init_app(app: Flask) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 from flask import render_template
 from flask_login import login_required
 
-from studytrack.admin import bp, queries
+from studytrack.admin import queries
+from studytrack.admin.blueprint import bp
 from studytrack.authz import requires
 
 

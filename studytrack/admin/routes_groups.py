@@ -8,7 +8,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from studytrack.admin import bp, queries, services
+from studytrack.admin import queries, services
+from studytrack.admin.blueprint import bp
 from studytrack.admin.forms import (
     AddMemberForm,
     GroupFilterForm,

@@ -18,7 +18,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from studytrack import authz
 from studytrack.errors import DomainError
 from studytrack.extensions import db
-from studytrack.followups import bp, queries, services
+from studytrack.followups import queries, services
+from studytrack.followups.blueprint import bp
 from studytrack.followups.forms import CancelForm, ProgressForm, ReopenForm, TaskForm, show_error
 from studytrack.models import FollowUpTask, Organization, StudySession, TaskStatus, User
 from studytrack.timeutil import local_date_of, today_local

@@ -6,7 +6,8 @@ from flask import render_template
 from flask_login import login_required
 
 from studytrack import authz
-from studytrack.groups import bp, queries
+from studytrack.groups import queries
+from studytrack.groups.blueprint import bp
 
 
 @bp.get("/")

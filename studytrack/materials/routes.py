@@ -17,7 +17,8 @@ from wtforms import SelectChoice
 from studytrack import authz
 from studytrack.errors import DomainError
 from studytrack.extensions import db, talisman
-from studytrack.materials import bp, queries, services, uploads
+from studytrack.materials import queries, services, uploads
+from studytrack.materials.blueprint import bp
 from studytrack.materials.forms import (
     AttachmentForm,
     LibrarySearchForm,

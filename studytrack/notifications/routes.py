@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studytrack.extensions import db
-from studytrack.notifications import bp, queries, services
+from studytrack.notifications import queries, services
+from studytrack.notifications.blueprint import bp
 from studytrack.notifications.present import shown
 
 

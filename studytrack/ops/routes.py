@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import jsonify
 
 from studytrack.extensions import db, limiter, talisman
-from studytrack.ops import bp
+from studytrack.ops.blueprint import bp
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from studytrack.exports import archive, common, pdf
 from studytrack.exports import docx as docx_writer
 from studytrack.extensions import db
 from studytrack.models import AttendanceStatus, SessionStatus, StudyGroup, StudySession
-from studytrack.reports import bp
+from studytrack.reports.blueprint import bp
 from studytrack.reports.report import SessionReport
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -14,7 +14,8 @@ from flask_login import login_required
 from studytrack import authz
 from studytrack.models import ReflectionStatus, SessionStatus, StudySession
 from studytrack.reflections.texts import LineTexts
-from studytrack.reports import bp, news, queries
+from studytrack.reports import news, queries
+from studytrack.reports.blueprint import bp
 from studytrack.reports.report import ReportReflection
 
 # Sessions that have a report: a published or closed record. A draft's report is shown to those

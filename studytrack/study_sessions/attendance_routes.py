@@ -21,13 +21,13 @@ from studytrack.extensions import db
 from studytrack.models import Attendance, StudySession
 from studytrack.study_sessions import attendance_queries as queries
 from studytrack.study_sessions import attendance_services as services
-from studytrack.study_sessions import bp
 from studytrack.study_sessions.attendance_forms import (
     MakeupForm,
     ObserverForm,
     RosterForm,
     roster_form,
 )
+from studytrack.study_sessions.blueprint import bp
 
 
 @bp.app_template_global("attendance_summary")

@@ -20,7 +20,8 @@ from studytrack.extensions import db
 from studytrack.models import SessionKind, SessionStatus, StudySession
 from studytrack.plans import queries as plan_queries
 from studytrack.plans.labels import period_label
-from studytrack.study_sessions import bp, queries, services
+from studytrack.study_sessions import queries, services
+from studytrack.study_sessions.blueprint import bp
 from studytrack.study_sessions.forms import CancelForm, MinutesForm, SessionFilterForm, SessionForm
 from studytrack.web import IdUrl, label_text
 

@@ -17,9 +17,9 @@ from studytrack import authz
 from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.models import StudySession, Talk
-from studytrack.study_sessions import bp
 from studytrack.study_sessions import talk_services as services
 from studytrack.study_sessions.attendance_queries import speaker_choices
+from studytrack.study_sessions.blueprint import bp
 from studytrack.study_sessions.talk_forms import MoveTalkForm, TalkForm
 
 
