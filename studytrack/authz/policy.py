@@ -177,5 +177,40 @@ def visible_groups_condition(user: Any = None) -> sa.ColumnElement[bool]:
     )
 
 
-__all__ = ["POLICY", "Role", "can", "require", "requires", "roles_anywhere",
-           "visible_groups_condition", "visible_sessions_condition"]
+# --- lists: the libraries of materials a user may use or keep, as SQL ------------------------
+
+
+def usable_libraries_condition(user: Any = None) -> sa.ColumnElement[bool]:
+    """The units whose library `user` may use ("material.view", the rule reads_library): those
+    at or above the units of their groups, and at, above or below the units they lead; all for
+    an administrator. A condition on Organization, the library's unit."""
+    reach = reach_of(current_user if user is None else user)
+    if reach is None:
+        return sa.false()
+    if reach.is_admin:
+        return sa.true()
+    return sa.or_(
+        Organization.id.in_(sorted(reach.member_lineage | reach.leader_lineage)),
+        *(Organization.path.startswith(path) for path in reach.led_paths),
+    )
+
+
+def kept_libraries_condition(user: Any = None) -> sa.ColumnElement[bool]:
+    """The units whose library `user` keeps ("material.edit", the rule keeps_library): the
+    units of the groups they are a secretary of; all for an administrator. A condition on
+    Organization, the library's unit."""
+    reach = reach_of(current_user if user is None else user)
+    if reach is None:
+        return sa.false()
+    if reach.is_admin:
+        return sa.true()
+    kept = {
+        reach.group_units[group_id]
+        for group_id, role in reach.group_roles.items() if role == GroupRole.SECRETARY
+    }
+    return Organization.id.in_(sorted(kept)) if kept else sa.false()
+
+
+__all__ = ["POLICY", "Role", "can", "kept_libraries_condition", "require", "requires",
+           "roles_anywhere", "usable_libraries_condition", "visible_groups_condition",
+           "visible_sessions_condition"]
