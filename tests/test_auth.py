@@ -676,3 +676,56 @@ def test_language_switch_does_not_redirect_to_another_site(client):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
+
+
+# --- the one safe-`next` check, from both of its doors ------------------------------------------
+
+HOSTILE_NEXT = [
+    "//evil.example",  # protocol-relative: another host
+    "/\\evil.example",  # browsers read a backslash as a slash
+    "/\\\\evil.example",
+    "/\t/evil.example",  # browsers drop tabs and newlines, leaving "//evil.example"
+    "/\r\n/evil.example",
+    "/\x7f/evil.example",  # DEL
+    "/\x00/evil.example",  # other control characters
+    "/\x1b/evil.example",
+    "/\x85/evil.example",  # C1 control (NEL)
+    "/\u2028/evil.example",  # a line separator is white space too
+    "https://evil.example/groups/",  # a full URL
+    "HTTP://evil.example",
+    "javascript:alert(1)",
+    "evil.example/",
+    "",
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT, ids=repr)
+def test_login_refuses_every_hostile_next(client, create_user, target):
+    user = create_user()
+    response = client.post(
+        "/auth/login?next=" + quote(target, safe=""),
+        data={"username": user.username, "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert is_logged_in(client)
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT, ids=repr)
+def test_language_switch_refuses_every_hostile_next(client, target):
+    response = client.post("/auth/language", data={"locale": "en", "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_language_switch_returns_to_the_page_it_was_asked_on(client):
+    response = client.post("/auth/language", data={"locale": "en", "next": "/auth/login?x=1"})
+    assert response.headers["Location"] == "/auth/login?x=1"
+
+
+def test_logged_in_user_on_the_login_page_follows_only_a_safe_next(client, create_user):
+    user = create_user()
+    client.post("/auth/login", data={"username": user.username, "password": PASSWORD})
+    assert client.get("/auth/login?next=/groups/").headers["Location"] == "/groups/"
+    response = client.get("/auth/login?next=" + quote("/\\evil.example", safe=""))
+    assert response.headers["Location"] == "/"
