@@ -643,79 +643,45 @@ def test_relative_next_is_followed(client, create_user, target):
     assert response.headers["Location"] == target
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/",
-    "http://evil.example/groups/",
-    "//evil.example",
-    "//evil.example/groups/",
-    "///evil.example",
-    "/\\evil.example",
-    "\\\\evil.example",
-    "/\t/evil.example",
-    "/\n/evil.example",
-    " //evil.example",
-    "javascript:alert(1)",
-    "evil.example",
-])
-def test_next_to_another_site_is_ignored(client, create_user, target):
-    user = create_user()
-    response = client.post(
-        "/auth/login?next=" + quote(target, safe=""),
-        data={"username": user.username, "password": PASSWORD},
-    )
-    assert response.status_code == 302
-    location = response.headers["Location"]
-    assert location == "/", location
-    assert is_logged_in(client)
-
-
-def test_language_switch_does_not_redirect_to_another_site(client):
-    response = client.post(
-        "/auth/language", data={"locale": "en", "next": "https://evil.example/"}
-    )
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
-
-
-
 # --- the one safe-`next` check, from both of its doors ------------------------------------------
 
 HOSTILE_NEXT = [
     "//evil.example",  # protocol-relative: another host
+    "//evil.example/groups/",
+    "///evil.example",
+    " //evil.example",
     "/\\evil.example",  # browsers read a backslash as a slash
     "/\\\\evil.example",
+    "\\\\evil.example",
     "/\t/evil.example",  # browsers drop tabs and newlines, leaving "//evil.example"
+    "/\n/evil.example",
     "/\r\n/evil.example",
     "/\x7f/evil.example",  # DEL
     "/\x00/evil.example",  # other control characters
     "/\x1b/evil.example",
     "/\x85/evil.example",  # C1 control (NEL)
     "/\u2028/evil.example",  # a line separator is white space too
-    "https://evil.example/groups/",  # a full URL
+    "https://evil.example/",  # a full URL
+    "http://evil.example/groups/",
     "HTTP://evil.example",
     "javascript:alert(1)",
-    "evil.example/",
+    "evil.example",
     "",
 ]
 
 
 @pytest.mark.parametrize("target", HOSTILE_NEXT, ids=repr)
-def test_login_refuses_every_hostile_next(client, create_user, target):
+def test_login_and_the_language_switch_refuse_every_hostile_next(client, create_user, target):
+    response = client.post("/auth/language", data={"locale": "en", "next": target})
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
+
     user = create_user()
     response = client.post(
         "/auth/login?next=" + quote(target, safe=""),
         data={"username": user.username, "password": PASSWORD},
     )
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
     assert is_logged_in(client)
-
-
-@pytest.mark.parametrize("target", HOSTILE_NEXT, ids=repr)
-def test_language_switch_refuses_every_hostile_next(client, target):
-    response = client.post("/auth/language", data={"locale": "en", "next": target})
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
 
 
 def test_language_switch_returns_to_the_page_it_was_asked_on(client):
