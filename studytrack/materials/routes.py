@@ -174,7 +174,7 @@ def edit(material_id: int) -> Any:
     if form.validate_on_submit():
         organization = next(org for org in kept if org.id == form.organization_id.data)
         authz.require("material.edit", organization)
-        with attempt(form, record=material) as outcome:
+        with attempt(form) as outcome:
             services.update_material(
                 material, services.MaterialData.from_form(form), organization
             )
