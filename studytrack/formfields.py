@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 
+def strip(value: Any) -> Any:
+    """Filter for text fields: surrounding white space is not input."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def optional_int(value: Any) -> int | None:
     """Coerce for selects and hidden fields where empty (or garbage) means "none"."""
     if value in (None, "", "None"):

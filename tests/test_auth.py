@@ -643,36 +643,55 @@ def test_relative_next_is_followed(client, create_user, target):
     assert response.headers["Location"] == target
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/",
-    "http://evil.example/groups/",
-    "//evil.example",
+# --- the one safe-`next` check, from both of its doors ------------------------------------------
+
+HOSTILE_NEXT = [
+    "//evil.example",  # protocol-relative: another host
     "//evil.example/groups/",
     "///evil.example",
-    "/\\evil.example",
-    "\\\\evil.example",
-    "/\t/evil.example",
-    "/\n/evil.example",
     " //evil.example",
+    "/\\evil.example",  # browsers read a backslash as a slash
+    "/\\\\evil.example",
+    "\\\\evil.example",
+    "/\t/evil.example",  # browsers drop tabs and newlines, leaving "//evil.example"
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "/\x7f/evil.example",  # DEL
+    "/\x00/evil.example",  # other control characters
+    "/\x1b/evil.example",
+    "/\x85/evil.example",  # C1 control (NEL)
+    "/\u2028/evil.example",  # a line separator is white space too
+    "https://evil.example/",  # a full URL
+    "http://evil.example/groups/",
+    "HTTP://evil.example",
     "javascript:alert(1)",
     "evil.example",
-])
-def test_next_to_another_site_is_ignored(client, create_user, target):
+    "",
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT, ids=repr)
+def test_login_and_the_language_switch_refuse_every_hostile_next(client, create_user, target):
+    response = client.post("/auth/language", data={"locale": "en", "next": target})
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
+
     user = create_user()
     response = client.post(
         "/auth/login?next=" + quote(target, safe=""),
         data={"username": user.username, "password": PASSWORD},
     )
-    assert response.status_code == 302
-    location = response.headers["Location"]
-    assert location == "/", location
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
     assert is_logged_in(client)
 
 
-def test_language_switch_does_not_redirect_to_another_site(client):
-    response = client.post(
-        "/auth/language", data={"locale": "en", "next": "https://evil.example/"}
-    )
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+def test_language_switch_returns_to_the_page_it_was_asked_on(client):
+    response = client.post("/auth/language", data={"locale": "en", "next": "/auth/login?x=1"})
+    assert response.headers["Location"] == "/auth/login?x=1"
 
+
+def test_logged_in_user_on_the_login_page_follows_only_a_safe_next(client, create_user):
+    user = create_user()
+    client.post("/auth/login", data={"username": user.username, "password": PASSWORD})
+    assert client.get("/auth/login?next=/groups/").headers["Location"] == "/groups/"
+    response = client.get("/auth/login?next=" + quote("/\\evil.example", safe=""))
+    assert response.headers["Location"] == "/"

@@ -637,3 +637,36 @@ def test_who_reads_a_members_record(world, create_user, grant_leadership, role, 
     viewer = make_viewer(role, world, create_user, grant_leadership)
     assert authz.can("record.view", person, user=viewer) is may_read
     assert authz.can("record.view", person, user=person)  # everyone reads their own
+
+
+# --- the libraries of materials, as SQL --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("permission", "condition"),
+    [
+        ("material.view", authz.usable_libraries_condition),
+        ("material.edit", authz.kept_libraries_condition),
+    ],
+)
+def test_library_conditions_agree_with_can(world, people, permission, condition):
+    from studytrack.models import Material, MaterialKind
+
+    units = [world.party, world.branch, world.sibling, world.elsewhere, world.unrelated]
+    materials = [
+        Material(organization=unit, kind=MaterialKind.DOCUMENT, title=f"{unit.name}的材料")
+        for unit in units
+    ]
+    db.session.add_all(materials)
+    db.session.commit()
+    for person, user in [*people.items(), ("anonymous", AnonymousUserMixin())]:
+        listed = set(db.session.scalars(
+            db.select(Material)
+            .join(Organization, Material.organization_id == Organization.id)
+            .where(condition(user))
+        ))
+        assert listed == {m for m in materials if authz.can(permission, m, user=user)}, person
+    # what the rule is, for the cast: the libraries above one's group, and the subtree led
+    reader = people["member"]
+    assert {m.organization for m in materials if authz.can("material.view", m, user=reader)} \
+        == {world.party, world.branch}

@@ -524,18 +524,21 @@ def test_member_home_task_on_a_session_i_cannot_open_shows_its_topic_only(
     assert f'href="/sessions/{s.id}"' not in card
 
 
-def test_row_links_are_built_like_url_for_under_a_script_root(app):
-    from flask import url_for
+def test_row_links_are_built_by_url_for_under_a_script_root(client, login, desk, app):
+    from studytrack.followups import services as followup_services
 
-    from studytrack.web import IdUrl
-
-    with app.test_request_context("/", base_url="http://example.org/study/"):
-        edit = IdUrl.of("reflections.edit", "session_id")
-        task = IdUrl.of("followups.detail", "task_id", next=url_for("home.index"))
-        assert edit(42) == url_for("reflections.edit", session_id=42)
-        assert edit(42).startswith("/study/")
-        assert task(7) == url_for("followups.detail", task_id=7, next="/study/")
-
+    s = desk.session("脚本根下的学习", due_in=3, days=1)
+    with app.test_request_context():
+        task = followup_services.create_task(s, title="脚本根下的任务", assignee=desk.me)
+    db.session.commit()
+    login(desk.me)
+    response = client.get("/", base_url="http://localhost/study/")
+    html = response.get_data(as_text=True)
+    assert f'href="/study/sessions/{s.id}/reflection"' in section(html, "to-write-heading")
+    tasks = section(html, "my-tasks-heading")
+    assert f'href="/study/tasks/{task.id}?next=/study/"' in tasks
+    assert f'href="/study/sessions/{s.id}"' in tasks
+    assert f'href="/study/sessions/{s.id}"' in section(html, "recent-sessions-heading")
 
 
 def test_member_home_recent_sessions_and_history(client, login, desk):
@@ -611,3 +614,26 @@ def test_member_home_query_count_does_not_grow(client, login, desk, app, count_q
     assert len(owed_ids(large_html, "returned-heading")) == 1 + 4
     assert len(large) == len(small), describe(large)
     assert len(large) <= BUDGETS["home"], describe(large)
+
+
+def test_group_page_lists_the_sessions_each_viewer_may_open(
+    app, create_user, create_session, grant_leadership, tree
+):
+    """As session.view decides: a session cancelled before it was published is the
+    secretaries' own, like a draft; one cancelled after publication stays on the record."""
+    group = tree["group_a"]
+    member, secretary, leader = create_user(), create_user(), create_user()
+    admin_services.add_member(group, member)
+    admin_services.add_member(group, secretary, GroupRole.SECRETARY)
+    db.session.commit()
+    grant_leadership(leader, tree["party"])
+    create_session(group, topic="取消于发布之前", status=SessionStatus.CANCELLED)
+    create_session(group, topic="取消于发布之后", status=SessionStatus.CANCELLED,
+                   published_at=datetime.now(UTC))
+
+    for user, sees_unpublished in ((member, False), (leader, False), (secretary, True)):
+        client = app.test_client()
+        client.post("/auth/login", data={"username": user.username, "password": "correct-horse-42"})
+        sessions = section(get_page(client, f"/groups/{group.id}"), "sessions-heading")
+        assert "取消于发布之后" in sessions, user.username
+        assert ("取消于发布之前" in sessions) is sees_unpublished, user.username

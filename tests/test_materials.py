@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from studytrack import authz
 from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.materials import queries, services
@@ -187,8 +188,8 @@ def test_library_lists_the_materials_a_person_may_use(
     page = text(as_user(world.user(role)).get("/materials"))
     assert titles(page, world) == {getattr(world, name).title for name in visible}
     with db.session.no_autoflush:
-        scope = queries.library_scope(world.user(role))
-        found = {m.title for m in queries.search_materials(scope).items}
+        libraries = authz.usable_libraries_condition(world.user(role))
+        found = {m.title for m in queries.search_materials(libraries).items}
     assert found == {getattr(world, name).title for name in visible}
     for name in ("speech", "notice", "branch_note", "foreign"):
         status = as_user(world.user(role)).get(f"/materials/{getattr(world, name).id}").status_code
@@ -215,7 +216,7 @@ def test_search_by_chinese_substring_kind_and_library(
 def test_search_escapes_like_wildcards(world: World) -> None:
     material(world.college, "100%完成")
     db.session.commit()
-    scope = queries.library_scope(world.admin)
+    scope = authz.usable_libraries_condition(world.admin)
     assert [m.title for m in queries.search_materials(scope, q="%").items] == ["100%完成"]
     assert [m.title for m in queries.search_materials(scope, q="_").items] == []
 
@@ -224,7 +225,7 @@ def test_newest_issued_first_and_pagination(world: World) -> None:
     for day in range(1, 26):
         material(world.college, f"第{day}期学习材料", issued_on=date(2021, 1, day))
     db.session.commit()
-    scope = queries.library_scope(world.member)
+    scope = authz.usable_libraries_condition(world.member)
     first = queries.search_materials(scope, per_page=10)
     assert first.total == 27
     assert [m.title for m in first.items[:2]] == ["第25期学习材料", "第24期学习材料"]

@@ -23,7 +23,7 @@ from studytrack.models import (
 )
 from studytrack.plans import queries, services
 from studytrack.plans.queries import ItemStatus, PlanStatus, item_status, plan_status
-from studytrack.plans.services import ItemData
+from studytrack.plans.rules import ItemData
 
 PAST, FUTURE = 2020, 2099  # a year wholly over, and one not begun, whatever today is
 
@@ -116,7 +116,7 @@ def test_plan_page_statuses_follow_the_local_date(world, create_session):
                    plan_item_id=item_named("三月专题").id)
     statuses = {
         day: {row.item.topic: row.status for row in queries.plan_page(
-            world.group, 2026, day, include_drafts=True).rows}
+            world.group, 2026, day, world.secretary).rows}
         for day in (date(2026, 3, 31), date(2026, 4, 1))
     }
     assert statuses[date(2026, 3, 31)] == {
@@ -127,7 +127,7 @@ def test_plan_page_statuses_follow_the_local_date(world, create_session):
         "三月专题": ItemStatus.OVERDUE, "一季度专题": ItemStatus.OVERDUE,
         "四月专题": ItemStatus.HELD, "二季度专题": ItemStatus.DUE,
     }
-    page = queries.plan_page(world.group, 2026, date(2026, 4, 1))
+    page = queries.plan_page(world.group, 2026, date(2026, 4, 1), world.member)
     assert [row.item.topic for row in page.rows] == ["三月专题", "一季度专题", "四月专题",
                                                      "二季度专题"]
     assert page.rows[0].sessions == []  # members do not see the draft

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -23,7 +22,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from studytrack.admin.queries import UnitOption, UserOption
 from studytrack.auth.forms import MIN_PASSWORD_LENGTH
-from studytrack.errors import DomainError
+from studytrack.formfields import optional_int, strip
 from studytrack.i18n import LANGUAGE_NAMES
 from studytrack.labels import choices
 from studytrack.models import GroupRole, GroupTitle, OrganizationKind
@@ -31,21 +30,6 @@ from studytrack.models import GroupRole, GroupTitle, OrganizationKind
 NONE = ""  # the value of "— none —" options
 INDENT = "\u00a0\u00a0\u00a0"  # option labels cannot be padded with CSS
 TEMPORARY_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-def optional_int(value: Any) -> int | None:
-    """Coerce for selects whose "— none —" option means None."""
-    if value is None or value == NONE:
-        return None
-    return int(value)
-
-
-def enum_choices(enum: type[StrEnum]) -> list[SelectChoice]:
-    return choices(enum)
 
 
 def unit_choices(units: Sequence[UnitOption], none_label: Any) -> list[SelectChoice]:
@@ -71,14 +55,6 @@ def temporary_password() -> str:
     return "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(10))
 
 
-def show_error(form: FlaskForm, error: DomainError) -> None:
-    """Put a service's DomainError beside the field it names, or above the form."""
-    if error.field and error.field in form:
-        form[error.field].errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
 def _sort_order_field() -> IntegerField:
     return IntegerField(
         _l("Sort order"), default=0, validators=[Optional(), NumberRange(min=0, max=9999)],
@@ -100,7 +76,7 @@ class OrganizationForm(FlaskForm):
 
     def __init__(self, *args: Any, units: Sequence[UnitOption] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = enum_choices(OrganizationKind)
+        self.kind.choices = choices(OrganizationKind)
         self.parent_id.choices = unit_choices(units, _l("— none (top level) —"))
 
 
@@ -144,8 +120,8 @@ class MembershipForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = enum_choices(GroupRole)
-        self.title.choices = enum_choices(GroupTitle)
+        self.role.choices = choices(GroupRole)
+        self.title.choices = choices(GroupTitle)
 
 
 class AddMemberForm(MembershipForm):

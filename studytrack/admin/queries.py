@@ -210,13 +210,12 @@ class GroupMembers:
 
 def group_members(group: StudyGroup) -> GroupMembers:
     """Everyone who is or was in the group: leaders first, then the group's own order."""
-    title_order = sa.case({"leader": 0, "deputy": 1}, value=GroupMembership.title, else_=2)
     memberships = db.session.scalars(
         sa.select(GroupMembership)
         .join(GroupMembership.user)
         .options(contains_eager(GroupMembership.user))
         .where(GroupMembership.group_id == group.id)
-        .order_by(title_order, GroupMembership.sort_order, User.display_name, User.id)
+        .order_by(*GroupMembership.roster_order(), User.display_name, User.id)
     ).all()
     return GroupMembers(
         current=[m for m in memberships if m.left_on is None],

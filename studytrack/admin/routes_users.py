@@ -6,25 +6,19 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from studytrack.admin import queries, services
 from studytrack.admin.blueprint import bp
-from studytrack.admin.forms import (
-    NewUserForm,
-    ResetPasswordForm,
-    UserFilterForm,
-    UserForm,
-    show_error,
-)
+from studytrack.admin.forms import NewUserForm, ResetPasswordForm, UserFilterForm, UserForm
+from studytrack.admin.routes import saved
 from studytrack.authz import requires
-from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.models import Organization, User
+from studytrack.unit_of_work import attempt
 
 
 @bp.get("/users")
-@login_required
 @requires("admin.manage")
 def users() -> Any:
     form = UserFilterForm(request.args)
@@ -35,84 +29,60 @@ def users() -> Any:
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@login_required
 @requires("admin.manage")
 def new_user() -> Any:
     form = NewUserForm(units=queries.unit_options())
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                **_account_fields(form), password=form.password.data, must_change_password=True
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("Account “%(name)s” created. Give the temporary password to the person.",
-                  name=user.username),
-                "success",
-            )
-            return redirect(url_for(".user", user_id=user.id))
-    return render_template("admin/user_form.html", form=form, user=None)
+    user = saved(form, lambda: services.create_user(
+        **_account_fields(form), password=form.password.data, must_change_password=True
+    ))
+    if user is None:
+        return render_template("admin/user_form.html", form=form, user=None)
+    flash(_("Account “%(name)s” created. Give the temporary password to the person.",
+            name=user.username), "success")
+    return redirect(url_for(".user", user_id=user.id))
 
 
 @bp.get("/users/<int:user_id>")
-@login_required
 @requires("admin.manage")
 def user(user_id: int) -> Any:
-    user = db.get_or_404(User, user_id)
-    return _user_page(user, ResetPasswordForm())
+    return _user_page(db.get_or_404(User, user_id), ResetPasswordForm())
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
-@login_required
 @requires("admin.manage")
 def edit_user(user_id: int) -> Any:
     user = db.get_or_404(User, user_id)
     form = UserForm(obj=user, units=queries.unit_options())
-    if form.validate_on_submit():
-        try:
-            services.update_user(user, **_account_fields(form), acting_user=current_user)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Account “%(name)s” saved.", name=user.username), "success")
-            return redirect(url_for(".user", user_id=user.id))
-    return render_template("admin/user_form.html", form=form, user=user)
+    if saved(form, lambda: services.update_user(
+        user, **_account_fields(form), acting_user=current_user
+    )) is None:
+        return render_template("admin/user_form.html", form=form, user=user)
+    flash(_("Account “%(name)s” saved.", name=user.username), "success")
+    return redirect(url_for(".user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/activate")
-@login_required
 @requires("admin.manage")
 def activate_user(user_id: int) -> Any:
     return _set_active(user_id, True)
 
 
 @bp.post("/users/<int:user_id>/deactivate")
-@login_required
 @requires("admin.manage")
 def deactivate_user(user_id: int) -> Any:
     return _set_active(user_id, False)
 
 
 @bp.post("/users/<int:user_id>/password")
-@login_required
 @requires("admin.manage")
 def reset_password(user_id: int) -> Any:
     user = db.get_or_404(User, user_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        services.reset_password(user, form.password.data)
-        db.session.commit()
-        flash(
-            _("New temporary password set for %(name)s. They must change it at next login.",
-              name=user.display_name),
-            "success",
-        )
-        return redirect(url_for(".user", user_id=user.id))
-    return _user_page(user, form)
+    if saved(form, lambda: services.reset_password(user, form.password.data)) is None:
+        return _user_page(user, form)
+    flash(_("New temporary password set for %(name)s. They must change it at next login.",
+            name=user.display_name), "success")
+    return redirect(url_for(".user", user_id=user.id))
 
 
 def _user_page(user: User, form: ResetPasswordForm) -> Any:
@@ -137,14 +107,9 @@ def _account_fields(form: UserForm) -> dict[str, Any]:
 
 def _set_active(user_id: int, active: bool) -> Any:
     user = db.get_or_404(User, user_id)
-    try:
+    with attempt() as outcome:  # a refusal is flashed
         services.set_user_active(user, active, acting_user=current_user)
-    except DomainError as error:
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        if active:
-            flash(_("Account “%(name)s” activated.", name=user.username), "success")
-        else:
-            flash(_("Account “%(name)s” deactivated.", name=user.username), "success")
+    if outcome.ok:
+        flash(_("Account “%(name)s” activated.", name=user.username) if active
+              else _("Account “%(name)s” deactivated.", name=user.username), "success")
     return redirect(url_for(".user", user_id=user.id))

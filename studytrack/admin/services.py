@@ -1,8 +1,10 @@
-"""Writes for the administration area. Services add and flush, raise DomainError, never commit."""
+"""Writes for the administration area. Services add and flush, raise DomainError, never commit
+(the request's unit of work does)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -89,6 +91,13 @@ def _blank_to_none(value: str | None) -> str | None:
     return (value or "").strip() or None
 
 
+def _refuse_if_found(query: sa.Select[tuple[int]], message: Any, field: str) -> None:
+    """Refuse with `message` beside `field` when `query` (the id of a row that already holds
+    the name, or the role) finds one."""
+    if db.session.scalar(query.limit(1)) is not None:
+        raise DomainError(message, field=field)
+
+
 def _check_unique_organization_name(
     name: str, parent: Organization | None, exclude_id: int | None = None
 ) -> None:
@@ -98,8 +107,7 @@ def _check_unique_organization_name(
     )
     if exclude_id is not None:
         query = query.where(Organization.id != exclude_id)
-    if db.session.scalar(query) is not None:
-        raise DomainError(_l("A unit with this name already exists here."), field="name")
+    _refuse_if_found(query, _l("A unit with this name already exists here."), "name")
 
 
 # --- accounts ----------------------------------------------------------------------------
@@ -177,19 +185,19 @@ def set_user_active(user: User, active: bool, acting_user: User | None = None) -
     audit.record("user.activate" if active else "user.deactivate", user)
 
 
-def reset_password(user: User, temporary_password: str) -> None:
+def reset_password(user: User, temporary_password: str) -> User:
     """An administrator sets a temporary password; the person must replace it at next login."""
     user.set_password(temporary_password)
     user.must_change_password = True
     audit.record("user.reset_password", user)
+    return user
 
 
 def _check_unique_username(username: str) -> None:
-    exists = db.session.scalar(
-        sa.select(User.id).where(sa.func.lower(User.username) == username.lower())
+    _refuse_if_found(
+        sa.select(User.id).where(sa.func.lower(User.username) == username.lower()),
+        _l("This login name is already taken."), "username",
     )
-    if exists is not None:
-        raise DomainError(_l("This login name is already taken."), field="username")
 
 
 # --- study groups and memberships --------------------------------------------------------
@@ -236,8 +244,7 @@ def _check_unique_group_name(
     )
     if exclude_id is not None:
         query = query.where(StudyGroup.id != exclude_id)
-    if db.session.scalar(query) is not None:
-        raise DomainError(_l("This unit already has a study group of that name."), field="name")
+    _refuse_if_found(query, _l("This unit already has a study group of that name."), "name")
 
 
 def add_member(
@@ -292,13 +299,12 @@ def remove_member(membership: GroupMembership) -> None:
 
 
 def grant_leadership(user: User, organization: Organization) -> LeadershipRole:
-    exists = db.session.scalar(
-        sa.select(LeadershipRole).where(
+    _refuse_if_found(
+        sa.select(LeadershipRole.id).where(
             LeadershipRole.user_id == user.id, LeadershipRole.organization_id == organization.id
-        )
+        ),
+        _l("This person already leads this unit."), "user_id",
     )
-    if exists is not None:
-        raise DomainError(_l("This person already leads this unit."), field="user_id")
     role = LeadershipRole(user=user, organization=organization)
     db.session.add(role)
     db.session.flush()

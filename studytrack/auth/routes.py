@@ -1,3 +1,5 @@
+"""Logging in and out, one's own password, and the interface language."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,22 +13,9 @@ from studytrack.auth import services
 from studytrack.auth.blueprint import bp
 from studytrack.auth.forms import ChangePasswordForm, LoginForm
 from studytrack.errors import DomainError
-from studytrack.extensions import db, limiter
-
-
-def safe_next(target: str | None, default: str = "home.index") -> str:
-    """Only paths on this site: never another host, and never a protocol-relative URL.
-
-    Backslashes and control characters are refused anywhere: browsers read "\\" as "/" and drop
-    tabs and newlines, so "/\\t/evil.example" would become "//evil.example"."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not any(ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)
-    ):
-        return target
-    return url_for(default)
+from studytrack.extensions import limiter
+from studytrack.redirects import next_url
+from studytrack.unit_of_work import attempt
 
 
 def _login_account_key() -> str:
@@ -48,21 +37,22 @@ def _failed(response: Any) -> bool:
 )
 def login() -> Any:
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")))
+        return redirect(next_url(url_for("home.index")))
     form = LoginForm()
     if form.validate_on_submit():
+        # A plain try/except, not attempt(): that would roll back, and a refused login is not a
+        # failed write to undo. Its answer is the form again (not a redirect), which the rate
+        # limiter counts as a failed attempt (_failed); whatever a refusal records is kept.
         try:
             user = services.authenticate(form.username.data, form.password.data)
         except DomainError as error:
-            getattr(form, error.field or "password").errors.append(error.message)
-            db.session.commit()
+            error.show_on(form)
         else:
             login_user(user, remember=form.remember.data)
-            db.session.commit()
             if user.must_change_password:
                 flash(_("Please set your own password before you continue."), "warning")
                 return redirect(url_for("auth.change_password"))
-            return redirect(safe_next(request.args.get("next"), _landing(user)))
+            return redirect(next_url(url_for(_landing(user))))
     return render_template("auth/login.html", form=form)
 
 
@@ -87,14 +77,11 @@ def logout() -> Any:
 def change_password() -> Any:
     form = ChangePasswordForm(username=current_user.username)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             services.change_password(
                 current_user, form.current_password.data, form.new_password.data
             )
-        except DomainError as error:
-            getattr(form, error.field or "current_password").errors.append(error.message)
-        else:
-            db.session.commit()
+        if outcome.ok:
             login_user(current_user._get_current_object())  # the new login_version
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
@@ -108,8 +95,7 @@ def set_language() -> Any:
         session["locale"] = locale
         if current_user.is_authenticated:
             services.set_locale(current_user, locale)
-            db.session.commit()
-    return redirect(safe_next(request.form.get("next")))
+    return redirect(next_url(url_for("home.index")))
 
 
 @bp.errorhandler(429)

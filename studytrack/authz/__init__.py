@@ -6,7 +6,8 @@
   model (or a page's row holding a target) into one.
 - `rules.py`: the named rules (is_secretary, leads, handed_in…), composable with | & ~.
 - `policy.py`: POLICY, each permission "<object>.<verb>" as one composition of rules;
-  `can()`, `require()`, `@requires`, and the SQL condition for lists of groups.
+  `can()`, `require()`, `@requires`, and the SQL twins for lists (groups, sessions, the
+  libraries of materials).
 - `loaders.py`: `load_or_404()` and the loaders built on it: what the user cannot see at all
   answers 404.
 
@@ -28,9 +29,11 @@ from studytrack.authz.policy import (
     POLICY,
     Role,
     can,
+    kept_libraries_condition,
     require,
     requires,
     roles_anywhere,
+    usable_libraries_condition,
     visible_groups_condition,
     visible_sessions_condition,
 )
@@ -63,6 +66,7 @@ __all__ = [
     "can",
     "forget_reach",
     "group_or_404",
+    "kept_libraries_condition",
     "load_or_404",
     "material_or_404",
     "person_or_404",
@@ -75,6 +79,7 @@ __all__ = [
     "target_of",
     "task_or_404",
     "unit_or_404",
+    "usable_libraries_condition",
     "visible_groups_condition",
     "visible_sessions_condition",
 ]

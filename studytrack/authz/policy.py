@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
-from studytrack.authz.reach import reach_of
+from studytrack.authz.reach import Reach, reach_of
 from studytrack.authz.rules import (
     Rule,
     handed_in,
@@ -177,5 +177,39 @@ def visible_groups_condition(user: Any = None) -> sa.ColumnElement[bool]:
     )
 
 
-__all__ = ["POLICY", "Role", "can", "require", "requires", "roles_anywhere",
-           "visible_groups_condition", "visible_sessions_condition"]
+# --- lists: the libraries of materials a user may use or keep, as SQL ------------------------
+
+
+def _of_reach(user: Any, condition: Callable[[Reach], sa.ColumnElement[bool]]
+              ) -> sa.ColumnElement[bool]:
+    """`condition` built from the user's reach: nothing for the anonymous, all for an
+    administrator."""
+    reach = reach_of(current_user if user is None else user)
+    if reach is None:
+        return sa.false()
+    return sa.true() if reach.is_admin else condition(reach)
+
+
+def usable_libraries_condition(user: Any = None) -> sa.ColumnElement[bool]:
+    """The units whose library `user` may use ("material.view", the rule reads_library): those
+    at or above the units of their groups, and at, above or below the units they lead; all for
+    an administrator. A condition on Organization, the library's unit."""
+    return _of_reach(user, lambda reach: sa.or_(
+        Organization.id.in_(sorted(reach.member_lineage | reach.leader_lineage)),
+        *(Organization.path.startswith(path) for path in reach.led_paths),
+    ))
+
+
+def kept_libraries_condition(user: Any = None) -> sa.ColumnElement[bool]:
+    """The units whose library `user` keeps ("material.edit", the rule keeps_library): the
+    units of the groups they are a secretary of; all for an administrator. A condition on
+    Organization, the library's unit."""
+    return _of_reach(user, lambda reach: Organization.id.in_(sorted({
+        reach.group_units[group_id]
+        for group_id, role in reach.group_roles.items() if role == GroupRole.SECRETARY
+    })))
+
+
+__all__ = ["POLICY", "Role", "can", "kept_libraries_condition", "require", "requires",
+           "roles_anywhere", "usable_libraries_condition", "visible_groups_condition",
+           "visible_sessions_condition"]

@@ -44,6 +44,7 @@ from studytrack.models import (
     TaskStatus,
 )
 from studytrack.plans import services as plan_services
+from studytrack.plans.rules import ItemData
 
 COLLECTIVE, SEMINAR = SessionKind.COLLECTIVE, SessionKind.SEMINAR
 LECTURE, RETREAT = SessionKind.LECTURE, SessionKind.READING_RETREAT
@@ -369,7 +370,7 @@ def build_plans(
             clock.events[("StudyPlan", plan.id, "plan.create")] = when
         item = plan_services.add_item(
             plan,
-            plan_services.ItemData(
+            ItemData(
                 topic=spec.topic, month=spec.month, quarter=spec.quarter, kind=spec.kind,
                 planned_materials=spec.materials,
                 responsible_id=registry.users[spec.responsible].id, position=position,

@@ -22,7 +22,7 @@ from studytrack.models import (
 
 
 @dataclass(frozen=True)
-class GroupRef:
+class GroupLink:
     """What a list needs to name and link a group."""
 
     id: int
@@ -31,12 +31,11 @@ class GroupRef:
 
 @dataclass(frozen=True)
 class GroupSummary:
-    group: GroupRef
+    group: GroupLink
     organization_name: str
     member_count: int
-    session_count: int
-    published_count: int
-    last_session_at: datetime | None
+    held_count: int  # published and closed sessions
+    last_session_at: datetime | None  # of any session not cancelled
 
 
 def group_summaries(user: Any = None) -> list[GroupSummary]:
@@ -45,13 +44,13 @@ def group_summaries(user: Any = None) -> list[GroupSummary]:
     counted: a member sees 1-2 groups of a site with hundreds)."""
     rows = db.session.execute(_summaries_statement(authz.visible_groups_condition(user)))
     return [
-        GroupSummary(GroupRef(group_id, name), *rest) for group_id, name, *rest in rows
+        GroupSummary(GroupLink(group_id, name), *rest) for group_id, name, *rest in rows
     ]
 
 
 def _summaries_statement(visible: sa.ColumnElement[bool]) -> sa.Select[Any]:
     of_group = StudySession.group_id == StudyGroup.id
-    held = StudySession.status != SessionStatus.CANCELLED
+    not_cancelled = StudySession.status != SessionStatus.CANCELLED
 
     def counted(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
         return sa.select(sa.func.count()).where(*where).scalar_subquery()
@@ -62,9 +61,8 @@ def _summaries_statement(visible: sa.ColumnElement[bool]) -> sa.Select[Any]:
             StudyGroup.name,
             Organization.name,
             counted(GroupMembership.group_id == StudyGroup.id, GroupMembership.left_on.is_(None)),
-            counted(of_group, held),
-            counted(of_group, held, StudySession.status != SessionStatus.DRAFT),
-            sa.select(sa.func.max(StudySession.starts_at)).where(of_group, held)
+            counted(of_group, StudySession.is_held),
+            sa.select(sa.func.max(StudySession.starts_at)).where(of_group, not_cancelled)
             .scalar_subquery(),
         )
         .join(Organization, StudyGroup.organization_id == Organization.id)
@@ -75,26 +73,25 @@ def _summaries_statement(visible: sa.ColumnElement[bool]) -> sa.Select[Any]:
 
 def group_members(group: StudyGroup) -> list[GroupMembership]:
     """Current members, leaders first, then in the group's own order."""
-    title_order = sa.case({"leader": 0, "deputy": 1}, value=GroupMembership.title, else_=2)
     return list(
         db.session.scalars(
             sa.select(GroupMembership)
             .where(GroupMembership.group_id == group.id, GroupMembership.left_on.is_(None))
             .options(selectinload(GroupMembership.user))
             .join(User, GroupMembership.user_id == User.id)
-            .order_by(title_order, GroupMembership.sort_order, User.display_name)
+            .order_by(*GroupMembership.roster_order(), User.display_name)
         )
     )
 
 
-def recent_sessions(group: StudyGroup, include_drafts: bool, limit: int = 10) -> list[StudySession]:
-    query = (
+def recent_sessions(group: StudyGroup, user: Any = None, limit: int = 10) -> list[StudySession]:
+    """The group's latest sessions that `user` (the current user by default) may open."""
+    return list(db.session.scalars(
         sa.select(StudySession)
-        .where(StudySession.group_id == group.id)
+        .join(StudyGroup, StudySession.group_id == StudyGroup.id)
+        .join(Organization, StudyGroup.organization_id == Organization.id)
+        .where(StudySession.group_id == group.id, authz.visible_sessions_condition(user))
         .options(selectinload(StudySession.chair))
         .order_by(StudySession.starts_at.desc())
         .limit(limit)
-    )
-    if not include_drafts:
-        query = query.where(StudySession.status != SessionStatus.DRAFT)
-    return list(db.session.scalars(query))
+    ))

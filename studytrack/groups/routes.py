@@ -24,7 +24,5 @@ def detail(group_id: int) -> Any:
         "groups/detail.html",
         group=group,
         members=queries.group_members(group),
-        sessions=queries.recent_sessions(
-            group, include_drafts=authz.can("session.view_draft", group)
-        ),
+        sessions=queries.recent_sessions(group),
     )

@@ -9,12 +9,12 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from studytrack import authz
 from studytrack.extensions import db
-from studytrack.followups import queries as followup_queries
 from studytrack.models import (
+    ACTIVE_TASK_STATUSES,
+    WRITABLE_REFLECTION_STATUSES,
     Attendance,
     FollowUpTask,
     GroupMembership,
@@ -29,7 +29,6 @@ from studytrack.models import (
     User,
 )
 from studytrack.models.followup import task_overdue
-from studytrack.reads import columns
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ def member_home(user: Any, today: date) -> MemberHome:
     reach = authz.reach_of(user)
     group_ids = sorted(reach.group_roles) if reach is not None else []
     mine = {"me": user.id, "group_ids": group_ids}
-    sessions = columns(_sessions_query(), mine).all() if group_ids else []
+    sessions = db.session.execute(_sessions_query(), mine).all() if group_ids else []
     owed = [_owed(row, today) for row in sessions if row.owed]
     tasks = db.session.execute(_tasks_query(), mine).all()
     return MemberHome(
@@ -179,7 +178,7 @@ def member_home(user: Any, today: date) -> MemberHome:
             for row in sorted(sessions, key=lambda row: row.recency)
             if row.recency <= RECENT_SESSIONS
         ],
-        history=[HistoryItem(*row) for row in columns(_history_query(), mine)],
+        history=[HistoryItem(*row) for row in db.session.execute(_history_query(), mine)],
     )
 
 
@@ -192,33 +191,26 @@ def _owed(row: Any, today: date) -> OwedReflection:
 
 
 def _my_tasks(rows: Sequence[Any], today: date) -> list[MyTask]:
-    """`authz` answers session.view from the viewer's roles in the session's group and from
-    the session's state (drafts, and sessions cancelled unpublished, are the secretary's):
-    it is asked once per group and state, with the first session of each."""
-    visible: dict[tuple[int, SessionStatus, bool], bool] = {}
-    tasks = []
-    for row in rows:
-        session = row.StudySession
-        key = (session.group_id, session.status, session.published_at is None)
-        if key not in visible:
-            visible[key] = authz.can("session.view", session)
-        tasks.append(MyTask(
+    """May I open the task's session? authz answers from the session's group and state, which
+    the row carries (an assignee may be outside the group, and a draft is the secretaries')."""
+    return [
+        MyTask(
             row.id, row.title, row.due_on, row.status,
             overdue=task_overdue(row.due_on, row.status, today),
-            session_id=session.id, topic=session.topic, starts_at=session.starts_at,
-            session_visible=visible[key],
-        ))
-    return tasks
+            session_id=row.session_id, topic=row.topic, starts_at=row.starts_at,
+            session_visible=authz.can("session.view", authz.SessionRef(
+                row.session_id, row.group_id, row.session_status, row.published_at is not None,
+            )),
+        )
+        for row in rows
+    ]
 
 
-# The statements are built once, with the user and their groups as bound parameters ("me",
-# "group_ids"): building and keying a statement of this size costs several times more than
-# running it. The lists are read as plain columns (reads.columns), not ORM objects, for the
-# same reason; only the tasks' sessions are objects, for authz.
+# The statements are built once (the member home asks them on every request), with the user
+# and their groups as bound parameters ("me", "group_ids"); they read plain rows.
 
 _ME = sa.bindparam("me")
 _GROUP_IDS = sa.bindparam("group_ids", expanding=True)
-WRITABLE = (ReflectionStatus.DRAFT, ReflectionStatus.RETURNED)
 
 
 def _my_reflection() -> sa.ColumnElement[bool]:
@@ -229,16 +221,13 @@ def _my_reflection() -> sa.ColumnElement[bool]:
 def _sessions_query() -> sa.Select[Any]:
     """The published and closed sessions of my groups that are either owed or among the latest
     (one statement for two lists), with my reflection and its reviewer. Owed: published, the
-    roster says I must write (reflections.rules) and my reflection is missing, a draft or
-    returned. `recency` numbers the sessions newest first; owed ones come by due date.
+    roster says I must write (Attendance.owes_reflection) and my reflection is missing, a
+    draft or returned. `recency` numbers the sessions newest first; owed ones come by due date.
 
     Only the published sessions (the ones still open) and the latest few are joined to my
     attendance and reflection: not the years of closed sessions behind them. The latest few
     are the newest of that set too, so their `recency` is the same as over all sessions."""
-    listed = (
-        StudySession.group_id.in_(_GROUP_IDS),
-        StudySession.status.in_((SessionStatus.PUBLISHED, SessionStatus.CLOSED)),
-    )
+    listed = (StudySession.group_id.in_(_GROUP_IDS), StudySession.is_held)
     newest_first = (StudySession.starts_at.desc(), StudySession.id.desc())
     latest = sa.select(StudySession.id).where(*listed).order_by(*newest_first).limit(
         RECENT_SESSIONS
@@ -246,7 +235,7 @@ def _sessions_query() -> sa.Select[Any]:
     owed = sa.and_(
         StudySession.status == SessionStatus.PUBLISHED,
         Attendance.owes_reflection,
-        sa.or_(Reflection.id.is_(None), Reflection.status.in_(WRITABLE)),
+        sa.or_(Reflection.id.is_(None), Reflection.status.in_(WRITABLE_REFLECTION_STATUSES)),
     )
     rows = (
         sa.select(
@@ -282,23 +271,17 @@ def _sessions_query() -> sa.Select[Any]:
 
 @cache
 def _tasks_query() -> sa.Select[Any]:
-    """My open and in-progress tasks, one more than shown (to tell whether there are more).
-    The task's own columns plainly; its session as an object, for authz to judge."""
+    """My open and in-progress tasks, one more than shown (to tell whether there are more),
+    with what authz reads of their session (its group, status and whether it was published)."""
     return (
         sa.select(
             FollowUpTask.id, FollowUpTask.title, FollowUpTask.due_on, FollowUpTask.status,
-            StudySession,
+            StudySession.id.label("session_id"), StudySession.topic, StudySession.starts_at,
+            StudySession.group_id, StudySession.status.label("session_status"),
+            StudySession.published_at,
         )
         .join(StudySession, FollowUpTask.session_id == StudySession.id)
-        .where(
-            FollowUpTask.assignee_id == _ME,
-            FollowUpTask.status.in_(followup_queries.ACTIVE_STATUSES),
-        )
-        .options(
-            # can('session.view') needs the group and its unit
-            joinedload(StudySession.group, innerjoin=True)
-            .joinedload(StudyGroup.organization, innerjoin=True)
-        )
+        .where(FollowUpTask.assignee_id == _ME, FollowUpTask.status.in_(ACTIVE_TASK_STATUSES))
         .order_by(FollowUpTask.due_on.is_(None), FollowUpTask.due_on, FollowUpTask.id)
         .limit(HOME_TASKS + 1)
     )

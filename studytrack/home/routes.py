@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, url_for
+from flask import render_template
 from flask_login import current_user, login_required
 
 from studytrack import authz
@@ -10,7 +10,6 @@ from studytrack.groups import queries as group_queries
 from studytrack.home import queries
 from studytrack.home.blueprint import bp
 from studytrack.timeutil import today_local
-from studytrack.web import IdUrl
 
 
 @bp.get("/")
@@ -28,9 +27,6 @@ def index() -> Any:
         summaries=group_queries.group_summaries(),
         units=queries.units_led(current_user) if authz.Role.LEADER in roles else [],
         counts=queries.site_counts() if authz.Role.ADMIN in roles else None,
-        edit_url=IdUrl.of("reflections.edit", "session_id"),
-        session_url=IdUrl.of("study_sessions.detail", "session_id"),
-        task_url=IdUrl.of("followups.detail", "task_id", next=url_for("home.index")),
     )
 
 

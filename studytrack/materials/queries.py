@@ -1,8 +1,9 @@
 """Reads for the materials pages. Each function makes a fixed number of queries.
 
-Which libraries a person may use mirrors `authz._library_roles`: the library of every unit on
-the way up from each of their groups' units (a college group uses the university's library),
-for leaders also every library in the part of the tree they lead, for admins all.
+Which libraries a person may use or keep is the policy's: `authz.usable_libraries_condition`
+and `authz.kept_libraries_condition`, the SQL twins of "material.view" and "material.edit".
+A study group uses the library of its unit and of every unit above it
+(`group_libraries_condition`; the services check the same when linking a material).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
@@ -19,7 +19,6 @@ from studytrack import authz
 from studytrack.extensions import db
 from studytrack.models import (
     Attachment,
-    GroupRole,
     Material,
     MaterialKind,
     Organization,
@@ -30,76 +29,41 @@ from studytrack.models import (
 
 PER_PAGE = 20
 
-
-@dataclass(frozen=True)
-class LibraryScope:
-    """The libraries (units) whose materials someone may use."""
-
-    everything: bool = False
-    organization_ids: frozenset[int] = frozenset()  # own groups' units and the units above
-    subtree_paths: tuple[str, ...] = ()  # units led, and everything below them
-
-    def condition(self) -> sa.ColumnElement[bool]:
-        """A WHERE clause on Organization (the material's unit) for this scope."""
-        if self.everything:
-            return sa.true()
-        conditions: list[sa.ColumnElement[bool]] = []
-        if self.organization_ids:
-            conditions.append(Organization.id.in_(sorted(self.organization_ids)))
-        conditions += [Organization.path.startswith(path) for path in self.subtree_paths]
-        return sa.or_(*conditions) if conditions else sa.false()
+# What the material page shows: its library unit, creator and files (loader options).
+MATERIAL_PAGE = (
+    selectinload(Material.organization),
+    selectinload(Material.created_by),
+    selectinload(Material.attachments).selectinload(Attachment.uploaded_by),
+)
 
 
-def ancestor_ids(path: str) -> set[int]:
-    """The ids of a unit and every unit above it, read from its path ("/1/4/9/")."""
-    return {int(part) for part in path.strip("/").split("/") if part}
+def group_libraries_condition(group: StudyGroup) -> sa.ColumnElement[bool]:
+    """The libraries a study group may use: its unit's and those of every unit above (a
+    condition on Organization, the library's unit)."""
+    return Organization.id.in_(group.organization.ancestor_ids)
 
 
-def library_scope(user: Any = None) -> LibraryScope:
-    reach = authz.reach_of(current_user if user is None else user)
-    if reach is None:
-        return LibraryScope()
-    if reach.is_admin:
-        return LibraryScope(everything=True)
-    return LibraryScope(
-        organization_ids=reach.member_lineage | reach.leader_lineage,
-        subtree_paths=reach.led_paths,
+def _libraries(condition: sa.ColumnElement[bool]) -> sa.Select[tuple[Organization]]:
+    return sa.select(Organization).where(condition).order_by(
+        Organization.path, Organization.sort_order
     )
 
 
-def group_scope(group: StudyGroup) -> LibraryScope:
-    """The libraries a study group may use: its unit's and those of every unit above."""
-    return LibraryScope(organization_ids=frozenset(ancestor_ids(group.organization.path)))
-
-
-def usable_organizations(scope: LibraryScope) -> list[Organization]:
-    """The units whose library is usable, in tree order (for the library filter)."""
-    return list(
-        db.session.scalars(
-            sa.select(Organization)
-            .where(scope.condition())
-            .order_by(Organization.path, Organization.sort_order)
-        )
-    )
+def usable_organizations(user: Any = None) -> list[Organization]:
+    """The units whose library the user may use, in tree order (for the library filter)."""
+    return list(db.session.scalars(_libraries(authz.usable_libraries_condition(user))))
 
 
 def kept_organizations(user: Any = None) -> list[Organization]:
-    """The units whose library the user keeps: where they are a secretary of a group at that
-    unit; admins keep every (active) library."""
-    reach = authz.reach_of(current_user if user is None else user)
-    if reach is None:
-        return []
-    query = sa.select(Organization).order_by(Organization.path, Organization.sort_order)
-    if reach.is_admin:
-        return list(db.session.scalars(query.where(Organization.is_active)))
-    kept = sorted({
-        reach.group_units[group_id]
-        for group_id, role in reach.group_roles.items()
-        if role == GroupRole.SECRETARY
-    })
-    if not kept:
-        return []
-    return list(db.session.scalars(query.where(Organization.id.in_(kept))))
+    """The units whose library the user keeps, in tree order; an administrator keeps every
+    library and is offered the active ones."""
+    roles = authz.roles_anywhere(user)
+    if not roles & {authz.Role.ADMIN, authz.Role.SECRETARY}:
+        return []  # only secretaries keep a library: no statement for everyone else
+    query = _libraries(authz.kept_libraries_condition(user))
+    if authz.Role.ADMIN in roles:
+        query = query.where(Organization.is_active)
+    return list(db.session.scalars(query))
 
 
 def _newest_first(query: sa.Select[Any]) -> sa.Select[Any]:
@@ -109,7 +73,7 @@ def _newest_first(query: sa.Select[Any]) -> sa.Select[Any]:
 
 
 def search_materials(
-    scope: LibraryScope,
+    libraries: sa.ColumnElement[bool],
     *,
     q: str | None = None,
     kind: str | None = None,
@@ -117,12 +81,12 @@ def search_materials(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> Pagination:
-    """Materials of the usable libraries, title containing `q` (a Chinese substring matches),
-    newest issued first. Items have .organization loaded."""
+    """Materials of the `libraries` (a condition on Organization), title containing `q` (a
+    Chinese substring matches), newest issued first. Items have .organization loaded."""
     query = (
         sa.select(Material)
         .join(Organization, Material.organization_id == Organization.id)
-        .where(scope.condition(), Material.is_archived.is_(False))
+        .where(libraries, Material.is_archived.is_(False))
         .options(selectinload(Material.organization))
     )
     if q:
@@ -146,23 +110,6 @@ def attachment_counts(material_ids: list[int]) -> dict[int, int]:
     return {material_id: count for material_id, count in rows}
 
 
-def material_page(material_id: int) -> Material | None:
-    """A material with its library unit, creator and files loaded."""
-    return db.session.scalar(
-        sa.select(Material)
-        .where(Material.id == material_id)
-        .options(
-            selectinload(Material.organization),
-            selectinload(Material.created_by),
-            selectinload(Material.attachments).selectinload(Attachment.uploaded_by),
-        )
-    )
-
-
-def visible_sessions_condition(user: Any = None) -> sa.ColumnElement[bool]:
-    return authz.visible_sessions_condition(user)
-
-
 @dataclass(frozen=True)
 class StudiedAt:
     session: StudySession
@@ -177,7 +124,7 @@ def sessions_studied(material: Material, user: Any = None) -> list[StudiedAt]:
         .join(SessionMaterial, SessionMaterial.session_id == StudySession.id)
         .join(StudyGroup, StudySession.group_id == StudyGroup.id)
         .join(Organization, StudyGroup.organization_id == Organization.id)
-        .where(SessionMaterial.material_id == material.id, visible_sessions_condition(user))
+        .where(SessionMaterial.material_id == material.id, authz.visible_sessions_condition(user))
         .order_by(StudySession.starts_at.desc())
     ).all()
     return [StudiedAt(*row) for row in rows]

@@ -1,7 +1,8 @@
 """Routes of the materials blueprint: the library, files, and a session's materials.
 
 Each handler: load the object scoped to the user (404) -> permission (403) -> form -> one
-service call -> commit -> flash -> redirect. A refused form re-renders with the errors.
+service call in `attempt` -> flash -> redirect; the request's unit of work commits. A refused
+form re-renders with the errors.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from studytrack import authz
-from studytrack.errors import DomainError
-from studytrack.extensions import db, talisman
+from studytrack.extensions import talisman
 from studytrack.materials import queries, services, uploads
 from studytrack.materials.blueprint import bp
 from studytrack.materials.forms import (
@@ -28,6 +29,7 @@ from studytrack.materials.forms import (
     SearchForm,
 )
 from studytrack.models import Attachment, Material, Organization, StudySession
+from studytrack.unit_of_work import attempt
 
 # A downloaded file is never a page of this site: it runs nothing and loads nothing.
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
@@ -37,28 +39,17 @@ INLINE_TYPES = frozenset(t.content_type for t in uploads.FILE_TYPES.values() if 
 # --- loaders -----------------------------------------------------------------------------
 
 
-def material_or_404(material_id: int) -> Material:
-    """A material of a library the user may use, or 404 (other units' libraries answer 404)."""
-    material = queries.material_page(material_id)
-    if material is None or not authz.can("material.view", material):
-        abort(404)
-    return material
-
-
 def attachment_or_404(attachment_id: int) -> Attachment:
-    attachment = db.session.get(Attachment, attachment_id)
-    if (
-        attachment is None
-        or attachment.is_removed
-        or not authz.can("material.view", attachment.material)
-    ):
+    """A file of a material the user may see; a removed file answers 404 as a missing one."""
+    attachment = authz.load_or_404(Attachment, attachment_id, joinedload(Attachment.material))
+    if attachment.is_removed:
         abort(404)
     return attachment
 
 
-def _field_error(form: Any, error: DomainError, default: str) -> None:
-    field = getattr(form, error.field or default, None) or getattr(form, default)
-    field.errors = [*field.errors, error.message]
+def _linked_or_404(session: StudySession, material_id: int) -> None:
+    if all(link.material_id != material_id for link in session.session_materials):
+        abort(404)
 
 
 def _page() -> int:
@@ -83,11 +74,11 @@ def _filters(form: SearchForm) -> dict[str, Any]:
 @bp.get("/materials")
 @login_required
 def index() -> Any:
-    scope = queries.library_scope()
-    libraries = queries.usable_organizations(scope)
     search = LibrarySearchForm(request.args)
-    search.set_libraries(libraries)
-    pagination = queries.search_materials(scope, **_filters(search), page=_page())
+    search.set_libraries(queries.usable_organizations())
+    pagination = queries.search_materials(
+        authz.usable_libraries_condition(), **_filters(search), page=_page()
+    )
     return render_template(
         "materials/index.html",
         search=search,
@@ -126,7 +117,7 @@ def create() -> Any:
     session = _session_to_link()
     kept = queries.kept_organizations()
     if session is not None:
-        usable = queries.ancestor_ids(session.group.organization.path)
+        usable = session.group.organization.ancestor_ids  # its unit's library and those above
         kept = [org for org in kept if org.id in usable]
     if not kept:
         abort(403)
@@ -135,15 +126,12 @@ def create() -> Any:
     if form.validate_on_submit():
         organization = next(org for org in kept if org.id == form.organization_id.data)
         authz.require("material.edit", organization)
-        try:
+        with attempt(form) as outcome:
             material = services.create_material(
                 organization, services.MaterialData.from_form(form),
                 created_by=current_user, link_to=session,
             )
-        except DomainError as error:
-            _field_error(form, error, "title")
-        else:
-            db.session.commit()
+        if outcome.ok:
             if session is not None:
                 flash(_("The material has been saved and linked to the session."), "success")
                 return redirect(url_for("materials.link_materials", session_id=session.id))
@@ -155,7 +143,7 @@ def create() -> Any:
 @bp.get("/materials/<int:material_id>")
 @login_required
 def detail(material_id: int) -> Any:
-    return _render_detail(material_or_404(material_id))
+    return _render_detail(authz.material_or_404(material_id, *queries.MATERIAL_PAGE))
 
 
 def _render_detail(material: Material, upload_form: AttachmentForm | None = None) -> Any:
@@ -176,7 +164,7 @@ def _render_detail(material: Material, upload_form: AttachmentForm | None = None
 @bp.route("/materials/<int:material_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(material_id: int) -> Any:
-    material = material_or_404(material_id)
+    material = authz.material_or_404(material_id)
     authz.require("material.edit", material)
     kept = queries.kept_organizations()
     if all(org.id != material.organization_id for org in kept):
@@ -186,14 +174,11 @@ def edit(material_id: int) -> Any:
     if form.validate_on_submit():
         organization = next(org for org in kept if org.id == form.organization_id.data)
         authz.require("material.edit", organization)
-        try:
+        with attempt(form) as outcome:
             services.update_material(
                 material, services.MaterialData.from_form(form), organization
             )
-        except DomainError as error:
-            _field_error(form, error, "title")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The material has been saved."), "success")
             return redirect(url_for("materials.detail", material_id=material.id))
     return render_template("materials/form.html", form=form, material=material, session=None)
@@ -205,19 +190,16 @@ def edit(material_id: int) -> Any:
 @bp.post("/materials/<int:material_id>/attachments")
 @login_required
 def upload_attachment(material_id: int) -> Any:
-    material = material_or_404(material_id)
+    material = authz.material_or_404(material_id, *queries.MATERIAL_PAGE)
     authz.require("material.edit", material)
     form = AttachmentForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+        with attempt(form) as outcome:
             attachment = services.upload_attachment(
                 material, upload.stream, upload.filename, uploaded_by=current_user
             )
-        except DomainError as error:
-            _field_error(form, error, "file")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("%(name)s has been uploaded.", name=attachment.original_name), "success")
             return redirect(url_for("materials.detail", material_id=material.id))
     return _render_detail(material, upload_form=form)
@@ -253,9 +235,10 @@ def download_attachment(attachment_id: int) -> Any:
 def remove_attachment(attachment_id: int) -> Any:
     attachment = attachment_or_404(attachment_id)
     authz.require("material.edit", attachment.material)
-    services.remove_attachment(attachment)
-    db.session.commit()
-    flash(_("%(name)s has been removed.", name=attachment.original_name), "success")
+    with attempt() as outcome:
+        services.remove_attachment(attachment)
+    if outcome.ok:
+        flash(_("%(name)s has been removed.", name=attachment.original_name), "success")
     return redirect(url_for("materials.detail", material_id=attachment.material_id))
 
 
@@ -274,12 +257,9 @@ def link_materials(session_id: int) -> Any:
     session = _editable_session(session_id)
     form = LinkMaterialsForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             added = services.link_materials(session, form.material_ids.data or [])
-        except DomainError as error:
-            _field_error(form, error, "material_ids")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(
                 ngettext("%(num)d material has been linked.",
                          "%(num)d materials have been linked.", len(added)),
@@ -289,7 +269,8 @@ def link_materials(session_id: int) -> Any:
     search = SearchForm(request.args)
     filters = _filters(search)
     results = queries.search_materials(
-        queries.group_scope(session.group), q=filters["q"], kind=filters["kind"], page=_page()
+        queries.group_libraries_condition(session.group), q=filters["q"], kind=filters["kind"],
+        page=_page(),
     )
     links = queries.linked_materials(session)
     return render_template(
@@ -309,12 +290,11 @@ def link_materials(session_id: int) -> Any:
 @login_required
 def unlink_material(session_id: int, material_id: int) -> Any:
     session = _editable_session(session_id)
-    try:
+    _linked_or_404(session, material_id)
+    with attempt() as outcome:
         services.unlink_material(session, material_id)
-    except DomainError:
-        abort(404)
-    db.session.commit()
-    flash(_("The material has been removed from this session."), "success")
+    if outcome.ok:
+        flash(_("The material has been removed from this session."), "success")
     return redirect(url_for("materials.link_materials", session_id=session.id))
 
 
@@ -322,12 +302,10 @@ def unlink_material(session_id: int, material_id: int) -> Any:
 @login_required
 def move_material(session_id: int, material_id: int) -> Any:
     session = _editable_session(session_id)
+    _linked_or_404(session, material_id)
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with attempt():
         services.move_material(session, material_id, form.direction.data)
-    except DomainError:
-        abort(404)
-    db.session.commit()
     return redirect(url_for("materials.link_materials", session_id=session.id))

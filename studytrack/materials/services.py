@@ -19,7 +19,6 @@ from studytrack import audit
 from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.materials import uploads
-from studytrack.materials.queries import ancestor_ids
 from studytrack.models import (
     Attachment,
     Material,
@@ -119,17 +118,20 @@ def update_material(
 
 
 def _check_move(material: Material, organization: Organization) -> None:
-    """A material that sessions have studied stays in a library their groups can use."""
-    paths = db.session.scalars(
-        sa.select(Organization.path)
-        .select_from(SessionMaterial)
+    """A material that sessions have studied stays in a library their groups can use: one at
+    or above each group's unit."""
+    stranded = db.session.scalar(
+        sa.select(SessionMaterial.session_id)
         .join(StudySession, SessionMaterial.session_id == StudySession.id)
         .join(StudyGroup, StudySession.group_id == StudyGroup.id)
         .join(Organization, StudyGroup.organization_id == Organization.id)
-        .where(SessionMaterial.material_id == material.id)
-        .distinct()
-    ).all()
-    if any(organization.id not in ancestor_ids(path) for path in paths):
+        .where(
+            SessionMaterial.material_id == material.id,
+            sa.not_(Organization.path.startswith(organization.path)),
+        )
+        .limit(1)
+    )
+    if stranded is not None:
         raise DomainError(
             _l("Sessions of groups that cannot use that library have studied this material; "
                "keep it in a library they can use."),
@@ -204,7 +206,7 @@ def link_materials(session: StudySession, material_ids: list[int]) -> list[Mater
     wanted = list(dict.fromkeys(material_ids))  # keep order, drop repeats
     if not wanted:
         raise DomainError(CHOOSE_MATERIAL, field="material_ids")
-    usable = ancestor_ids(session.group.organization.path)
+    usable = session.group.organization.ancestor_ids  # its unit's library and those above
     found = {
         m.id: m
         for m in db.session.scalars(sa.select(Material).where(Material.id.in_(wanted)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -81,3 +81,10 @@ class GroupMembership(TimestampMixin, Base):
     @property
     def is_current(self) -> bool:
         return self.left_on is None
+
+    @classmethod
+    def roster_order(cls) -> tuple[sa.ColumnElement[Any], ...]:
+        """The order a group lists its people in: the leader, the deputies, then the group's own
+        order (a query adds the name after it, to settle ties)."""
+        rank = sa.case({GroupTitle.LEADER: 0, GroupTitle.DEPUTY: 1}, value=cls.title, else_=2)
+        return (rank, cls.sort_order)

@@ -18,32 +18,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from studytrack.formfields import optional_int, version_value
+from studytrack.formfields import optional_int, strip, version_value
 from studytrack.labels import choices
 from studytrack.models import SessionKind, TargetMetric
-from studytrack.plans import services
+from studytrack.plans import rules
 from studytrack.plans.labels import metric_label, period_label
-from studytrack.plans.targets import is_rate
+from studytrack.plans.targets import HUNDRED, is_rate, to_display
 
-HUNDRED = Decimal(100)
 NOTE_MAX = 4000
-
-
-def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-
-
-def plain_number(value: Decimal) -> str:
-    """90.000 -> "90", 0.925 -> "0.925": what a person would type."""
-    text = format(value.normalize(), "f")
-    return text
-
-
-def to_display(metric: TargetMetric, value: Decimal) -> str:
-    """A stored value as entered: rates as percentages."""
-    return plain_number(value * HUNDRED if is_rate(metric) else value)
 
 
 # --- targets -------------------------------------------------------------------------------
@@ -91,7 +73,7 @@ class TargetField(StringField):
         else:
             if value is None or value < 0:
                 raise ValidationError(str(COUNT_NOT_NUMBER))
-            if value > services.MAX_COUNT:
+            if value > rules.MAX_COUNT:
                 raise ValidationError(str(COUNT_TOO_LARGE))
             if value != value.quantize(Decimal("0.001")):
                 raise ValidationError(str(COUNT_PLACES))
@@ -127,7 +109,7 @@ def targets_form(own: dict[TargetMetric, Decimal], **kwargs: Any) -> _TargetsFor
 class PlanForm(FlaskForm):
     title = StringField(
         _l("Title"), filters=[strip],
-        validators=[Optional(), Length(max=services.TITLE_MAX)],
+        validators=[Optional(), Length(max=rules.TITLE_MAX)],
         description=_l("E.g. the group's theory study plan for the year."),
     )
     note = TextAreaField(
@@ -160,12 +142,12 @@ def period_value(month: int | None, quarter: int | None) -> str:
 
 class ItemForm(FlaskForm):
     period = SelectField(
-        _l("When"), validators=[DataRequired(services.NEEDS_PERIOD)],
+        _l("When"), validators=[DataRequired(rules.NEEDS_PERIOD)],
         description=_l("A month, or only a quarter when the month is not yet fixed."),
     )
     topic = StringField(
         _l("Topic"), filters=[strip],
-        validators=[DataRequired(services.NEEDS_TOPIC), Length(max=services.TOPIC_MAX)],
+        validators=[DataRequired(rules.NEEDS_TOPIC), Length(max=rules.TOPIC_MAX)],
     )
     kind = SelectField(_l("Kind of session"), choices=choices(SessionKind),
                        validators=[DataRequired()])
@@ -199,12 +181,12 @@ class ItemForm(FlaskForm):
 
     def validate_period(self, field: Field) -> None:
         if field.data and field.data[0] not in "mq":
-            raise ValidationError(str(services.NEEDS_PERIOD))
+            raise ValidationError(str(rules.NEEDS_PERIOD))
 
-    def to_data(self) -> services.ItemData:
+    def to_data(self) -> rules.ItemData:
         period = self.period.data or ""
         number = optional_int(period[1:])
-        return services.ItemData(
+        return rules.ItemData(
             topic=self.topic.data or "",
             month=number if period.startswith("m") else None,
             quarter=number if period.startswith("q") else None,

@@ -2,7 +2,7 @@
 size of the plan or the number of groups.
 
 An item's status, decided here only (in Python for loaded items, in SQL for counts):
-- HELD: a published or closed session is linked to it;
+- HELD: a held session (StudySession.is_held: published or closed) is linked to it;
 - DUE: not held, and its month (or, for an item with only a quarter, its quarter) is not yet
   over — in local time (Asia/Shanghai by default);
 - OVERDUE: not held, and its period is over.
@@ -14,22 +14,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from studytrack import timeutil
+from studytrack import authz, timeutil
 from studytrack.extensions import db
 from studytrack.models import (
+    Organization,
     PlanItem,
-    SessionStatus,
     StudyGroup,
     StudyPlan,
     StudySession,
 )
-
-HELD_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.CLOSED)
 
 
 class ItemStatus(StrEnum):
@@ -82,10 +80,8 @@ def item_order(item: PlanItem) -> tuple[int, bool, int, int]:
 
 
 def held_clause() -> sa.ColumnElement[bool]:
-    """SQL for "a published or closed session is linked to the item" (correlated)."""
-    return sa.exists().where(
-        StudySession.plan_item_id == PlanItem.id, StudySession.status.in_(HELD_STATUSES)
-    )
+    """SQL for "a held session is linked to the item" (correlated)."""
+    return sa.exists().where(StudySession.plan_item_id == PlanItem.id, StudySession.is_held)
 
 
 # --- the dashboards' figure ----------------------------------------------------------------
@@ -152,20 +148,6 @@ class PlanPage:
         return sum(1 for row in self.rows if row.status == status)
 
 
-def _visible(include_drafts: bool) -> sa.ColumnElement[bool]:
-    """Sessions a viewer without session.view_draft sees: published, closed, and cancelled
-    after publication (as authz decides for one session)."""
-    if include_drafts:
-        return sa.true()
-    return sa.or_(
-        StudySession.status.in_(HELD_STATUSES),
-        sa.and_(
-            StudySession.status == SessionStatus.CANCELLED,
-            StudySession.published_at.is_not(None),
-        ),
-    )
-
-
 def load_plan(group: StudyGroup, year: int) -> StudyPlan | None:
     """The plan with its items and their responsible people (two queries)."""
     return db.session.scalar(
@@ -184,10 +166,9 @@ def plan_years(group: StudyGroup, around: int) -> list[int]:
     return sorted(years, reverse=True)
 
 
-def plan_page(
-    group: StudyGroup, year: int, today: date, *, include_drafts: bool = False
-) -> PlanPage:
-    """Everything the plan page shows, in five queries whatever the plan's size."""
+def plan_page(group: StudyGroup, year: int, today: date, user: Any = None) -> PlanPage:
+    """Everything the plan page shows, in five queries whatever the plan's size; of the
+    sessions linked to items, those `user` (the current user by default) may open."""
     years = plan_years(group, today.year)
     if year not in years:
         years = sorted({*years, year}, reverse=True)
@@ -198,7 +179,7 @@ def plan_page(
         .where(
             StudySession.group_id == group.id,
             StudySession.plan_item_id.is_(None),
-            StudySession.status.in_(HELD_STATUSES),
+            StudySession.is_held,
             StudySession.starts_at >= start, StudySession.starts_at < end,
         )
         .order_by(StudySession.starts_at, StudySession.id)
@@ -211,12 +192,15 @@ def plan_page(
     if items:
         for session in db.session.scalars(
             sa.select(StudySession)
-            .where(StudySession.plan_item_id.in_(list(linked)), _visible(include_drafts))
+            .join(StudyGroup, StudySession.group_id == StudyGroup.id)
+            .join(Organization, StudyGroup.organization_id == Organization.id)
+            .where(StudySession.plan_item_id.in_(list(linked)),
+                   authz.visible_sessions_condition(user))
             .order_by(StudySession.starts_at, StudySession.id)
         ):
             assert session.plan_item_id is not None
             linked[session.plan_item_id].append(session)
-            if session.status in HELD_STATUSES:
+            if session.is_held:
                 held.add(session.plan_item_id)
     rows = [
         ItemRow(
@@ -230,18 +214,11 @@ def plan_page(
     return PlanPage(group, year, plan, rows, unplanned, years)
 
 
-def item_for_page(item_id: int) -> PlanItem | None:
-    """One item with its plan, group and unit (what authz needs), in one query."""
-    return db.session.scalar(
-        sa.select(PlanItem)
-        .where(PlanItem.id == item_id)
-        .options(
-            joinedload(PlanItem.plan, innerjoin=True)
-            .joinedload(StudyPlan.group, innerjoin=True)
-            .joinedload(StudyGroup.organization, innerjoin=True),
-            joinedload(PlanItem.responsible),
-        )
-    )
+# What the pages of an item show: its plan, the plan's group and the person responsible.
+ITEM_PAGE = (
+    joinedload(PlanItem.plan, innerjoin=True).joinedload(StudyPlan.group, innerjoin=True),
+    joinedload(PlanItem.responsible),
+)
 
 
 def linked_sessions(item: PlanItem) -> list[StudySession]:

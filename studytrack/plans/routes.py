@@ -4,7 +4,9 @@ group's annual study plan with its items.
 Who may do what (authz): "target.edit" on an Organization (its leaders and those above,
 admins) sets the unit's targets; "admin.manage" sets the installation defaults; "plan.view"
 on a group (members, secretaries, leaders above, admins) reads its plans; "plan.edit"
-(secretaries, admins) writes them.
+(secretaries, admins) writes them. Every save runs in `attempt`: a refusal goes beside its
+field, and a save against an older version of the plan (rules.StalePlanError) keeps the input
+and shows the version saved now.
 """
 
 from __future__ import annotations
@@ -15,25 +17,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 
 from studytrack import authz, timeutil
-from studytrack.errors import DomainError
 from studytrack.extensions import db
-from studytrack.models import Organization, PlanItem, StudyGroup, StudyPlan, TargetMetric, User
+from studytrack.models import PlanItem, StudyGroup, StudyPlan, TargetMetric, User
 from studytrack.plans import queries, services
 from studytrack.plans.blueprint import bp
-from studytrack.plans.forms import (
-    ItemForm,
-    PlanForm,
-    VersionForm,
-    period_value,
-    targets_form,
-    to_display,
-)
+from studytrack.plans.forms import ItemForm, PlanForm, VersionForm, period_value, targets_form
 from studytrack.plans.labels import METRIC_HELP, metric_label, period_label
-from studytrack.plans.targets import default_targets, is_rate, target_chain
+from studytrack.plans.targets import default_targets, is_rate, target_chain, to_display
 from studytrack.study_sessions.queries import member_choices
+from studytrack.unit_of_work import attempt
 
 
 @bp.app_template_filter("plan_period")
@@ -53,22 +47,7 @@ def _actor() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def _show(form: Any, error: DomainError) -> None:
-    """Put a service's DomainError beside the field it names, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 # --- targets -------------------------------------------------------------------------------
-
-
-def _organization_or_404(org_id: int) -> Organization:
-    """The unit, if the user reaches it at all (leads it or a unit above it, belongs to one of
-    its groups, or is an admin); else 404."""
-    return authz.unit_or_404(org_id, "unit.view")
 
 
 def _metrics() -> list[dict[str, Any]]:
@@ -81,18 +60,14 @@ def _metrics() -> list[dict[str, Any]]:
 @bp.route("/organizations/<int:org_id>/targets", methods=["GET", "POST"])
 @login_required
 def organization_targets(org_id: int) -> Any:
-    org = _organization_or_404(org_id)
+    org = authz.unit_or_404(org_id, "unit.view")
     authz.require("target.edit", org)
     chain = target_chain(org)
     form = targets_form(chain.own) if request.method == "GET" else targets_form({})
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             changes = services.set_targets(org, form.values(), _actor())
-        except DomainError as error:
-            db.session.rollback()
-            _show(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The targets of %(unit)s have been saved.", unit=org.name) if changes
                   else _("The targets were not changed."), "success" if changes else "info")
             return redirect(url_for(".organization_targets", org_id=org.id))
@@ -108,13 +83,9 @@ def default_targets_page() -> Any:
     own = default_targets()
     form = targets_form(own) if request.method == "GET" else targets_form({})
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             changes = services.set_targets(None, form.values(), _actor())
-        except DomainError as error:
-            db.session.rollback()
-            _show(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The installation's default targets have been saved.") if changes
                   else _("The targets were not changed."), "success" if changes else "info")
             return redirect(url_for(".default_targets_page"))
@@ -130,7 +101,8 @@ def _year_or_404(year: int) -> int:
     return year
 
 
-def _group_for(group_id: int, permission: str) -> StudyGroup:
+def _group_or_404(group_id: int, permission: str) -> StudyGroup:
+    """The group, if the user may see it (else 404), and may do `permission` on it (else 403)."""
     group = authz.group_or_404(group_id)
     authz.require(permission, group)
     return group
@@ -143,19 +115,16 @@ def _plan_url(group_id: int, year: int, anchor: str | None = None) -> str:
 @bp.get("/groups/<int:group_id>/plans")
 @login_required
 def current_plan(group_id: int) -> Any:
-    group = _group_for(group_id, "plan.view")
+    group = _group_or_404(group_id, "plan.view")
     return redirect(_plan_url(group.id, timeutil.today_local().year))
 
 
 @bp.get("/groups/<int:group_id>/plans/<int:year>")
 @login_required
 def plan(group_id: int, year: int) -> Any:
-    group = _group_for(group_id, "plan.view")
+    group = _group_or_404(group_id, "plan.view")
     today = timeutil.today_local()
-    page = queries.plan_page(
-        group, _year_or_404(year), today,
-        include_drafts=authz.can("session.view_draft", group),
-    )
+    page = queries.plan_page(group, _year_or_404(year), today)
     return render_template(
         "plans/plan.html", page=page, group=group, today=today,
         can_edit=authz.can("plan.edit", group), statuses=queries.ItemStatus,
@@ -172,21 +141,17 @@ def _plan_or_404(group: StudyGroup, year: int) -> StudyPlan:
 @bp.route("/groups/<int:group_id>/plans/<int:year>/new", methods=["GET", "POST"])
 @login_required
 def create_plan(group_id: int, year: int) -> Any:
-    group = _group_for(group_id, "plan.edit")
+    group = _group_or_404(group_id, "plan.edit")
     _year_or_404(year)
     if queries.load_plan(group, year) is not None:
         return redirect(_plan_url(group.id, year))
     form = PlanForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             services.create_plan(
                 group, year, title=form.title.data, note=form.note.data, actor=_actor()
             )
-        except DomainError as error:
-            db.session.rollback()
-            _show(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The plan for %(year)d has been created. Add its items now.", year=year),
                   "success")
             return redirect(_plan_url(group.id, year))
@@ -198,30 +163,20 @@ def create_plan(group_id: int, year: int) -> Any:
 @bp.route("/groups/<int:group_id>/plans/<int:year>/edit", methods=["GET", "POST"])
 @login_required
 def edit_plan(group_id: int, year: int) -> Any:
-    group = _group_for(group_id, "plan.edit")
+    group = _group_or_404(group_id, "plan.edit")
     plan = _plan_or_404(group, year)
     form = PlanForm(obj=plan if request.method == "GET" else None)
     conflict = False
     if form.validate_on_submit():
-        try:
+        with attempt(form, record=plan) as outcome:
             services.update_plan(
                 plan, expected_version=form.expected_version, title=form.title.data,
                 note=form.note.data, actor=_actor(),
             )
-            db.session.commit()
-        except (services.StalePlanError, StaleDataError):
-            db.session.rollback()
-            plan = _plan_or_404(group, year)
-            conflict = True
-        except DomainError as error:
-            db.session.rollback()
-            _show(form, error)
-        else:
+        if outcome.ok:
             flash(_("The plan has been saved."), "success")
             return redirect(_plan_url(group.id, year))
-    if conflict:
-        form.form_errors.append(services.STALE_PLAN)
-        form.version.data = str(plan.version)
+        conflict = outcome.conflict
     return render_template(
         "plans/plan_form.html", form=form, group=group, year=year, plan=plan, conflict=conflict
     )
@@ -231,10 +186,11 @@ def edit_plan(group_id: int, year: int) -> Any:
 
 
 def _item_or_404(item_id: int, permission: str) -> PlanItem:
-    item = queries.item_for_page(item_id)
+    """The item, if the user may see its group (else 404) and do `permission` (else 403)."""
+    item = db.session.get(PlanItem, item_id, options=queries.ITEM_PAGE)
     if item is None:
         abort(404)
-    _group_for(item.plan.group_id, permission)
+    _group_or_404(item.plan.group_id, permission)
     return item
 
 
@@ -246,30 +202,20 @@ def _item_form(group: StudyGroup, item: PlanItem | None = None, **kwargs: Any) -
 @bp.route("/groups/<int:group_id>/plans/<int:year>/items/new", methods=["GET", "POST"])
 @login_required
 def add_item(group_id: int, year: int) -> Any:
-    group = _group_for(group_id, "plan.edit")
+    group = _group_or_404(group_id, "plan.edit")
     plan = _plan_or_404(group, year)
     form = _item_form(group, data={"kind": "collective", "version": plan.version}
                       if request.method == "GET" else None)
     conflict = False
     if form.validate_on_submit():
-        try:
+        with attempt(form, record=plan) as outcome:
             item = services.add_item(
                 plan, form.to_data(), expected_version=form.expected_version, actor=_actor()
             )
-            db.session.commit()
-        except (services.StalePlanError, StaleDataError):
-            db.session.rollback()
-            plan = _plan_or_404(group, year)
-            conflict = True
-        except DomainError as error:
-            db.session.rollback()
-            _show(form, error)
-        else:
+        if outcome.ok:
             flash(_("The item has been added to the plan."), "success")
             return redirect(_plan_url(group.id, year, f"item-{item.id}"))
-    if conflict:
-        form.form_errors.append(services.STALE_PLAN)
-        form.version.data = str(plan.version)
+        conflict = outcome.conflict
     return render_template(
         "plans/item_form.html", form=form, group=group, plan=plan, item=None,
         conflict=conflict,
@@ -296,25 +242,16 @@ def edit_item(item_id: int) -> Any:
     form = _item_form(group, item, data=_item_data(item) if request.method == "GET" else None)
     conflict = False
     if form.validate_on_submit():
-        try:
+        with attempt(form, record=item.plan) as outcome:
             services.update_item(
                 item, form.to_data(), expected_version=form.expected_version, actor=_actor()
             )
-            db.session.commit()
-        except (services.StalePlanError, StaleDataError):
-            db.session.rollback()
-            item = _item_or_404(item_id, "plan.edit")
-            conflict = True
-        except DomainError as error:
-            db.session.rollback()
-            _show(form, error)
-        else:
+        if outcome.ok:
             flash(_("The plan item has been saved."), "success")
             return redirect(_plan_url(group.id, item.plan.year, f"item-{item.id}"))
-    if conflict:
-        # Keep what the user typed; the next save is made knowingly against this version.
-        form.form_errors.append(services.STALE_PLAN)
-        form.version.data = str(item.plan.version)
+        if outcome.conflict:
+            item = _item_or_404(item_id, "plan.edit")  # 404 if it was deleted meanwhile
+            conflict = True
     return render_template(
         "plans/item_form.html", form=form, group=group, plan=item.plan, item=item,
         conflict=conflict,
@@ -330,17 +267,11 @@ def delete_item(item_id: int) -> Any:
     group_id, year = plan.group_id, plan.year
     form = VersionForm(data={"version": plan.version} if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
+        with attempt(form, record=plan) as outcome:
             unlinked = services.delete_item(
                 item, expected_version=form.expected_version, actor=_actor()
             )
-            db.session.commit()
-        except (services.StalePlanError, StaleDataError):
-            db.session.rollback()
-            item = _item_or_404(item_id, "plan.edit")
-            form.form_errors.append(services.STALE_PLAN)
-            form.version.data = str(item.plan.version)
-        else:
+        if outcome.ok:
             message = _("The item has been deleted from the plan.")
             if unlinked:
                 message += " " + ngettext(
@@ -350,6 +281,8 @@ def delete_item(item_id: int) -> Any:
                 )
             flash(message, "success")
             return redirect(_plan_url(group_id, year))
+        if outcome.conflict:
+            item = _item_or_404(item_id, "plan.edit")  # 404 if it was deleted meanwhile
     return render_template(
         "plans/item_delete.html", form=form, item=item, group=item.plan.group,
         plan=item.plan, sessions=queries.linked_sessions(item),

@@ -1,15 +1,14 @@
 """Writes for targets and annual study plans. Services add and flush, raise DomainError beside
-the right field, write the audit trail and never commit: the route commits once.
+the right field, write the audit trail and never commit: the request's unit of work does.
 
 Concurrent edits of a plan are caught by the plan's version counter: every change to the plan
 or to one of its items bumps it, and a save made from a page showing an older version is
-refused (StalePlanError) without changing anything.
+refused (rules.StalePlanError, a StaleVersion) without changing anything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -32,31 +31,20 @@ from studytrack.models import (
     User,
 )
 from studytrack.models.base import utcnow
-from studytrack.plans.targets import is_rate
-
-MAX_COUNT = Decimal("99999.999")  # what targets.value (Numeric(8, 3)) holds
-TOPIC_MAX = 200
-TITLE_MAX = 200
-
-RATE_OUT_OF_RANGE = _l("A rate must be between 0 and 100 %.")
-COUNT_OUT_OF_RANGE = _l("Enter a number of 0 or more.")
-YEAR_OUT_OF_RANGE = _l("Choose a year between 2000 and 2100.")
-PLAN_EXISTS = _l("This group already has a plan for that year.")
-NEEDS_PERIOD = _l("Choose the month or quarter the item is planned for.")
-NEEDS_TOPIC = _l("Enter the topic.")
-RESPONSIBLE_NOT_MEMBER = _l("The person responsible must be a current member of the group.")
-STALE_PLAN = _l(
-    "The plan was changed by someone else while you were editing it. Your input has not been "
-    "saved and is kept below; check the plan as it is now and save again to keep yours."
+from studytrack.plans.rules import (
+    COUNT_OUT_OF_RANGE,
+    MAX_COUNT,
+    NEEDS_PERIOD,
+    NEEDS_TOPIC,
+    PLAN_EXISTS,
+    RATE_OUT_OF_RANGE,
+    RESPONSIBLE_NOT_MEMBER,
+    TOPIC_MAX,
+    YEAR_OUT_OF_RANGE,
+    ItemData,
+    StalePlanError,
 )
-
-
-class StalePlanError(DomainError):
-    """The plan changed since the editor loaded it: refuse, never overwrite."""
-
-    def __init__(self) -> None:
-        super().__init__(STALE_PLAN)
-
+from studytrack.plans.targets import is_rate, plain_number
 
 # --- targets -------------------------------------------------------------------------------
 
@@ -112,7 +100,7 @@ def set_targets(
 
 
 def _plain(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+    return None if value is None else plain_number(value)
 
 
 # --- plans ---------------------------------------------------------------------------------
@@ -172,19 +160,6 @@ def update_plan(
             group_id=plan.group_id, year=plan.year, changes=changes,
         )
     return changes
-
-
-@dataclass
-class ItemData:
-    """What the plan item form edits. Give a month, or only a quarter."""
-
-    topic: str
-    month: int | None = None
-    quarter: int | None = None
-    kind: SessionKind = SessionKind.COLLECTIVE
-    planned_materials: str | None = None
-    responsible_id: int | None = None
-    position: int = 0
 
 
 def _check_item(plan: StudyPlan, data: ItemData, item: PlanItem | None = None) -> ItemData:

@@ -29,8 +29,21 @@ RATE_METRICS: frozenset[TargetMetric] = frozenset({
 COUNT_METRICS: frozenset[TargetMetric] = frozenset(TargetMetric) - RATE_METRICS
 
 
+HUNDRED = Decimal(100)
+
+
 def is_rate(metric: TargetMetric) -> bool:
     return metric in RATE_METRICS
+
+
+def plain_number(value: Decimal) -> str:
+    """90.000 -> "90", 0.925 -> "0.925": what a person would type."""
+    return format(value.normalize(), "f")
+
+
+def to_display(metric: TargetMetric, value: Decimal) -> str:
+    """A stored value as entered: rates as percentages."""
+    return plain_number(value * HUNDRED if is_rate(metric) else value)
 
 
 @dataclass(frozen=True)
