@@ -676,3 +676,17 @@ def test_language_switch_does_not_redirect_to_another_site(client):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
+
+
+@pytest.mark.parametrize("stored", [None, ""], ids=["no-hash", "empty-hash"])
+def test_an_account_without_a_password_cannot_log_in(app, client, create_user, stored):
+    user = create_user("nopassword")
+    user.password_hash = stored
+    db.session.commit()
+
+    response = post_login(client, "nopassword", PASSWORD)
+
+    assert field_error(response, "password") == translated(app, "Wrong login name or password.")
+    assert is_logged_in(client) is False
+    assert user.check_password("") is False
+    assert user.check_password(PASSWORD) is False
