@@ -269,7 +269,9 @@ def _dump_sqlite(engine: sa.Engine, target: Path) -> str | None:
     try:
         destination = sqlite3.connect(target)
         try:
-            raw.driver_connection.backup(destination)  # type: ignore[union-attr]
+            driver = raw.driver_connection
+            assert isinstance(driver, sqlite3.Connection)  # the engine is SQLite's here
+            driver.backup(destination)
         finally:
             destination.close()
     finally:
@@ -317,7 +319,9 @@ def _restore_sqlite(engine: sa.Engine, source: Path) -> None:
     try:
         raw = engine.raw_connection()
         try:
-            backup.backup(raw.driver_connection)  # type: ignore[arg-type]
+            driver = raw.driver_connection
+            assert isinstance(driver, sqlite3.Connection)  # the engine is SQLite's here
+            backup.backup(driver)
         finally:
             raw.close()
     except sqlite3.Error as error:
