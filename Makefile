@@ -30,9 +30,10 @@ CJK_FONT_HINT := fc-list :lang=zh 2>/dev/null | grep . >/dev/null || \
 
 help:
 	@echo "make run              set up .venv, migrate, load demo data once, serve http://$(HOST):$(PORT)"
-	@echo "make test             ruff + pytest on SQLite (+ PostgreSQL when STUDYTRACK_TEST_DATABASE_URL is set)"
+	@echo "make test             lint + pytest on SQLite (+ PostgreSQL when STUDYTRACK_TEST_DATABASE_URL is set)"
 	@echo "make test-postgresql  pytest --db=postgresql only (needs STUDYTRACK_TEST_DATABASE_URL)"
-	@echo "make lint             ruff and the vendored-assets manifest check"
+	@echo "make lint             ruff, the type check (mypy, configured in pyproject.toml) and the"
+	@echo "                      vendored-assets manifest check"
 	@echo "make translations     extract, update and compile the Chinese catalogue"
 	@echo "make clean            remove build output and caches (keeps .venv and instance/)"
 	@echo "make bench            generate scale 0.1 and 1 on SQLite and PostgreSQL, time the pages"
@@ -58,6 +59,13 @@ run: $(RUN_STAMP)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check studytrack tests benchmarks
+	$(BIN)/mypy
+	@# TEMPORARY (issue 16): list, without failing, the type errors left in the area packages
+	@# that pyproject.toml's TEMPORARY override ignores; remove together with that override.
+	@sed '/^# TEMPORARY: the restructuring of issue 16/,/^ignore_errors = true$$/d' \
+		pyproject.toml > .mypy_cache/areas.toml
+	@echo "Type errors left in the areas being restructured (issue 16; listed, not failing):"
+	@$(BIN)/mypy --config-file .mypy_cache/areas.toml --cache-dir .mypy_cache/areas || true
 	$(BIN)/python scripts/vendor_manifest.py --check
 
 test: lint
@@ -84,7 +92,7 @@ translations: $(RUN_STAMP)
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 
 clean:
-	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Benchmarks (issue 7): regenerate the four databases from scratch, time the pages, rewrite

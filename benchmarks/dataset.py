@@ -252,8 +252,8 @@ class Builder:
             home.append(g)
             roster[g].append(user_id)
         self.user_org = {1: 1}
-        for g in self.groups:
-            self.user_org[g.secretary] = g.org.id
+        for group in self.groups:
+            self.user_org[group.secretary] = group.org.id
         for user_id, g in zip(range(first_member, n_users + 1), home, strict=True):
             self.user_org[user_id] = self.groups[g].org.id
         member_ids = list(range(first_member, n_users + 1))
@@ -268,7 +268,7 @@ class Builder:
                 roster[g].append(user_id)
         window = (self.today - timedelta(days=30) - self.start).days
         self.titles: dict[int, str] = {}
-        for g, ids in zip(self.groups, roster, strict=True):
+        for group, ids in zip(self.groups, roster, strict=True):
             for position, user_id in enumerate(ids):
                 if rng.random() < 0.9:
                     joined = date(self.year - 3, rng.randint(1, 12), rng.randint(1, 28))
@@ -279,7 +279,7 @@ class Builder:
                     span = (self.today - joined).days
                     if span > 30:
                         left = joined + timedelta(days=rng.randint(30, span))
-                g.members.append((user_id, joined, left))
+                group.members.append((user_id, joined, left))
                 if position == 0:
                     self.titles.setdefault(user_id, "lead")
         self.user_names = [_person_name(rng) for _ in range(n_users + 1)]
@@ -586,10 +586,10 @@ class Builder:
             observers: list[tuple[int | None, str | None]] = [(s.group.secretary, None)]
             if rng.random() < 0.04:
                 observers.append((None, _person_name(rng)))
-            for user_id, guest in observers:
+            for observer_id, guest in observers:
                 row_id += 1
                 yield {
-                    "id": row_id, "session_id": s.id, "user_id": user_id, "guest_name": guest,
+                    "id": row_id, "session_id": s.id, "user_id": observer_id, "guest_name": guest,
                     "guest_position": "上级督导组成员" if guest else None,
                     "status": AttendanceStatus.OBSERVER if held else None, "leave_reason": None,
                     "makeup_on": None, "makeup_note": None, "sort_order": order,

@@ -109,12 +109,12 @@ class Writer:
 
         started = time.perf_counter()
         refresh_session_stats(self.connection, None)
-        table = SessionStats.__table__
-        count = self.connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+        name = SessionStats.__tablename__
+        count = self.connection.scalar(sa.select(sa.func.count()).select_from(SessionStats)) or 0
         elapsed = time.perf_counter() - started
-        self.counts[table.name] = count
-        self.seconds[table.name] = elapsed
-        self._say(table.name, count, elapsed)
+        self.counts[name] = count
+        self.seconds[name] = elapsed
+        self._say(name, count, elapsed)
         return count
 
     def _copy(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:

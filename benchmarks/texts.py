@@ -112,7 +112,7 @@ EXTRA_SENTENCES = (
 
 def _sentences() -> tuple[str, ...]:
     """Every generic sentence of the demo's reflections, and some more."""
-    pieces = []
+    pieces: list[str] = []
     for paragraph in (*GENERIC_PARAGRAPHS, CLOSING):
         pieces.extend(s + "。" for s in paragraph.split("。") if s.strip())
     return tuple(dict.fromkeys([*pieces, *EXTRA_SENTENCES]))

@@ -269,7 +269,9 @@ def _dump_sqlite(engine: sa.Engine, target: Path) -> str | None:
     try:
         destination = sqlite3.connect(target)
         try:
-            raw.driver_connection.backup(destination)  # type: ignore[union-attr]
+            driver = raw.driver_connection
+            assert isinstance(driver, sqlite3.Connection)  # the engine is SQLite's here
+            driver.backup(destination)
         finally:
             destination.close()
     finally:
@@ -317,7 +319,9 @@ def _restore_sqlite(engine: sa.Engine, source: Path) -> None:
     try:
         raw = engine.raw_connection()
         try:
-            backup.backup(raw.driver_connection)  # type: ignore[arg-type]
+            driver = raw.driver_connection
+            assert isinstance(driver, sqlite3.Connection)  # the engine is SQLite's here
+            backup.backup(driver)
         finally:
             raw.close()
     except sqlite3.Error as error:
@@ -402,20 +406,31 @@ class _ArchiveWriter:
             )
 
     def add(self, name: str, source: IO[bytes], size: int) -> FileEntry:
+        """Copy `size` bytes of `source` into the archive; a source that turns out shorter or
+        longer than `size` (it changed while being read) fails the backup in both formats."""
         if self.kind == "zip":
-            info = zipfile.ZipInfo(name, self.mtime.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o100600 << 16
-            with self.zip.open(info, "w", force_zip64=size >= zipfile.ZIP64_LIMIT) as out:
-                written, sha256 = _copy_hashing(source, out, size, name)
-            return FileEntry(name, written, sha256)
+            return self._add_zip(name, source, size)
+        return self._add_tar(name, source, size)
+
+    def _add_zip(self, name: str, source: IO[bytes], size: int) -> FileEntry:
+        info = zipfile.ZipInfo(name, self.mtime.timetuple()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o100600 << 16
+        with self.zip.open(info, "w", force_zip64=size >= zipfile.ZIP64_LIMIT) as out:
+            written, sha256 = _copy_hashing(source, out, size, name)
+        return FileEntry(name, written, sha256)
+
+    def _add_tar(self, name: str, source: IO[bytes], size: int) -> FileEntry:
         info = tarfile.TarInfo(name)
         info.size, info.mode, info.mtime = size, 0o600, int(self.mtime.timestamp())
         reader = _HashingReader(source)
         try:
-            self.tar.addfile(info, reader)  # type: ignore[arg-type]
+            self.tar.addfile(info, reader)
         except OSError as error:  # "unexpected end of data": the file shrank
             raise BackupError(f"{name} could not be read completely: {error}") from None
+        # tarfile copies exactly `size` bytes: a file that grew would be cut short silently.
+        if source.read(1):
+            raise BackupError(f"{name} changed size while it was being read.")
         return FileEntry(name, reader.size, reader.digest.hexdigest())
 
     def add_bytes(self, name: str, data: bytes) -> None:

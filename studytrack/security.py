@@ -76,6 +76,7 @@ def init_app(app: Flask) -> None:
     )
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
+        # Flask's documented way to wrap its WSGI app, which mypy sees as replacing a method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
         )

@@ -9,6 +9,7 @@ stored values with the ``|datetime`` / ``|date`` filters, which localise on the 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -25,6 +26,12 @@ def local_tz() -> tzinfo:
     return ZoneInfo(name or DEFAULT_TIMEZONE)  # ZoneInfo keeps one object per zone
 
 
+# These three map None to None and a datetime to a datetime (so say their overloads: a caller
+# that passes a datetime needs no check of the result).
+@overload
+def local_to_utc(value: datetime) -> datetime: ...
+@overload
+def local_to_utc(value: None) -> None: ...
 def local_to_utc(value: datetime | None) -> datetime | None:
     """A local wall-clock time (naive, as typed) -> aware UTC for the database.
 
@@ -37,6 +44,10 @@ def local_to_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+@overload
+def utc_to_local(value: datetime) -> datetime: ...
+@overload
+def utc_to_local(value: None) -> None: ...
 def utc_to_local(value: datetime | None) -> datetime | None:
     """An aware datetime (naive is taken as UTC, as SQLite may return it) -> aware local."""
     if value is None:
@@ -46,6 +57,10 @@ def utc_to_local(value: datetime | None) -> datetime | None:
     return value.astimezone(local_tz())
 
 
+@overload
+def local_naive(value: datetime) -> datetime: ...
+@overload
+def local_naive(value: None) -> None: ...
 def local_naive(value: datetime | None) -> datetime | None:
     """Aware UTC -> naive local wall-clock time, as a datetime-local form field wants it."""
     local = utc_to_local(value)

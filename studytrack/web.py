@@ -32,9 +32,7 @@ NUMERIC_DATETIMES: dict[str, Callable[[datetime], str]] = {
 def _wall_clock(value: datetime) -> datetime:
     """The local wall-clock time (naive) of a stored datetime, through zoneinfo (much faster
     than Babel's pytz). Naive values are UTC, as SQLite returns them."""
-    local = timeutil.utc_to_local(value)
-    assert local is not None
-    return local.replace(tzinfo=None)
+    return timeutil.utc_to_local(value).replace(tzinfo=None)
 
 
 def local_datetime(value: datetime | None, format: str = "yyyy-MM-dd HH:mm") -> str:
@@ -43,7 +41,7 @@ def local_datetime(value: datetime | None, format: str = "yyyy-MM-dd HH:mm") -> 
         return ""
     numeric = NUMERIC_DATETIMES.get(format)
     if numeric is None:
-        return format_datetime(value, format)
+        return str(format_datetime(value, format))  # flask_babel has no types
     return numeric(_wall_clock(value))
 
 
@@ -52,7 +50,7 @@ def local_date(value: date | datetime | None, format: str = "yyyy-MM-dd") -> str
         return ""
     numeric = NUMERIC_DATETIMES.get(format)
     if numeric is None:
-        return format_date(value, format)
+        return str(format_date(value, format))
     if isinstance(value, datetime):
         return numeric(_wall_clock(value))
     if format == "yyyy-MM-dd":
@@ -81,7 +79,8 @@ class IdUrl:
 
     @classmethod
     def of(cls, endpoint: str, key: str, **values: Any) -> IdUrl:
-        url = url_for(endpoint, **{key: _MARKER}, **values)
+        arguments: dict[str, Any] = {**values, key: _MARKER}
+        url = url_for(endpoint, **arguments)
         head, marker, tail = url.partition(str(_MARKER))
         assert marker, f"{endpoint} does not put {key} in its URL"
         return cls(head, tail)

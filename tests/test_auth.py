@@ -695,3 +695,17 @@ def test_logged_in_user_on_the_login_page_follows_only_a_safe_next(client, creat
     assert client.get("/auth/login?next=/groups/").headers["Location"] == "/groups/"
     response = client.get("/auth/login?next=" + quote("/\\evil.example", safe=""))
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("stored", [None, ""], ids=["no-hash", "empty-hash"])
+def test_an_account_without_a_password_cannot_log_in(app, client, create_user, stored):
+    user = create_user("nopassword")
+    user.password_hash = stored
+    db.session.commit()
+
+    response = post_login(client, "nopassword", PASSWORD)
+
+    assert field_error(response, "password") == translated(app, "Wrong login name or password.")
+    assert is_logged_in(client) is False
+    assert user.check_password("") is False
+    assert user.check_password(PASSWORD) is False

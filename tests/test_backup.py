@@ -667,3 +667,33 @@ def test_postgresql_errors_are_clear_and_keep_the_password(
                                                  match="pg_dump was not found on PATH"):
         backup.create_backup(tmp_path / "b.tar.gz", db.engine, tmp_path)
     assert not list(tmp_path.glob("*.tar.gz"))
+
+
+@pytest.mark.parametrize("kind", ["tar", "zip"])
+@pytest.mark.parametrize(("data", "stated"), [(b"12345678", 4), (b"1234", 8)],
+                         ids=["grew", "shrank"])
+def test_a_file_that_changes_size_while_read_fails_in_both_formats(
+    kind: str, data: bytes, stated: int
+) -> None:
+    """The size is taken before the copy; a file that grew or shrank since is not kept (the tar
+    writer used to cut a grown file short silently, with a manifest that matched the cut)."""
+    writer = backup._ArchiveWriter(io.BytesIO(), kind)
+    with pytest.raises(backup.BackupError, match=r"uploads/a\.pdf"):
+        writer.add("uploads/a.pdf", io.BytesIO(data), stated)
+
+
+@pytest.mark.parametrize("kind", ["tar", "zip"])
+def test_the_archive_writer_keeps_what_it_read(kind: str) -> None:
+    out = io.BytesIO()
+    writer = backup._ArchiveWriter(out, kind)
+    entry = writer.add("uploads/a.pdf", io.BytesIO(PDF), len(PDF))
+    writer.close()
+    assert (entry.size, entry.path) == (len(PDF), "uploads/a.pdf")
+    out.seek(0)
+    if kind == "zip":
+        with zipfile.ZipFile(out) as archive:
+            assert archive.read("uploads/a.pdf") == PDF
+    else:
+        with tarfile.open(fileobj=out, mode="r:gz") as archive:
+            member = archive.extractfile("uploads/a.pdf")
+            assert member is not None and member.read() == PDF

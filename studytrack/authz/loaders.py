@@ -7,10 +7,10 @@ the object is asked with `require()` (403).
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flask import abort
-from sqlalchemy.orm import Load
+from sqlalchemy.orm.interfaces import ORMOption
 
 from studytrack.authz.policy import can
 from studytrack.extensions import db
@@ -44,7 +44,7 @@ VISIBLE: dict[type, str] = {
 
 
 def load_or_404(
-    entity: type[M], object_id: int, *options: Load | Any, permission: str | None = None
+    entity: type[M], object_id: int, *options: ORMOption, permission: str | None = None
 ) -> M:
     """The `entity` of id `object_id` (with the loader `options` a page wants), if the user has
     `permission` on it (by default: may see it at all, VISIBLE); 404 otherwise."""
@@ -54,30 +54,30 @@ def load_or_404(
     return obj
 
 
-def unit_or_404(unit_id: int, permission: str, *options: Load | Any) -> Organization:
+def unit_or_404(unit_id: int, permission: str, *options: ORMOption) -> Organization:
     """A unit, if the user has `permission` on it (units have no one way of being seen)."""
     return load_or_404(Organization, unit_id, *options, permission=permission)
 
 
-def group_or_404(group_id: int, *options: Load | Any) -> StudyGroup:
+def group_or_404(group_id: int, *options: ORMOption) -> StudyGroup:
     return load_or_404(StudyGroup, group_id, *options)
 
 
-def session_or_404(session_id: int, *options: Load | Any) -> StudySession:
+def session_or_404(session_id: int, *options: ORMOption) -> StudySession:
     return load_or_404(StudySession, session_id, *options)
 
 
-def reflection_or_404(reflection_id: int, *options: Load | Any) -> Reflection:
+def reflection_or_404(reflection_id: int, *options: ORMOption) -> Reflection:
     return load_or_404(Reflection, reflection_id, *options)
 
 
-def task_or_404(task_id: int, *options: Load | Any) -> FollowUpTask:
+def task_or_404(task_id: int, *options: ORMOption) -> FollowUpTask:
     return load_or_404(FollowUpTask, task_id, *options)
 
 
-def material_or_404(material_id: int, *options: Load | Any) -> Material:
+def material_or_404(material_id: int, *options: ORMOption) -> Material:
     return load_or_404(Material, material_id, *options)
 
 
-def person_or_404(user_id: int, *options: Load | Any) -> User:
+def person_or_404(user_id: int, *options: ORMOption) -> User:
     return load_or_404(User, user_id, *options)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from studytrack.authz.reach import Reach, reach_of
 from studytrack.authz.rules import (
@@ -94,23 +95,25 @@ def require(permission: str, obj: Any = None) -> None:
         abort(403)
 
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def requires(permission: str) -> Callable[[F], F]:
+def requires(permission: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
     """Decorator for routes whose permission does not depend on a loaded object."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> Callable[P, R | Response]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             if not current_user.is_authenticated:
                 from studytrack.extensions import login_manager
 
-                return login_manager.unauthorized()
+                to_login: Response = login_manager.unauthorized()
+                return to_login
             require(permission)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 

@@ -85,10 +85,10 @@ _MEMBERSHIP, _LED_UNIT, _LED_GROUP = 0, 1, 2
 
 
 @cache
-def _reach_statement() -> sa.CompoundSelect:
+def _reach_statement() -> sa.CompoundSelect[*tuple[Any, ...]]:
     """The user's current memberships, the units at or below those they lead, and the groups of
     those units: one statement (built once; every page asks)."""
-    user_id = sa.bindparam("user_id")
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
     led, below = aliased(Organization), aliased(Organization)
     led_subtree = (
         sa.select(below.id, below.path)

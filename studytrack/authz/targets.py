@@ -95,7 +95,7 @@ def target_of(obj: Any) -> Target | None:
     """The target an object stands for: itself if it is one, its registration if it is a
     model, None for a permission asked without an object."""
     if obj is None or isinstance(obj, TARGET_TYPES):
-        return obj  # type: ignore[no-any-return]
+        return obj
     raise TypeError(f"authz has no target for {type(obj).__name__}")
 
 

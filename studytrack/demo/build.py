@@ -143,9 +143,9 @@ class Clock:
                 event.created_at = when
         unread_from = at(today - timedelta(days=14), 0)
         for note in db.session.scalars(sa.select(Notification)):
-            object_id = (note.task_id if note.kind == NotificationKind.TASK_ASSIGNED
-                         else note.reflection_id)
-            when = self.notes.get((note.kind, object_id or 0))
+            about = (note.task_id if note.kind == NotificationKind.TASK_ASSIGNED
+                     else note.reflection_id)
+            when = self.notes.get((note.kind, about or 0))
             if when is None:
                 continue
             note.created_at = when
@@ -284,7 +284,7 @@ def _quick_reflections(
     audit trail (create, submit, accept) and the notifications (to the secretary, the author)."""
     reviewer = registry.secretary_of(spec.group)
     org_id = registry.groups[spec.group].organization_id
-    rows: list[Reflection] = []
+    rows: list[tuple[Reflection, datetime, datetime]] = []  # with when written and reviewed
     for index, item in enumerate(spec.reflections):
         assert item.status == ReflectionStatus.ACCEPTED, "quick reflections are accepted"
         body = item.body if item.body is not None else compose_reflection(spec, index)
@@ -302,18 +302,18 @@ def _quick_reflections(
         )
         assert reflection.char_count >= spec.min_reflection_chars
         db.session.add(reflection)
-        rows.append(reflection)
+        rows.append((reflection, written, reviewed))
     db.session.flush()
-    for reflection in rows:
+    for reflection, written, reviewed in rows:
         author = reflection.author
         common = {"organization_id": org_id, "session_id": session.id}
         events = (
             ("reflection.create", author, reflection.created_at,
              {"characters": reflection.char_count}),
-            ("reflection.submit", author, reflection.submitted_at,
+            ("reflection.submit", author, written,
              {"from": "draft", "to": "submitted", "characters": reflection.char_count,
               "late": reflection.is_late}),
-            ("reflection.accept", reviewer, reflection.reviewed_at,
+            ("reflection.accept", reviewer, reviewed,
              {"author_id": author.id, "from": "submitted", "to": "accepted",
               "comment": reflection.review_comment}),
         )
@@ -335,12 +335,8 @@ def _quick_reflections(
             session_id=session.id, reflection_id=reflection.id,
             details={"topic": session.topic, "reviewer": reviewer.display_name},
         ))
-        clock.notes[(NotificationKind.REFLECTION_SUBMITTED, reflection.id)] = (
-            reflection.submitted_at
-        )
-        clock.notes[(NotificationKind.REFLECTION_ACCEPTED, reflection.id)] = (
-            reflection.reviewed_at
-        )
+        clock.notes[(NotificationKind.REFLECTION_SUBMITTED, reflection.id)] = written
+        clock.notes[(NotificationKind.REFLECTION_ACCEPTED, reflection.id)] = reviewed
 
 
 def _task(

@@ -179,10 +179,10 @@ class Registry:
 def build_people(password: str) -> Registry:
     """Create the tree, the accounts, the groups and the leadership roles through the services."""
     orgs: dict[str, Organization] = {}
-    for index, spec in enumerate(ORGANIZATIONS):
-        orgs[spec.key] = admin_services.create_organization(
-            spec.name, kind=spec.kind, parent=orgs[spec.parent] if spec.parent else None,
-            short_name=spec.short_name, sort_order=index,
+    for index, org in enumerate(ORGANIZATIONS):
+        orgs[org.key] = admin_services.create_organization(
+            org.name, kind=org.kind, parent=orgs[org.parent] if org.parent else None,
+            short_name=org.short_name, sort_order=index,
         )
     users = _build_accounts(password, orgs)
     groups: dict[str, StudyGroup] = {}

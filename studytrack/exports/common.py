@@ -102,7 +102,7 @@ def zh_time_span(starts_at: datetime, ends_at: datetime | None) -> str:
     if end is None:
         return text
     start = timeutil.utc_to_local(starts_at)
-    if start is not None and end.date() == start.date():
+    if end.date() == start.date():
         return f"{text}—{end:%H:%M}"
     return f"{text}—{zh_datetime(ends_at)}"
 

@@ -342,19 +342,19 @@ def _table(
     document: Any, header: Iterable[str] | None, rows: Iterable[Iterable[str]], *,
     size: Any = None, widths: tuple[Any, ...] = (),
 ) -> Any:
-    rows = [tuple(row) for row in rows]
-    header = tuple(header) if header is not None else None
-    columns = len(header) if header is not None else len(rows[0])
+    body = [tuple(row) for row in rows]
+    head = tuple(header) if header is not None else None
+    columns = len(head) if head is not None else len(body[0])
     table = document.add_table(rows=0, cols=columns)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    if header is not None:
+    if head is not None:
         cells = table.add_row().cells
-        for cell, text in zip(cells, header, strict=True):
+        for cell, text in zip(cells, head, strict=True):
             _cell_text(cell, text, size=size, bold=True)
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         _repeat_header(table.rows[0])
-    for row in rows:
+    for row in body:
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
             _cell_text(cell, text, size=size)

@@ -37,6 +37,7 @@ from typing import Any
 from flask import Response, send_file
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -116,7 +117,7 @@ def _write_sheet(ws: Any, sheet: Sheet) -> None:
         ws.auto_filter.ref = f"A1:{get_column_letter(max_columns)}{row_count + 1}"
 
 
-def _header_cell(ws: Any, text: str) -> WriteOnlyCell:
+def _header_cell(ws: Any, text: str) -> Cell:
     cell = WriteOnlyCell(ws)
     cell.value = xml_text(text)
     cell.data_type = "s"
@@ -124,7 +125,7 @@ def _header_cell(ws: Any, text: str) -> WriteOnlyCell:
     return cell
 
 
-def _cell(ws: Any, value: Any, percent: bool) -> WriteOnlyCell | None:
+def _cell(ws: Any, value: Any, percent: bool) -> Cell | None:
     if value is None or value == "":
         return None
     cell = WriteOnlyCell(ws)

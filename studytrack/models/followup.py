@@ -87,7 +87,8 @@ class FollowUpTask(TimestampMixin, Base):
         """Due before `today` and still open or in progress."""
         return task_overdue(self.due_on, self.status, today)
 
-    @is_overdue.inplace.expression
+    # hybrid_method.expression already works in place (its `.inplace` hides the type from mypy)
+    @is_overdue.expression
     @classmethod
     def _is_overdue_expression(cls, today: date) -> sa.ColumnElement[bool]:
         return sa.and_(

@@ -77,7 +77,10 @@ class User(TimestampMixin, Base):
         self.login_version = (self.login_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """False for an account without a password (None or empty): nobody can log in to it."""
+        if not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
