@@ -83,7 +83,7 @@ class GroupMembership(TimestampMixin, Base):
         return self.left_on is None
 
     @classmethod
-    def roster_order(cls) -> tuple[sa.ColumnElement[Any], ...]:
+    def roster_order(cls) -> tuple[sa.ColumnExpressionArgument[Any], ...]:
         """The order a group lists its people in: the leader, the deputies, then the group's own
         order (a query adds the name after it, to settle ties)."""
         rank = sa.case({GroupTitle.LEADER: 0, GroupTitle.DEPUTY: 1}, value=cls.title, else_=2)
