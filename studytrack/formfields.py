@@ -1,8 +1,13 @@
-"""Small coercions shared by the forms of several areas."""
+"""Small filters and coercions shared by the forms of several areas."""
 
 from __future__ import annotations
 
 from typing import Any
+
+
+def strip(value: Any) -> Any:
+    """Filter: text without the white space around it (other values as they are)."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def optional_int(value: Any) -> int | None:
