@@ -18,10 +18,20 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from studytrack import audit
-from studytrack.errors import DomainError
+from studytrack.errors import DomainError, StaleVersion
 from studytrack.extensions import db
 from studytrack.followups import queries
+from studytrack.followups.rules import (
+    NEEDS_NOTE,
+    NEEDS_OWNER,
+    NEEDS_REASON,
+    NEEDS_TITLE,
+    TITLE_MAX,
+    due_before_session_message,
+)
 from studytrack.models import (
+    ACTIVE_TASK_STATUSES,
+    CLOSED_TASK_STATUSES,
     EDITABLE_SESSION_STATUSES,
     FollowUpTask,
     NotificationKind,
@@ -34,23 +44,8 @@ from studytrack.models.base import utcnow
 from studytrack.notifications.services import notify
 from studytrack.timeutil import local_date_of
 
-ACTIVE_STATUSES = queries.ACTIVE_STATUSES
-CLOSED_STATUSES = queries.CLOSED_STATUSES
-TITLE_MAX = 200
 
-# Messages shared with the forms, so a rule reads the same wherever it is caught.
-NEEDS_OWNER = _l("Choose an assignee or a responsible unit (or both).")
-NEEDS_NOTE = _l("Write a completion note: what was done.")
-NEEDS_REASON = _l("Give the reason for cancelling the task.")
-
-
-def due_before_session_message(session_date: date) -> Any:
-    return _l(
-        "The due date cannot be before the session (%(date)s).", date=session_date.isoformat()
-    )
-
-
-class VersionConflict(DomainError):
+class VersionConflict(StaleVersion):
     """Someone else saved the task since the form was opened."""
 
     def __init__(self, task: FollowUpTask) -> None:
@@ -165,7 +160,7 @@ def _check_fields(
     """The rules of a task's fields; returns the cleaned title."""
     title = (title or "").strip()
     if not title:
-        raise DomainError(_l("Enter a title."), field="title")
+        raise DomainError(NEEDS_TITLE, field="title")
     if len(title) > TITLE_MAX:
         raise DomainError(
             _l("At most %(n)d characters.", n=TITLE_MAX), field="title"
@@ -251,7 +246,7 @@ def complete_task(task: FollowUpTask, note: str, *, actor: User | None = None) -
 
 def cancel_task(task: FollowUpTask, reason: str, *, actor: User | None = None) -> FollowUpTask:
     """A secretary cancels an open or in-progress task, with a reason."""
-    if task.status not in ACTIVE_STATUSES:
+    if task.status not in ACTIVE_TASK_STATUSES:
         raise DomainError(_l("Only open or in-progress tasks can be cancelled."))
     reason = (reason or "").strip()
     if not reason:
@@ -269,7 +264,7 @@ def reopen_task(
     The completion note and the cancel reason are cleared from the task (they stay in the audit
     trail, which the task page shows as its history).
     """
-    if task.status not in CLOSED_STATUSES:
+    if task.status not in CLOSED_TASK_STATUSES:
         raise DomainError(_l("Only done or cancelled tasks can be reopened."))
     task.completed_at = None
     task.completed_by_id = None
