@@ -19,6 +19,7 @@ from studytrack.extensions import db
 from studytrack.followups import queries, services
 from studytrack.followups.blueprint import bp
 from studytrack.followups.forms import CancelForm, ProgressForm, ReopenForm, TaskForm
+from studytrack.followups.rules import TaskFields
 from studytrack.models import FollowUpTask, Organization, StudySession, TaskStatus, User
 from studytrack.redirects import next_url
 from studytrack.timeutil import local_date_of, today_local
@@ -44,13 +45,16 @@ def _task_form(session: StudySession, task: FollowUpTask | None = None, **kwargs
     )
 
 
-def _owners(form: TaskForm) -> tuple[User | None, Organization | None]:
-    assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
-    unit = (
-        db.session.get(Organization, form.organization_id.data)
-        if form.organization_id.data else None
+def _fields(form: TaskForm) -> TaskFields:
+    """The task form's fields, as the services take them."""
+    return TaskFields(
+        title=form.title.data,
+        detail=form.detail.data,
+        assignee=db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None,
+        organization=(db.session.get(Organization, form.organization_id.data)
+                      if form.organization_id.data else None),
+        due_on=form.due_on.data,
     )
-    return assignee, unit
 
 
 # --- adding and editing ----------------------------------------------------------------------
@@ -64,12 +68,8 @@ def create(session_id: int) -> Any:
     authz.require("session.edit", session)
     form = _task_form(session)
     if form.validate_on_submit():
-        assignee, unit = _owners(form)
         with attempt(form) as outcome:
-            services.create_task(
-                session, title=form.title.data, detail=form.detail.data, assignee=assignee,
-                organization=unit, due_on=form.due_on.data, actor=_actor(),
-            )
+            services.create_task(session, actor=_actor(), **_fields(form))
         if outcome.ok:
             flash(_("The follow-up task has been added."), "success")
             return redirect(_session_url(session))
@@ -86,15 +86,11 @@ def edit(task_id: int) -> Any:
     form = _task_form(session, task, obj=task if request.method == "GET" else None)
     conflict = False
     if form.validate_on_submit():
-        assignee, unit = _owners(form)
         # A stale version is refused (VersionConflict), its message above the form, and the
         # form's version becomes the task's: the next save is made against what is shown now.
         with attempt(form, record=task) as outcome:
-            services.update_task(
-                task, expected_version=form.version.data, title=form.title.data,
-                detail=form.detail.data, assignee=assignee, organization=unit,
-                due_on=form.due_on.data, actor=_actor(),
-            )
+            services.update_task(task, expected_version=form.version.data, actor=_actor(),
+                                 **_fields(form))
         if outcome.ok:
             flash(_("The follow-up task has been saved."), "success")
             return redirect(next_url(url_for("followups.detail", task_id=task.id)))

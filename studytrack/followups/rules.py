@@ -8,9 +8,12 @@ who may manage or progress a task is the policy's (authz).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, Required, TypedDict
 
 from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from studytrack.models import Organization, User
 
 TITLE_MAX = 200
 NOTE_MAX = 4000  # the detail, the completion note and the reasons
@@ -25,3 +28,14 @@ def due_before_session_message(session_date: date) -> Any:
     return _l(
         "The due date cannot be before the session (%(date)s).", date=session_date.isoformat()
     )
+
+
+class TaskFields(TypedDict, total=False):
+    """What a task is, who owns it and when it is due: what adding and editing it set (the
+    form's fields, as the services take them)."""
+
+    title: Required[str]
+    detail: str | None
+    assignee: User | None
+    organization: Organization | None  # the responsible unit
+    due_on: date | None

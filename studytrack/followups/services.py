@@ -12,8 +12,7 @@ The status flow::
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import Any, Unpack
 
 from flask_babel import lazy_gettext as _l
 
@@ -27,6 +26,7 @@ from studytrack.followups.rules import (
     NEEDS_REASON,
     NEEDS_TITLE,
     TITLE_MAX,
+    TaskFields,
     due_before_session_message,
 )
 from studytrack.models import (
@@ -35,7 +35,6 @@ from studytrack.models import (
     EDITABLE_SESSION_STATUSES,
     FollowUpTask,
     NotificationKind,
-    Organization,
     StudySession,
     TaskStatus,
     User,
@@ -62,35 +61,23 @@ class VersionConflict(StaleVersion):
 
 
 def create_task(
-    session: StudySession,
-    *,
-    title: str,
-    detail: str | None = None,
-    assignee: User | None = None,
-    organization: Organization | None = None,
-    due_on: date | None = None,
-    actor: User | None = None,
+    session: StudySession, *, actor: User | None = None, **fields: Unpack[TaskFields]
 ) -> FollowUpTask:
     """A new open task of `session`, for a person and/or a responsible unit."""
     if session.status not in EDITABLE_SESSION_STATUSES:
         raise DomainError(_l("This session is locked; reopen it before adding tasks."))
-    title = _check_fields(session, title, assignee, organization, due_on)
     task = FollowUpTask(
         session=session,
-        title=title,
-        detail=_blank_to_none(detail),
-        assignee=assignee,
-        organization=organization,
-        due_on=due_on,
         status=TaskStatus.OPEN,
         created_by_id=getattr(actor, "id", None),
+        **_checked(session, fields),
     )
     db.session.add(task)
     db.session.flush()
     audit.record(
         "task.create", task, actor=actor, organization_id=session.group.organization_id,
         session_id=session.id, title=task.title, assignee_id=task.assignee_id,
-        unit_id=task.organization_id, due_on=due_on,
+        unit_id=task.organization_id, due_on=task.due_on,
     )
     _notify_assignee(task, actor)
     return task
@@ -100,30 +87,22 @@ def update_task(
     task: FollowUpTask,
     *,
     expected_version: int | None,
-    title: str,
-    detail: str | None = None,
-    assignee: User | None = None,
-    organization: Organization | None = None,
-    due_on: date | None = None,
     actor: User | None = None,
+    **fields: Unpack[TaskFields],
 ) -> FollowUpTask:
-    """Change what the task is, who owns it and when it is due (not its status).
+    """Change what the task is, who owns it and when it is due (not its status); a field not
+    given is emptied.
 
     `expected_version` is the version the editor saw; a stale one raises VersionConflict and
     nothing is changed.
     """
     if expected_version is None or expected_version != task.version:
         raise VersionConflict(task)
-    title = _check_fields(
-        task.session, title, assignee, organization, due_on,
-        keep_assignee_id=task.assignee_id, keep_unit_id=task.organization_id,
-    )
+    values = _checked(task.session, fields, keep_assignee_id=task.assignee_id,
+                      keep_unit_id=task.organization_id)
     before = _snapshot(task)
-    task.title = title
-    task.detail = _blank_to_none(detail)
-    task.assignee = assignee
-    task.organization = organization
-    task.due_on = due_on
+    for name, value in values.items():
+        setattr(task, name, value)
     after = _snapshot(task)
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if changes:
@@ -147,18 +126,22 @@ def _notify_assignee(task: FollowUpTask, actor: User | None) -> None:
     )
 
 
-def _check_fields(
+def _checked(
     session: StudySession,
-    title: str,
-    assignee: User | None,
-    organization: Organization | None,
-    due_on: date | None,
+    fields: TaskFields,
     *,
     keep_assignee_id: int | None = None,
     keep_unit_id: int | None = None,
-) -> str:
-    """The rules of a task's fields; returns the cleaned title."""
-    title = (title or "").strip()
+) -> dict[str, Any]:
+    """The rules of a task's fields: their values, cleaned (the title stripped, a blank detail
+    None), or a DomainError beside the field that breaks one. A kept assignee or unit (an
+    edit's current ones) stays allowed."""
+    if unknown := fields.keys() - TaskFields.__required_keys__ - TaskFields.__optional_keys__:
+        raise TypeError(f"not a field of a task: {', '.join(sorted(unknown))}")
+    title = (fields.get("title") or "").strip()
+    assignee = fields.get("assignee")
+    organization = fields.get("organization")
+    due_on = fields.get("due_on")
     if not title:
         raise DomainError(NEEDS_TITLE, field="title")
     if len(title) > TITLE_MAX:
@@ -185,7 +168,8 @@ def _check_fields(
     session_date = local_date_of(session.starts_at)
     if due_on is not None and session_date is not None and due_on < session_date:
         raise DomainError(due_before_session_message(session_date), field="due_on")
-    return title
+    return {"title": title, "detail": _blank_to_none(fields.get("detail")),
+            "assignee": assignee, "organization": organization, "due_on": due_on}
 
 
 def _snapshot(task: FollowUpTask) -> dict[str, Any]:
