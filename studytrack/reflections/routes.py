@@ -260,11 +260,18 @@ def detail(reflection_id: int) -> Any:
     return _render_detail(reflection)
 
 
+def _to_review(reflection_id: int) -> Reflection:
+    """The reflection a reviewer accepts or returns: 404 unless they may read it, 403 unless
+    they review the group's reflections."""
+    reflection = authz.reflection_or_404(reflection_id, *REFLECTION_PAGE)
+    authz.require("reflection.review", reflection)
+    return reflection
+
+
 @bp.post("/reflections/<int:reflection_id>/accept")
 @login_required
 def accept(reflection_id: int) -> Any:
-    reflection = authz.reflection_or_404(reflection_id, *REFLECTION_PAGE)
-    authz.require("reflection.review", reflection)
+    reflection = _to_review(reflection_id)
     back = next_url(url_for(".session_review", session_id=reflection.session_id))
     if not AcceptForm().validate_on_submit():
         abort(400)
@@ -279,8 +286,7 @@ def accept(reflection_id: int) -> Any:
 @bp.post("/reflections/<int:reflection_id>/return")
 @login_required
 def return_for_revision(reflection_id: int) -> Any:
-    reflection = authz.reflection_or_404(reflection_id, *REFLECTION_PAGE)
-    authz.require("reflection.review", reflection)
+    reflection = _to_review(reflection_id)
     form = ReturnForm()
     if form.validate_on_submit():
         with attempt(form) as outcome:
