@@ -1,4 +1,4 @@
-"""Small coercions shared by the forms of several areas."""
+"""Small filters and coercions shared by the forms of several areas."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 
 def strip(value: Any) -> Any:
-    """Filter for text fields: surrounding white space is not input."""
+    """Filter for text fields: surrounding white space is not input (other values as they
+    are)."""
     return value.strip() if isinstance(value, str) else value
 
 

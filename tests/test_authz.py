@@ -551,11 +551,16 @@ GRANTS: list[tuple[str, Any, set[str]]] = [
     ("material.edit", MaterialRef(3), KEEPERS),
     ("material.edit", MaterialRef(1), {"admin"}),
     ("task.view", TASK, READERS | {"other_member"}),
+    ("task.view", TaskRef(DRAFT, assignee_id=6), KEEPERS | {"other_member"}),
     ("task.manage", TASK, KEEPERS),
     ("task.progress", TASK, KEEPERS | {"other_member"}),
     ("reflection.view", reflection(PUBLISHED, ReflectionStatus.SUBMITTED),
      {"member"} | KEEPERS | LEADERS_OF_10),
     ("reflection.view", reflection(PUBLISHED, ReflectionStatus.DRAFT), {"member"}),
+    ("reflection.view", reflection(PUBLISHED, None), {"member"}),  # the one they owe
+    ("reflection.view", reflection(PUBLISHED, None, must_write=False), set()),
+    ("reflection.view", reflection(CLOSED, ReflectionStatus.DRAFT, must_write=False),
+     {"member"}),  # written before they were taken off the roster: still theirs to read
     ("reflection.view", PUBLISHED, KEEPERS | LEADERS_OF_10),
     ("reflection.write", reflection(PUBLISHED, None), {"member"}),
     ("reflection.write", reflection(PUBLISHED, ReflectionStatus.DRAFT), {"member"}),

@@ -668,3 +668,40 @@ def test_the_session_page_shows_its_tasks(client, login, world, app, count_queri
     large, page = measure()
     assert page.count("task-overdue-badge") == 21
     assert large == small
+
+
+HOSTILE_NEXT = ["//evil.example/", "/\\evil.example/", "/\t/evil.example/", "/\x7f/evil.example",
+                "/\x01/evil.example", "https://evil.example/", ""]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_a_cancel_never_leads_off_the_site(client, login, world, target):
+    login(world.secretary)
+    response = client.post(f"/tasks/{world.task.id}/cancel",
+                           data={"reason": "工作调整", "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/tasks/{world.task.id}"
+    assert _reload(world.task).status == TaskStatus.CANCELLED
+
+
+def test_a_refused_status_change_changes_nothing(client, login, world):
+    """A DomainError from the service rolls back the request's work: the task page shows the
+    message, and nothing of the refused change (nor its audit event) is kept."""
+    login(world.assignee)
+    events = _count(AuditEvent)
+    response = client.post(f"/tasks/{world.task.id}/progress",
+                           data={"status": "done", "completion_note": ""})
+    assert response.status_code == 200
+    assert "Write a completion note" in response.get_data(as_text=True)
+    assert _reload(world.task).status == TaskStatus.OPEN
+    assert _count(AuditEvent) == events
+
+
+def test_a_task_edit_page_reads_the_unit_choices_with_the_task(client, login, world,
+                                                                count_queries):
+    login(world.secretary)
+    url = f"/tasks/{world.task.id}/edit"
+    db.session.expunge_all()  # as a new request finds it
+    with count_queries() as counter:
+        assert client.get(url).status_code == 200
+    assert counter.count <= 6, "\n".join(counter.statements)

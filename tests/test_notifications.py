@@ -421,3 +421,30 @@ def test_task_assignment_through_the_page_lights_the_assignees_bell(client, logi
     assert bell(html)[1] == 1
     [(_, _, text)] = entries(html)
     assert "New task: 撰写调研报告, due 2031-05-20" in text
+
+
+HOSTILE_NEXT = ["//evil.example/", "/\\evil.example/", "/\t/evil.example/", "/\x7f/evil.example",
+                "/\x01/evil.example", "https://evil.example/", ""]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_read_all_never_leads_off_the_site(client, login, world, target):
+    note = notify_returned(world)
+    login(world.member)
+    response = client.post("/notifications/read-all", data={"next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/notifications"
+    assert db.session.get(Notification, note.id).read_at is not None
+
+
+def test_reading_a_notification_is_saved_without_a_commit_in_the_route(client, login, world,
+                                                                       count_queries):
+    """The request's one unit of work commits the read mark (and a read-all) after the
+    response is built."""
+    note = notify_returned(world)
+    login(world.member)
+    with count_queries() as counter:
+        client.post(f"/notifications/{note.id}/read", data={"next": "/notifications"})
+    db.session.expire_all()
+    assert db.session.get(Notification, note.id).read_at is not None
+    assert sum(s.startswith("UPDATE notifications") for s in counter.statements) == 1

@@ -199,7 +199,7 @@ def test_full_review_cycle_over_http(world, client, login):
     reflection = submitted(client, world, login)
     login(world.secretary)
     response = client.post(f"/reflections/{reflection.id}/return",
-                           data={f"r{reflection.id}-comment": "请结合工作实际<修改>"})
+                           data={"comment": "请结合工作实际<修改>"})
     assert response.status_code == 302
     login(world.author)
     html = client.get(editor_url(world)).get_data(as_text=True)
@@ -225,10 +225,10 @@ def test_return_needs_a_comment_shown_beside_the_field(world, client, login):
     reflection = submitted(client, world, login)
     login(world.secretary)
     response = client.post(f"/reflections/{reflection.id}/return",
-                           data={f"r{reflection.id}-comment": "  "})
+                           data={"comment": "  "})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert f'id="r{reflection.id}-comment-feedback"' in html
+    assert 'id="comment-feedback"' in html
     assert "Say what should be revised" in html
     assert reflection_of(world.author).status == ReflectionStatus.SUBMITTED
 
@@ -327,7 +327,7 @@ def test_only_secretaries_review(world, client, login, who, status):
     login(getattr(world, who))
     assert client.post(f"/reflections/{reflection.id}/accept").status_code == status
     assert client.post(f"/reflections/{reflection.id}/return",
-                       data={f"r{reflection.id}-comment": "退回"}).status_code == status
+                       data={"comment": "退回"}).status_code == status
     assert reflection_of(world.author).status == ReflectionStatus.SUBMITTED
 
 
@@ -349,21 +349,35 @@ def test_session_review_page_shows_owed_queue_and_texts(world, client, login):
 @pytest.mark.parametrize(("locale", "label"), [
     ("zh", "修改意见"), ("en", "What should be revised"),
 ])
-def test_review_page_return_form_is_each_reflections_own(world, client, login, locale, label):
-    """The return form's fields are rendered once per page (the comment field once per
-    language) and copied with each reflection's prefix."""
+def test_review_page_return_form_is_each_reflections_own(world, client, login, locale, label,
+                                                        app, create_user):
+    """Each reflection waiting for review has its own return form, posting to its address;
+    the fields, the same for each, have no ids (their labels hold them), so none repeats."""
     reflection = submitted(client, world, login)
+    login(world.colleague)
+    save(client, world, body=TEXT, action="submit")
+    other = reflection_of(world.colleague)
     login(world.secretary)
     client.post("/auth/language", data={"locale": locale, "next": "/"})
-    for page in (f"/sessions/{world.session.id}/reflections",
-                 f"/groups/{world.group.id}/reflections/review"):
-        html = client.get(page).get_data(as_text=True)
-        prefix = f"r{reflection.id}-"
-        assert f'id="{prefix}comment" maxlength="4000" name="{prefix}comment" required' in html
-        assert f'<label class="form-label" for="{prefix}comment">{label}</label>' in html
-        assert f'name="{prefix}csrf_token" type="hidden"' in html
-        assert f'<input type="hidden" name="{prefix}next" value="{page}">' in html
-        assert "r{id}" not in html
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        for page in (f"/sessions/{world.session.id}/reflections",
+                     f"/groups/{world.group.id}/reflections/review"):
+            html = client.get(page).get_data(as_text=True)
+            forms = re.findall(r'<form method="post" action="/reflections/(\d+)/return".*?</form>',
+                               html, re.S)
+            assert sorted(map(int, forms)) == sorted([reflection.id, other.id])
+            for form in re.findall(r'<form method="post" action="/reflections/\d+/return".*?'
+                                   r'</form>', html, re.S):
+                assert re.search(rf'<label class="form-label d-block mb-3">{label} .*?<textarea '
+                                 r'class="form-control mt-1" maxlength="4000" name="comment" '
+                                 r'required rows="3">\s*</textarea>.*?</label>', form, re.S)
+                assert 'name="csrf_token" type="hidden"' in form
+                assert f'name="next" type="hidden" value="{page}"' in form
+            ids = re.findall(r' id="([^"]+)"', html)
+            assert len(ids) == len(set(ids)), "an id stands twice on the page"
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
 
 
 @pytest.mark.parametrize(("who", "status"), [
@@ -383,10 +397,10 @@ def test_accept_from_the_group_queue_goes_back_there(world, client, login):
     login(world.secretary)
     here = f"/groups/{world.group.id}/reflections/review"
     response = client.post(f"/reflections/{reflection.id}/accept",
-                           data={f"r{reflection.id}-next": here})
+                           data={"next": here})
     assert response.headers["Location"] == here
     evil = client.post(f"/reflections/{reflection.id}/accept",
-                       data={f"r{reflection.id}-next": "//evil.example"})
+                       data={"next": "//evil.example"})
     assert "evil" not in evil.headers["Location"]
 
 
@@ -452,7 +466,7 @@ def test_panel_after_return_shows_the_comment(world, client, login):
     reflection = submitted(client, world, login)
     login(world.secretary)
     client.post(f"/reflections/{reflection.id}/return",
-                data={f"r{reflection.id}-comment": "请补充具体措施"})
+                data={"comment": "请补充具体措施"})
     login(world.author)
     html = client.get(f"/sessions/{world.session.id}").get_data(as_text=True)
     assert "请补充具体措施" in html and "Revise my reflection" in html
@@ -519,3 +533,108 @@ def test_group_page_links_to_review_queue_and_archive_by_role(
     html = client.get(f"/groups/{world.group.id}").get_data(as_text=True)
     assert (f"/groups/{world.group.id}/reflections/review" in html) is review_link
     assert (f"/groups/{world.group.id}/archive" in html) is archive_link
+
+
+# --- issue 16: the policy decides, one unit of work, the one safe `next` ---------------------
+
+
+HOSTILE_NEXT = ["//evil.example/", "/\\evil.example/", "/\t/evil.example/", "/\x7f/evil.example",
+                "/\x01/evil.example", "https://evil.example/", ""]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_accept_never_leads_off_the_site(world, client, login, target):
+    reflection = submitted(client, world, login)
+    login(world.secretary)
+    response = client.post(f"/reflections/{reflection.id}/accept",
+                           data={"next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/sessions/{world.session.id}/reflections"
+    assert reflection_of(world.author).status == ReflectionStatus.ACCEPTED
+
+
+def test_a_refused_submission_keeps_the_revised_draft(world, client, login):
+    """Submitting a text below the minimum saves it as the draft (committed with the page that
+    says why) and refuses only the submission; the next submission is made against it."""
+    login(world.author)
+    save(client, world, body="第一稿，足够长的内容。")
+    first = reflection_of(world.author).version
+    response = save(client, world, body="改短了", version=first, action="submit")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "at least 10" in html and "改短了</textarea>" in html
+    draft = reflection_of(world.author)
+    assert (draft.status, draft.body) == (ReflectionStatus.DRAFT, "改短了")
+    assert draft.version == first + 1
+    assert f'name="version" type="hidden" value="{draft.version}"' in html
+    response = save(client, world, body=TEXT, version=draft.version, action="submit")
+    assert response.status_code == 302
+    assert reflection_of(world.author).status == ReflectionStatus.SUBMITTED
+
+
+def test_a_stale_submission_changes_nothing_and_shows_the_saved_version(world, client, login):
+    login(world.author)
+    elsewhere = "另一个标签页保存的内容。"
+    save(client, world, body=elsewhere)
+    response = save(client, world, body=TEXT, version="", action="submit")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "another tab or device" in html and 'id="saved-version"' in html
+    reflection = reflection_of(world.author)
+    assert (reflection.status, reflection.body) == (ReflectionStatus.DRAFT, elsewhere)
+    assert f'name="version" type="hidden" value="{reflection.version}"' in html
+
+
+def test_taken_off_the_roster_after_writing_reads_the_text(world, client, login):
+    """One who wrote a draft and was then marked as an observer still opens their text, read
+    only; one who never wrote is refused."""
+    login(world.author)
+    save(client, world, body="写过的草稿内容。")
+    attendance = db.session.scalar(sa.select(Attendance).where(
+        Attendance.session_id == world.session.id, Attendance.user_id == world.author.id))
+    attendance.status = AttendanceStatus.OBSERVER
+    db.session.commit()
+    response = client.get(editor_url(world))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "写过的草稿内容。" in html and "<textarea" not in html
+    assert "no longer on the list" in html
+    assert save(client, world, body="再改", version="1").status_code == 200
+    assert reflection_of(world.author).body == "写过的草稿内容。"
+    login(world.observer)
+    assert client.get(editor_url(world)).status_code == 403
+
+
+def test_a_member_owing_a_reflection_on_a_closed_session_is_told_so(world, client, login):
+    world.session.status = SessionStatus.CLOSED
+    db.session.commit()
+    login(world.author)
+    response = client.get(editor_url(world))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "This session is closed" in html and "<textarea" not in html
+
+
+def test_autosave_conflict_without_a_loaded_version(world, client, login):
+    login(world.author)
+    assert autosave(client, world, body="第一次").status_code == 200
+    stale = autosave(client, world, body="没有版本号的旧页面")
+    assert stale.status_code == 409 and stale.get_json()["version"] == 1
+    assert reflection_of(world.author).body == "第一次"
+
+
+def test_editor_statement_budget(world, client, login, count_queries):
+    """The editor reads the session and, in one query, the member's roster row and reflection
+    (besides the login's, the reach's and the bell's reads)."""
+    login(world.author)
+    save(client, world)
+    url = editor_url(world)
+    db.session.expunge_all()  # as a new request finds it
+    with count_queries() as counter:
+        assert client.get(url).status_code == 200
+    assert counter.count <= 5, "\n".join(counter.statements)
+    db.session.expunge_all()
+    with count_queries() as counter:
+        response = client.post(f"{url}/autosave", data={"body": TEXT + "。", "version": "1"})
+        assert response.status_code == 200
+    assert counter.count <= 6, "\n".join(counter.statements)

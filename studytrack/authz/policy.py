@@ -39,19 +39,22 @@ from studytrack.authz.rules import (
     session_closed,
     session_editable,
     shown_to_members,
+    written,
 )
 from studytrack.authz.targets import target_of
 from studytrack.models import GroupRole, Organization, SessionStatus, StudyGroup, StudySession
 
 keeps_the_record = is_admin | is_secretary  # the study secretaries (and administrators)
 reads_the_group = is_admin | in_group | leads  # everyone of the group, and leaders above it
+# The secretaries see their sessions from the draft on; members and leaders once published.
+reads_the_session = keeps_the_record | ((is_member | leads) & shown_to_members)
 
 POLICY: dict[str, Rule] = {
     "admin.manage": is_admin,
     "unit.view": is_admin | leads | in_unit_group,
     "group.view": reads_the_group,
     "group.view_records": keeps_the_record | leads,
-    "session.view": keeps_the_record | ((is_member | leads) & shown_to_members),
+    "session.view": reads_the_session,
     "session.view_draft": keeps_the_record,
     "session.create": keeps_the_record,
     "session.edit": keeps_the_record & session_editable,
@@ -60,11 +63,14 @@ POLICY: dict[str, Rule] = {
     "attendance.makeup": keeps_the_record & (session_editable | session_closed),
     "material.view": is_admin | reads_library,
     "material.edit": is_admin | keeps_library,
-    "task.view": reads_the_group | is_assignee,
+    # A task is seen with its session, and always by its assignee.
+    "task.view": reads_the_session | is_assignee,
     "task.manage": keeps_the_record,
     "task.progress": keeps_the_record | is_assignee,
     # Fellow members never read each other's reflections; nobody but the author sees a draft.
-    "reflection.view": is_author | ((keeps_the_record | leads) & handed_in),
+    # The author opens theirs once written, or while the roster asks one of them.
+    "reflection.view": (is_author & (written | must_write))
+    | ((keeps_the_record | leads) & handed_in),
     "reflection.write": is_author & must_write & open_for_reflections & not_handed_in,
     "reflection.review": keeps_the_record,
     "report.view": reads_the_group,

@@ -256,6 +256,12 @@ def handed_in(reach: Reach, target: Target | None) -> bool:
 
 
 @rule
+def written(reach: Reach, target: Target | None) -> bool:
+    """The reflection exists (a draft at least), rather than one its author is yet to write."""
+    return isinstance(target, ReflectionRef) and target.status is not None
+
+
+@rule
 def not_handed_in(reach: Reach, target: Target | None) -> bool:
     """Not started, a draft, or returned for revision: its author may still change it."""
     return isinstance(target, ReflectionRef) and (

@@ -21,38 +21,26 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from studytrack.errors import DomainError
-from studytrack.followups import services
 from studytrack.followups.queries import UnitOption
+from studytrack.followups.rules import (
+    NEEDS_OWNER,
+    NEEDS_REASON,
+    NEEDS_TITLE,
+    NOTE_MAX,
+    TITLE_MAX,
+    due_before_session_message,
+)
+from studytrack.formfields import optional_int, strip
 from studytrack.models import User
 
 NONE = ""  # the value of the "— none —" options
 INDENT = "\u00a0\u00a0\u00a0"  # option labels cannot be padded with CSS
-NOTE_MAX = 4000
-
-
-def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-def optional_int(value: Any) -> int | None:
-    if value is None or value == NONE:
-        return None
-    return int(value)
-
-
-def show_error(form: FlaskForm, error: DomainError) -> None:
-    """Put a service's DomainError beside the field it names, or above the form."""
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 class TaskForm(FlaskForm):
     title = StringField(
         _l("Title"), filters=[strip],
-        validators=[DataRequired(_l("Enter a title.")), Length(max=services.TITLE_MAX)],
+        validators=[DataRequired(NEEDS_TITLE), Length(max=TITLE_MAX)],
     )
     detail = TextAreaField(
         _l("Detail"), filters=[strip], validators=[Optional(), Length(max=NOTE_MAX)],
@@ -103,11 +91,11 @@ class TaskForm(FlaskForm):
 
     def validate_assignee_id(self, field: Field) -> None:
         if field.data is None and self.organization_id.data is None:
-            raise ValidationError(str(services.NEEDS_OWNER))
+            raise ValidationError(str(NEEDS_OWNER))
 
     def validate_due_on(self, field: Field) -> None:
         if field.data and self.session_date and field.data < self.session_date:
-            raise ValidationError(str(services.due_before_session_message(self.session_date)))
+            raise ValidationError(str(due_before_session_message(self.session_date)))
 
 
 class ProgressForm(FlaskForm):
@@ -124,7 +112,7 @@ class ProgressForm(FlaskForm):
 class CancelForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for cancelling"), filters=[strip],
-        validators=[DataRequired(services.NEEDS_REASON), Length(max=NOTE_MAX)],
+        validators=[DataRequired(NEEDS_REASON), Length(max=NOTE_MAX)],
         render_kw={"rows": 3},
     )
 

@@ -1,7 +1,7 @@
 """Reads for follow-up tasks. Each function makes a fixed number of queries, whatever the data.
 
-"Overdue" is decided in two places only: FollowUpTask.is_overdue(today) for loaded tasks
-(templates), and overdue_clause(today) here for SQL counts.
+"Overdue" and "still to be done" are the model's (FollowUpTask.is_overdue(today),
+ACTIVE_TASK_STATUSES), in Python and in SQL alike.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from studytrack.extensions import db
 from studytrack.models import (
+    ACTIVE_TASK_STATUSES,
+    CLOSED_TASK_STATUSES,
     Attendance,
     AuditEvent,
     FollowUpTask,
@@ -24,34 +26,40 @@ from studytrack.models import (
     Organization,
     StudyGroup,
     StudySession,
-    TaskStatus,
     User,
 )
 
-ACTIVE_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
-CLOSED_STATUSES = (TaskStatus.DONE, TaskStatus.CANCELLED)
 CLOSED_PER_PAGE = 20
 
+# What a task row shows: its session (enough for the policy too), its owners. All many-to-one,
+# so joined into the task query itself.
+TASK_ROW = (
+    joinedload(FollowUpTask.session, innerjoin=True),
+    joinedload(FollowUpTask.assignee),
+    joinedload(FollowUpTask.organization),
+)
+# The task page: the row, and who created and completed it.
+TASK_PAGE = (
+    *TASK_ROW,
+    joinedload(FollowUpTask.completed_by),
+    joinedload(FollowUpTask.created_by),
+)
 
-def overdue_clause(today: date) -> sa.ColumnElement[bool]:
-    """SQL for FollowUpTask.is_overdue(today): due before today and still open or in progress."""
-    return sa.and_(
-        FollowUpTask.due_on.is_not(None),
-        FollowUpTask.due_on < today,
-        FollowUpTask.status.in_(ACTIVE_STATUSES),
-    )
+# The task form: its unit choices start from the group's unit (unit_options).
+SESSION_FOR_FORM = (
+    joinedload(StudySession.group, innerjoin=True).joinedload(StudyGroup.organization,
+                                                             innerjoin=True),
+)
+TASK_FOR_FORM = (
+    joinedload(FollowUpTask.session, innerjoin=True)
+    .joinedload(StudySession.group, innerjoin=True)
+    .joinedload(StudyGroup.organization, innerjoin=True),
+)
 
-
-def _task_loading() -> list[Any]:
-    """What a task row shows: its session (and what `can` needs: group and unit), its owners.
-    All many-to-one, so joined into the task query itself."""
-    return [
-        joinedload(FollowUpTask.session, innerjoin=True)
-        .joinedload(StudySession.group, innerjoin=True)
-        .joinedload(StudyGroup.organization, innerjoin=True),
-        joinedload(FollowUpTask.assignee),
-        joinedload(FollowUpTask.organization),
-    ]
+# records, home and the dashboard still import these names from here: they go once those read
+# the model's (ACTIVE_TASK_STATUSES, FollowUpTask.is_overdue).
+ACTIVE_STATUSES = ACTIVE_TASK_STATUSES
+overdue_clause = FollowUpTask.is_overdue
 
 
 # --- my tasks --------------------------------------------------------------------------------
@@ -68,14 +76,14 @@ def my_tasks(user: Any, page: int = 1, per_page: int = CLOSED_PER_PAGE) -> MyTas
     mine = FollowUpTask.assignee_id == user.id
     active = db.session.scalars(
         sa.select(FollowUpTask)
-        .where(mine, FollowUpTask.status.in_(ACTIVE_STATUSES))
-        .options(*_task_loading())
+        .where(mine, FollowUpTask.status.in_(ACTIVE_TASK_STATUSES))
+        .options(*TASK_ROW)
         .order_by(FollowUpTask.due_on.is_(None), FollowUpTask.due_on, FollowUpTask.id)
     ).all()
     closed = db.paginate(
         sa.select(FollowUpTask)
-        .where(mine, FollowUpTask.status.in_(CLOSED_STATUSES))
-        .options(*_task_loading())
+        .where(mine, FollowUpTask.status.in_(CLOSED_TASK_STATUSES))
+        .options(*TASK_ROW)
         .order_by(
             sa.func.coalesce(FollowUpTask.completed_at, FollowUpTask.updated_at).desc(),
             FollowUpTask.id.desc(),
@@ -90,7 +98,8 @@ def open_task_count(user: Any) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(FollowUpTask)
-        .where(FollowUpTask.assignee_id == user.id, FollowUpTask.status.in_(ACTIVE_STATUSES))
+        .where(FollowUpTask.assignee_id == user.id,
+               FollowUpTask.status.in_(ACTIVE_TASK_STATUSES))
     ) or 0
 
 
@@ -99,24 +108,11 @@ def overdue_task_count(user: Any, today: date) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(FollowUpTask)
-        .where(FollowUpTask.assignee_id == user.id, overdue_clause(today))
+        .where(FollowUpTask.assignee_id == user.id, FollowUpTask.is_overdue(today))
     ) or 0
 
 
 # --- one task ----------------------------------------------------------------------------------
-
-
-def task_for_page(task_id: int) -> FollowUpTask | None:
-    """A task with everything its page shows, in a fixed number of queries."""
-    return db.session.scalar(
-        sa.select(FollowUpTask)
-        .where(FollowUpTask.id == task_id)
-        .options(
-            *_task_loading(),
-            joinedload(FollowUpTask.completed_by),
-            joinedload(FollowUpTask.created_by),
-        )
-    )
 
 
 STATUS_ACTIONS = ("task.create", "task.progress", "task.complete", "task.cancel", "task.reopen")

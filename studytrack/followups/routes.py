@@ -10,41 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 
 from studytrack import authz
-from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.followups import queries, services
 from studytrack.followups.blueprint import bp
-from studytrack.followups.forms import CancelForm, ProgressForm, ReopenForm, TaskForm, show_error
+from studytrack.followups.forms import CancelForm, ProgressForm, ReopenForm, TaskForm
+from studytrack.followups.rules import TaskFields
 from studytrack.models import FollowUpTask, Organization, StudySession, TaskStatus, User
+from studytrack.redirects import next_url
 from studytrack.timeutil import local_date_of, today_local
-
-
-def _task_or_404(task_id: int) -> FollowUpTask:
-    """The task if its session is visible to the user (or the user is its assignee), else 404."""
-    task = queries.task_for_page(task_id)
-    if task is None:
-        abort(404)
-    if task.assignee_id != current_user.id:
-        authz.session_or_404(task.session_id)
-    authz.require("task.view", task)
-    return task
-
-
-def _next_url(default: str) -> str:
-    """Where to go after an action: a path on this site given by the form, else `default`."""
-    target = request.form.get("next") or request.args.get("next") or ""
-    # Only a path here: never another host ("//host", "/\\host", or hidden by a tab or space).
-    if target.startswith("/") and not target.startswith("//") and not any(
-        char == "\\" or char <= " " for char in target
-    ):
-        return target
-    return default
+from studytrack.unit_of_work import attempt
 
 
 def _session_url(session: StudySession) -> str:
@@ -66,13 +45,16 @@ def _task_form(session: StudySession, task: FollowUpTask | None = None, **kwargs
     )
 
 
-def _owners(form: TaskForm) -> tuple[User | None, Organization | None]:
-    assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
-    unit = (
-        db.session.get(Organization, form.organization_id.data)
-        if form.organization_id.data else None
+def _fields(form: TaskForm) -> TaskFields:
+    """The task form's fields, as the services take them."""
+    return TaskFields(
+        title=form.title.data,
+        detail=form.detail.data,
+        assignee=db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None,
+        organization=(db.session.get(Organization, form.organization_id.data)
+                      if form.organization_id.data else None),
+        due_on=form.due_on.data,
     )
-    return assignee, unit
 
 
 # --- adding and editing ----------------------------------------------------------------------
@@ -81,21 +63,14 @@ def _owners(form: TaskForm) -> tuple[User | None, Organization | None]:
 @bp.route("/sessions/<int:session_id>/tasks/new", methods=["GET", "POST"])
 @login_required
 def create(session_id: int) -> Any:
-    session = authz.session_or_404(session_id)
+    session = authz.session_or_404(session_id, *queries.SESSION_FOR_FORM)
     authz.require("task.manage", session)
     authz.require("session.edit", session)
     form = _task_form(session)
     if form.validate_on_submit():
-        assignee, unit = _owners(form)
-        try:
-            services.create_task(
-                session, title=form.title.data, detail=form.detail.data, assignee=assignee,
-                organization=unit, due_on=form.due_on.data, actor=_actor(),
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+        with attempt(form) as outcome:
+            services.create_task(session, actor=_actor(), **_fields(form))
+        if outcome.ok:
             flash(_("The follow-up task has been added."), "success")
             return redirect(_session_url(session))
     return render_template("followups/form.html", form=form, session=session, task=None)
@@ -104,40 +79,22 @@ def create(session_id: int) -> Any:
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(task_id: int) -> Any:
-    task = _task_or_404(task_id)
+    task = authz.task_or_404(task_id, *queries.TASK_FOR_FORM)
     authz.require("task.manage", task)
     session = task.session
     # A POST is read from the form alone: a missing version is a stale one, never the current.
     form = _task_form(session, task, obj=task if request.method == "GET" else None)
     conflict = False
     if form.validate_on_submit():
-        assignee, unit = _owners(form)
-        try:
-            services.update_task(
-                task, expected_version=form.version.data, title=form.title.data,
-                detail=form.detail.data, assignee=assignee, organization=unit,
-                due_on=form.due_on.data, actor=_actor(),
-            )
-            db.session.commit()
-        except services.VersionConflict as error:
-            conflict = True
-            form.form_errors.append(error.message)
-        except StaleDataError:
-            # Saved by someone else between our check and our write.
-            db.session.rollback()
-            task = _task_or_404(task_id)
-            conflict = True
-            form.form_errors.append(services.VersionConflict(task).message)
-        except DomainError as error:
-            show_error(form, error)
-        else:
+        # A stale version is refused (VersionConflict), its message above the form, and the
+        # form's version becomes the task's: the next save is made against what is shown now.
+        with attempt(form, record=task) as outcome:
+            services.update_task(task, expected_version=form.version.data, actor=_actor(),
+                                 **_fields(form))
+        if outcome.ok:
             flash(_("The follow-up task has been saved."), "success")
-            return redirect(_next_url(url_for("followups.detail", task_id=task.id)))
-        if conflict:
-            db.session.refresh(task)
-            # The next save is deliberate: it is made against the version now shown.
-            form.version.data = task.version
-            form.version.raw_data = [str(task.version)]
+            return redirect(next_url(url_for("followups.detail", task_id=task.id)))
+        conflict = outcome.conflict
     return render_template(
         "followups/form.html", form=form, session=session, task=task, conflict=conflict,
         today=today_local(),
@@ -156,7 +113,7 @@ def _render_detail(task: FollowUpTask, **forms: Any) -> Any:
     return render_template(
         "followups/detail.html",
         task=task,
-        back=_next_url(url_for("followups.detail", task_id=task.id)),
+        back=next_url(url_for("followups.detail", task_id=task.id)),
         history=queries.task_history(task),
         today=today_local(),
         progress_form=progress_form,
@@ -168,31 +125,24 @@ def _render_detail(task: FollowUpTask, **forms: Any) -> Any:
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def detail(task_id: int) -> Any:
-    return _render_detail(_task_or_404(task_id))
+    return _render_detail(authz.task_or_404(task_id, *queries.TASK_PAGE))
 
 
 def _task_action(
     task_id: int, permission: str, form: Any, form_name: str,
     action: Callable[[FollowUpTask, Any], Any], success: Callable[[FollowUpTask], str],
 ) -> Any:
-    """The shape of every status change: load, authorise, validate, act, commit, go back;
-    a refused change shows the task page again with the message beside the form."""
-    task = _task_or_404(task_id)
+    """The shape of every status change: load, authorise, validate, act, go back; a refused
+    change shows the task page again with the message beside the form."""
+    task = authz.task_or_404(task_id, *queries.TASK_PAGE)
     authz.require(permission, task)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             action(task, form)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        except StaleDataError:
-            db.session.rollback()
-            form.form_errors.append(_("Someone else changed this task just now. Please try again."))
-        else:
+        if outcome.ok:
             flash(success(task), "success")
-            return redirect(_next_url(url_for("followups.detail", task_id=task.id)))
-    return _render_detail(_task_or_404(task_id), **{form_name: form})
+            return redirect(next_url(url_for("followups.detail", task_id=task.id)))
+    return _render_detail(task, **{form_name: form})
 
 
 @bp.post("/tasks/<int:task_id>/progress")

@@ -12,20 +12,29 @@ The status flow::
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import Any, Unpack
 
 from flask_babel import lazy_gettext as _l
 
 from studytrack import audit
-from studytrack.errors import DomainError
+from studytrack.errors import DomainError, StaleVersion
 from studytrack.extensions import db
 from studytrack.followups import queries
+from studytrack.followups.rules import (
+    NEEDS_NOTE,
+    NEEDS_OWNER,
+    NEEDS_REASON,
+    NEEDS_TITLE,
+    TITLE_MAX,
+    TaskFields,
+    due_before_session_message,
+)
 from studytrack.models import (
+    ACTIVE_TASK_STATUSES,
+    CLOSED_TASK_STATUSES,
     EDITABLE_SESSION_STATUSES,
     FollowUpTask,
     NotificationKind,
-    Organization,
     StudySession,
     TaskStatus,
     User,
@@ -34,23 +43,8 @@ from studytrack.models.base import utcnow
 from studytrack.notifications.services import notify
 from studytrack.timeutil import local_date_of
 
-ACTIVE_STATUSES = queries.ACTIVE_STATUSES
-CLOSED_STATUSES = queries.CLOSED_STATUSES
-TITLE_MAX = 200
 
-# Messages shared with the forms, so a rule reads the same wherever it is caught.
-NEEDS_OWNER = _l("Choose an assignee or a responsible unit (or both).")
-NEEDS_NOTE = _l("Write a completion note: what was done.")
-NEEDS_REASON = _l("Give the reason for cancelling the task.")
-
-
-def due_before_session_message(session_date: date) -> Any:
-    return _l(
-        "The due date cannot be before the session (%(date)s).", date=session_date.isoformat()
-    )
-
-
-class VersionConflict(DomainError):
+class VersionConflict(StaleVersion):
     """Someone else saved the task since the form was opened."""
 
     def __init__(self, task: FollowUpTask) -> None:
@@ -67,35 +61,23 @@ class VersionConflict(DomainError):
 
 
 def create_task(
-    session: StudySession,
-    *,
-    title: str,
-    detail: str | None = None,
-    assignee: User | None = None,
-    organization: Organization | None = None,
-    due_on: date | None = None,
-    actor: User | None = None,
+    session: StudySession, *, actor: User | None = None, **fields: Unpack[TaskFields]
 ) -> FollowUpTask:
     """A new open task of `session`, for a person and/or a responsible unit."""
     if session.status not in EDITABLE_SESSION_STATUSES:
         raise DomainError(_l("This session is locked; reopen it before adding tasks."))
-    title = _check_fields(session, title, assignee, organization, due_on)
     task = FollowUpTask(
         session=session,
-        title=title,
-        detail=_blank_to_none(detail),
-        assignee=assignee,
-        organization=organization,
-        due_on=due_on,
         status=TaskStatus.OPEN,
         created_by_id=getattr(actor, "id", None),
+        **_checked(session, fields),
     )
     db.session.add(task)
     db.session.flush()
     audit.record(
         "task.create", task, actor=actor, organization_id=session.group.organization_id,
         session_id=session.id, title=task.title, assignee_id=task.assignee_id,
-        unit_id=task.organization_id, due_on=due_on,
+        unit_id=task.organization_id, due_on=task.due_on,
     )
     _notify_assignee(task, actor)
     return task
@@ -105,30 +87,22 @@ def update_task(
     task: FollowUpTask,
     *,
     expected_version: int | None,
-    title: str,
-    detail: str | None = None,
-    assignee: User | None = None,
-    organization: Organization | None = None,
-    due_on: date | None = None,
     actor: User | None = None,
+    **fields: Unpack[TaskFields],
 ) -> FollowUpTask:
-    """Change what the task is, who owns it and when it is due (not its status).
+    """Change what the task is, who owns it and when it is due (not its status); a field not
+    given is emptied.
 
     `expected_version` is the version the editor saw; a stale one raises VersionConflict and
     nothing is changed.
     """
     if expected_version is None or expected_version != task.version:
         raise VersionConflict(task)
-    title = _check_fields(
-        task.session, title, assignee, organization, due_on,
-        keep_assignee_id=task.assignee_id, keep_unit_id=task.organization_id,
-    )
+    values = _checked(task.session, fields, keep_assignee_id=task.assignee_id,
+                      keep_unit_id=task.organization_id)
     before = _snapshot(task)
-    task.title = title
-    task.detail = _blank_to_none(detail)
-    task.assignee = assignee
-    task.organization = organization
-    task.due_on = due_on
+    for name, value in values.items():
+        setattr(task, name, value)
     after = _snapshot(task)
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if changes:
@@ -152,20 +126,24 @@ def _notify_assignee(task: FollowUpTask, actor: User | None) -> None:
     )
 
 
-def _check_fields(
+def _checked(
     session: StudySession,
-    title: str,
-    assignee: User | None,
-    organization: Organization | None,
-    due_on: date | None,
+    fields: TaskFields,
     *,
     keep_assignee_id: int | None = None,
     keep_unit_id: int | None = None,
-) -> str:
-    """The rules of a task's fields; returns the cleaned title."""
-    title = (title or "").strip()
+) -> dict[str, Any]:
+    """The rules of a task's fields: their values, cleaned (the title stripped, a blank detail
+    None), or a DomainError beside the field that breaks one. A kept assignee or unit (an
+    edit's current ones) stays allowed."""
+    if unknown := fields.keys() - TaskFields.__required_keys__ - TaskFields.__optional_keys__:
+        raise TypeError(f"not a field of a task: {', '.join(sorted(unknown))}")
+    title = (fields.get("title") or "").strip()
+    assignee = fields.get("assignee")
+    organization = fields.get("organization")
+    due_on = fields.get("due_on")
     if not title:
-        raise DomainError(_l("Enter a title."), field="title")
+        raise DomainError(NEEDS_TITLE, field="title")
     if len(title) > TITLE_MAX:
         raise DomainError(
             _l("At most %(n)d characters.", n=TITLE_MAX), field="title"
@@ -190,7 +168,8 @@ def _check_fields(
     session_date = local_date_of(session.starts_at)
     if due_on is not None and session_date is not None and due_on < session_date:
         raise DomainError(due_before_session_message(session_date), field="due_on")
-    return title
+    return {"title": title, "detail": _blank_to_none(fields.get("detail")),
+            "assignee": assignee, "organization": organization, "due_on": due_on}
 
 
 def _snapshot(task: FollowUpTask) -> dict[str, Any]:
@@ -251,7 +230,7 @@ def complete_task(task: FollowUpTask, note: str, *, actor: User | None = None) -
 
 def cancel_task(task: FollowUpTask, reason: str, *, actor: User | None = None) -> FollowUpTask:
     """A secretary cancels an open or in-progress task, with a reason."""
-    if task.status not in ACTIVE_STATUSES:
+    if task.status not in ACTIVE_TASK_STATUSES:
         raise DomainError(_l("Only open or in-progress tasks can be cancelled."))
     reason = (reason or "").strip()
     if not reason:
@@ -269,7 +248,7 @@ def reopen_task(
     The completion note and the cancel reason are cleared from the task (they stay in the audit
     trail, which the task page shows as its history).
     """
-    if task.status not in CLOSED_STATUSES:
+    if task.status not in CLOSED_TASK_STATUSES:
         raise DomainError(_l("Only done or cancelled tasks can be reopened."))
     task.completed_at = None
     task.completed_by_id = None

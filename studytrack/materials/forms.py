@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from studytrack.formfields import strip
 from studytrack.labels import choices
 from studytrack.materials.uploads import ACCEPT
 from studytrack.models import MaterialKind
@@ -23,10 +24,6 @@ from studytrack.models import MaterialKind
 
 def kind_choices() -> list[SelectChoice]:
     return choices(MaterialKind)
-
-
-def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 def http_url(form: FlaskForm, field: StringField) -> None:

@@ -82,6 +82,11 @@ class FollowUpTask(TimestampMixin, Base):
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
+    @property
+    def is_active(self) -> bool:
+        """Still to be done: open or in progress."""
+        return self.status in ACTIVE_TASK_STATUSES
+
     @hybrid_method
     def is_overdue(self, today: date) -> bool:
         """Due before `today` and still open or in progress."""

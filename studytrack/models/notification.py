@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from studytrack.models.base import Base, enum_column, utcnow
 
 if TYPE_CHECKING:
+    from studytrack.models.followup import FollowUpTask
+    from studytrack.models.reflection import Reflection
+    from studytrack.models.study_session import StudySession
     from studytrack.models.user import User
 
 
@@ -48,3 +51,7 @@ class Notification(Base):
     read_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+    # What it is about, read with it to show its text and link (never changed through here).
+    session: Mapped[StudySession | None] = relationship(viewonly=True)
+    reflection: Mapped[Reflection | None] = relationship(viewonly=True)
+    task: Mapped[FollowUpTask | None] = relationship(viewonly=True)

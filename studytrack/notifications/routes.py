@@ -11,20 +11,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from studytrack.extensions import db
 from studytrack.notifications import queries, services
 from studytrack.notifications.blueprint import bp
 from studytrack.notifications.present import shown
-
-
-def _next_url(default: str) -> str:
-    """A path on this site given by the form, else `default` (never another host)."""
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and not any(
-        char == "\\" or char <= " " for char in target
-    ):
-        return target
-    return default
+from studytrack.redirects import next_url
 
 
 @bp.get("")
@@ -35,7 +25,8 @@ def index() -> Any:
     return render_template(
         "notifications/index.html",
         pagination=pagination,
-        entries=[(item, shown(item)) for item in pagination.items],
+        entries=[(item, shown(item)) for item in map(queries.NotificationItem.of,
+                                                      pagination.items)],
         here=request.full_path.rstrip("?"),
     )
 
@@ -48,17 +39,14 @@ def read(notification_id: int) -> Any:
     if item is None:
         abort(404)
     services.mark_read(item.notification)
-    db.session.commit()
     if request.form.get("open"):
         return redirect(shown(item).url)
-    return redirect(_next_url(url_for("notifications.index")))
+    return redirect(next_url(url_for("notifications.index")))
 
 
 @bp.post("/read-all")
 @login_required
 def read_all() -> Any:
-    count = services.mark_all_read(current_user._get_current_object())
-    db.session.commit()
-    if count:
+    if services.mark_all_read(current_user._get_current_object()):
         flash(_("All notifications are marked as read."), "success")
-    return redirect(_next_url(url_for("notifications.index")))
+    return redirect(next_url(url_for("notifications.index")))

@@ -4,31 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Flask, before_render_template
 from flask.blueprints import BlueprintSetupState
+from jinja2 import Template
 
 bp = Blueprint("reflections", __name__)
 
 
-def reflection_panel(session: Any) -> Any:
-    """For templates/reflections/_session_panel.html: what the current user sees about the
-    session's reflections (their own status; the figures for secretaries and leaders)."""
-    from flask_login import current_user
+def _session_page_panel(sender: Flask, template: Template, context: dict[str, Any],
+                        **extra: Any) -> None:
+    """Until study_sessions.routes passes `reflection_panel=reflection_panel(session)` to the
+    session page, give it the panel here, once, before the page renders (then remove this)."""
+    if template.name == "study_sessions/detail.html" and "reflection_panel" not in context:
+        from studytrack.reflections.panel import reflection_panel
 
-    from studytrack.reflections.queries import session_panel
-
-    return session_panel(session, current_user)
+        context["reflection_panel"] = reflection_panel(context["session"])
 
 
 @bp.record_once
-def _register_template_globals(state: BlueprintSetupState) -> None:
-    from studytrack.reflections.forms import BLANK_PREFIX, blank_comment_field, review_prefix
-
-    # Real globals (not a context processor), so included templates and macros see them too.
-    state.app.jinja_env.globals["reflection_panel"] = reflection_panel
-    state.app.jinja_env.globals["review_prefix"] = review_prefix
-    state.app.jinja_env.globals["blank_review_prefix"] = BLANK_PREFIX + "-"
-    state.app.jinja_env.globals["blank_comment_field"] = blank_comment_field
+def _connect(state: BlueprintSetupState) -> None:
+    before_render_template.connect(_session_page_panel, state.app)
 
 
 from studytrack.reflections import routes  # noqa: E402,F401

@@ -15,23 +15,19 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
-from studytrack import authz
 from studytrack.extensions import db
 from studytrack.models import (
+    HANDED_IN_STATUSES,
     Attendance,
     AttendanceStatus,
     Reflection,
     ReflectionStatus,
-    SessionStatus,
     StudyGroup,
     StudySession,
     User,
 )
 from studytrack.models.reflection import reflection_of_attendance
-from studytrack.reads import columns
 from studytrack.timeutil import today_local
-
-HANDED_IN = (ReflectionStatus.SUBMITTED, ReflectionStatus.RETURNED, ReflectionStatus.ACCEPTED)
 
 
 class State(StrEnum):
@@ -78,13 +74,8 @@ class Counts:
     owing: int = 0  # not started, draft or returned
 
 
-def _state(reflection: Reflection | None) -> State:
-    return State.NOT_STARTED if reflection is None else State(reflection.status.value)
-
-
 # The review page's two reads are built once and run with the session's id: building them
-# costs more than running them. Plain columns, no ORM objects: the page only shows values
-# (run by `reads.columns`, outside the ORM's execution path, which would cost more again).
+# costs more than running them. Plain columns, no ORM objects: the page only shows values.
 _OWED = (
     sa.select(
         User.id, User.display_name, User.position, Attendance.status, Attendance.makeup_on,
@@ -110,7 +101,7 @@ def owed(session: StudySession, today: date | None = None) -> list[OwedRow]:
     past_due = bool(due and today > due)
     result = []
     for (user_id, name, position, attendance_status, makeup_on,
-         status, submitted_at, is_late) in columns(_OWED, {"session_id": session.id}):
+         status, submitted_at, is_late) in db.session.execute(_OWED, {"session_id": session.id}):
         state = _STATES.get(status, State.NOT_STARTED)
         result.append(OwedRow(
             Person(user_id, name, position),
@@ -118,7 +109,7 @@ def owed(session: StudySession, today: date | None = None) -> list[OwedRow]:
             makeup_on,
             state,
             submitted_at if state is not State.DRAFT else None,
-            bool(is_late and status in HANDED_IN),
+            bool(is_late and status in HANDED_IN_STATUSES),
             past_due and state is not State.SUBMITTED and state is not State.ACCEPTED,
         ))
     return result
@@ -152,11 +143,11 @@ def counts(session: StudySession) -> Counts:
     row = db.session.execute(
         sa.select(
             sa.func.count(Attendance.id),
-            number(status.in_(HANDED_IN)),
+            number(Reflection.is_handed_in),
             number(status == ReflectionStatus.SUBMITTED),
             number(status == ReflectionStatus.ACCEPTED),
             number(status == ReflectionStatus.RETURNED),
-            number(sa.and_(status.in_(HANDED_IN), Reflection.is_late)),
+            number(sa.and_(Reflection.is_handed_in, Reflection.is_late)),
         )
         .select_from(Attendance)
         .outerjoin(
@@ -179,6 +170,29 @@ def my_reflection(session: StudySession, user: Any) -> Reflection | None:
         .where(Reflection.session_id == session.id, Reflection.author_id == user.id)
         .options(joinedload(Reflection.reviewer))
     )
+
+
+class Stand(NamedTuple):
+    """Where a person stands with their reflection on a session."""
+
+    owes: bool  # the roster asks one of them (Attendance.owes_reflection)
+    reflection: Reflection | None  # theirs, with its reviewer
+
+
+def stand_of(session: StudySession, user: Any) -> Stand:
+    """`user`'s stand on `session`: their roster row's answer and their reflection, in one
+    query (the session's row joins both, either may be missing)."""
+    owes, reflection = db.session.execute(
+        sa.select(Attendance.owes_reflection, Reflection)
+        .select_from(StudySession)
+        .outerjoin(Attendance, sa.and_(Attendance.session_id == StudySession.id,
+                                       Attendance.user_id == user.id))
+        .outerjoin(Reflection, sa.and_(Reflection.session_id == StudySession.id,
+                                       Reflection.author_id == user.id))
+        .where(StudySession.id == session.id)
+        .options(joinedload(Reflection.reviewer))
+    ).one()
+    return Stand(bool(owes), reflection)
 
 
 class HandedIn(NamedTuple):
@@ -213,7 +227,7 @@ _HANDED_IN = (
         reflection_of_attendance(),
     )
     .where(
-        Reflection.session_id == sa.bindparam("session_id"), Reflection.status.in_(HANDED_IN)
+        Reflection.session_id == sa.bindparam("session_id"), Reflection.is_handed_in
     )
     .order_by(sa.func.coalesce(Attendance.sort_order, 0), _AUTHOR.display_name, Reflection.id)
 )
@@ -231,7 +245,7 @@ def handed_in(session: StudySession) -> list[HandedIn]:
         )
         for (id_, author_id, author_name, status, title, body, char_count, submitted_at,
              is_late, review_comment, reviewer_id, reviewer_name, reviewed_at)
-        in columns(_HANDED_IN, {"session_id": session.id})
+        in db.session.execute(_HANDED_IN, {"session_id": session.id})
     ]
 
 
@@ -259,7 +273,7 @@ def group_review_queue(group: StudyGroup) -> list[Reflection]:
             .join(StudySession, StudySession.id == Reflection.session_id)
             .where(
                 StudySession.group_id == group.id,
-                StudySession.status.in_((SessionStatus.PUBLISHED, SessionStatus.CLOSED)),
+                StudySession.is_held,
                 Reflection.status == ReflectionStatus.SUBMITTED,
             )
             .options(
@@ -269,61 +283,4 @@ def group_review_queue(group: StudyGroup) -> list[Reflection]:
             )
             .order_by(Reflection.submitted_at, Reflection.id)
         )
-    )
-
-
-def reflection_for_page(reflection_id: int) -> Reflection | None:
-    """A reflection with its session (and what `can` needs), author and reviewer."""
-    return db.session.scalar(
-        sa.select(Reflection)
-        .where(Reflection.id == reflection_id)
-        .options(
-            joinedload(Reflection.session, innerjoin=True)
-            .joinedload(StudySession.group, innerjoin=True)
-            .joinedload(StudyGroup.organization, innerjoin=True),
-            joinedload(Reflection.author),
-            joinedload(Reflection.reviewer),
-        )
-    )
-
-
-# --- the panel on the session page ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Panel:
-    must_write: bool  # the current user must write for this session
-    on_roster_status: AttendanceStatus | None  # the current user's attendance, if on the roster
-    reflection: Reflection | None  # the current user's own reflection
-    counts: Counts | None  # for those who may read the group's reflections
-    may_review: bool
-
-    @property
-    def state(self) -> State:
-        return _state(self.reflection)
-
-    @property
-    def visible(self) -> bool:
-        return self.must_write or self.reflection is not None or self.counts is not None
-
-
-def session_panel(session: StudySession, user: Any) -> Panel:
-    """What the session page's reflections panel shows to `user`: their own status (one query,
-    the roster is already loaded with the session) and, for secretaries and leaders, the figures
-    (one query)."""
-    empty = Panel(False, None, None, None, False)
-    if not getattr(user, "is_authenticated", False):
-        return empty
-    if session.status not in (SessionStatus.PUBLISHED, SessionStatus.CLOSED):
-        return empty
-    mine = next((a for a in session.attendances if a.user_id == user.id), None)
-    must = mine is not None and mine.owes_reflection
-    reflection = my_reflection(session, user) if mine is not None else None
-    readable = authz.can("reflection.view", session, user)
-    return Panel(
-        must_write=must,
-        on_roster_status=mine.status if mine is not None else None,
-        reflection=reflection,
-        counts=counts(session) if readable else None,
-        may_review=authz.can("reflection.review", session, user),
     )

@@ -1,82 +1,45 @@
 """Routes of the reflections blueprint: the member's editor (with autosave), the secretary's
 review pages, and accepting or returning a reflection.
 
-Who may do what (authz): the roster decides who writes (`Attendance.owes_reflection`); a
-reflection is read by its author and by the group's secretaries and the leaders above it — never
-by fellow members, and nobody but the author sees a draft.
-"reflection.review" (secretaries, admin) accepts and returns.
+Who may do what is the policy's (authz): "reflection.write" (the author, while the roster asks
+one of them, the session is published and the text is not handed in), "reflection.view" (the
+author; the group's secretaries and the leaders above it once handed in — never fellow
+members, and nobody but the author sees a draft), "reflection.review" (secretaries, admin).
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import sqlalchemy as sa
-from flask import (
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_babel import format_datetime
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import joinedload
 from wtforms.validators import ValidationError
 
 from studytrack import authz
-from studytrack.errors import DomainError
 from studytrack.extensions import csrf, db
-from studytrack.models import Reflection, ReflectionStatus, SessionStatus, StudySession, User
+from studytrack.models import Reflection, ReflectionStatus, StudySession, User
+from studytrack.redirects import next_url
 from studytrack.reflections import queries, services
 from studytrack.reflections.blueprint import bp
-from studytrack.reflections.forms import (
-    AcceptForm,
-    ReflectionForm,
-    ReturnForm,
-    review_prefix,
-    show_error,
-)
-from studytrack.reflections.texts import LineTexts
+from studytrack.reflections.forms import AcceptForm, ReflectionForm, ReturnForm
 from studytrack.timeutil import today_local
+from studytrack.unit_of_work import attempt
+from studytrack.web import local_datetime
 
-# --- helpers ------------------------------------------------------------------------------------
+# What the pages of one reflection show: its session and group (breadcrumb), author, reviewer.
+REFLECTION_PAGE = (
+    joinedload(Reflection.session, innerjoin=True).joinedload(StudySession.group, innerjoin=True),
+    joinedload(Reflection.author, innerjoin=True),
+    joinedload(Reflection.reviewer),
+)
 
 
 def _actor() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
-def _next_url(default: str) -> str:
-    """A path on this site given by the form (`next`, also prefixed), else `default`."""
-    target = request.form.get("next") or request.args.get("next") or ""
-    if not target:
-        target = next((v for k, v in request.form.items() if k.endswith("-next") and v), "")
-    if target.startswith("/") and not target.startswith("//") and not any(
-        char == "\\" or char <= " " for char in target
-    ):
-        return target
-    return default
-
-
-def _reflection_or_404(reflection_id: int) -> Reflection:
-    """The reflection if the user may read it, else 404: its author always; others when they
-    reach the session and may read the group's reflections, and never a draft."""
-    reflection = queries.reflection_for_page(reflection_id)
-    if reflection is None:
-        abort(404)
-    if reflection.author_id != current_user.id:
-        authz.session_or_404(reflection.session_id)
-        if reflection.status == ReflectionStatus.DRAFT:
-            abort(404)
-    if not authz.can("reflection.view", reflection):
-        abort(404)
-    return reflection
 
 
 def _set_version(form: ReflectionForm, version: int | None) -> None:
@@ -85,36 +48,37 @@ def _set_version(form: ReflectionForm, version: int | None) -> None:
     form.version.raw_data = [] if version is None else [str(version)]
 
 
-def _storage_key(session: StudySession) -> str:
-    return f"studytrack:reflection:{session.id}:{current_user.id}"
-
-
 # --- the editor ---------------------------------------------------------------------------------
+
+
+def _mine(session: StudySession, owes: bool, reflection: Reflection | None) -> authz.ReflectionRef:
+    """The current user's reflection on `session` as the policy sees it: the one they have, or
+    the one they would write; `owes` is the roster's answer."""
+    return authz.ReflectionRef(
+        authz.target_of(session), current_user.id,
+        reflection.status if reflection is not None else None, author_must_write=owes,
+    )
 
 
 def _render_editor(
     session: StudySession,
     form: ReflectionForm,
     reflection: Reflection | None,
-    required: bool,
+    owes: bool,
     saved: Reflection | None = None,
 ) -> Any:
-    writable = (
-        required
-        and session.status == SessionStatus.PUBLISHED
-        and (reflection is None or reflection.status in services.WRITABLE)
-    )
+    writable = authz.can("reflection.write", _mine(session, owes, reflection))
     return render_template(
         "reflections/edit.html",
         session=session,
         form=form,
         reflection=reflection,
-        required=required,
+        required=owes,
         writable=writable,
         show_editor=writable or request.method == "POST",
         saved=saved,
         count=services.count_characters(form.body.data),
-        storage_key=_storage_key(session),
+        storage_key=f"studytrack:reflection:{session.id}:{current_user.id}",
         today=today_local(),
     )
 
@@ -122,59 +86,39 @@ def _render_editor(
 @bp.route("/sessions/<int:session_id>/reflection", methods=["GET", "POST"])
 @login_required
 def edit(session_id: int) -> Any:
-    session = authz.session_or_404(session_id)
+    session = authz.session_or_404(session_id, joinedload(StudySession.group))
     user = _actor()
-    attendance = services.attendance_of(session, user)
-    required = attendance is not None and attendance.owes_reflection
-    reflection = queries.my_reflection(session, user)
-    if reflection is None and not required:
-        abort(403)
+    owes, reflection = queries.stand_of(session, user)
+    # Their own reflection, written or owed; anyone else's editor is not theirs to open.
+    authz.require("reflection.view", _mine(session, owes, reflection))
     form = ReflectionForm(obj=reflection if request.method == "GET" else None)
     if request.method == "GET":
         _set_version(form, reflection.version if reflection else None)
     saved = None
     if form.validate_on_submit():
         submitting = request.form.get("action") == "submit"
-        try:
+        too_short = None
+        with attempt(form) as outcome:
             reflection = services.save_draft(
                 session, user, form.title.data, form.body.data, form.version.data
             )
-        except services.StaleReflection as error:
-            db.session.rollback()
-            saved = queries.my_reflection(session, user)
-            form.form_errors.append(error.message)
-        except (StaleDataError, sa.exc.IntegrityError):
-            # Saved elsewhere between our check and our write.
-            db.session.rollback()
-            saved = queries.my_reflection(session, user)
-            form.form_errors.append(services.StaleReflection(saved).message)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            if not submitting:
-                db.session.commit()
-                flash(_("Your draft has been saved."), "success")
-                return redirect(url_for(".edit", session_id=session.id))
-            try:
+            # A text too short to hand in is saved all the same: asked before submitting, the
+            # refusal leaves the draft to be committed with the response.
+            too_short = services.too_short_to_hand_in(reflection) if submitting else None
+            if submitting and too_short is None:
                 services.submit(reflection)
-            except DomainError as error:
-                db.session.commit()  # the draft is kept; only the submission was refused
-                show_error(form, error)
-                _set_version(form, reflection.version)
-            except StaleDataError:
-                db.session.rollback()
-                saved = queries.my_reflection(session, user)
-                form.form_errors.append(services.StaleReflection(saved).message)
-            else:
-                db.session.commit()
-                flash(_("Your reflection has been submitted to the study secretary."), "success")
-                return redirect(url_for(".edit", session_id=session.id))
-        if saved is not None:
-            # The next save is deliberate: it is made against the version now shown.
-            _set_version(form, saved.version)
-            reflection = saved
-    return _render_editor(session, form, reflection, required, saved=saved)
+        if outcome.ok and too_short is None:
+            flash(_("Your reflection has been submitted to the study secretary.") if submitting
+                  else _("Your draft has been saved."), "success")
+            return redirect(url_for(".edit", session_id=session.id))
+        if outcome.ok and too_short is not None:  # saved as a draft, not handed in
+            too_short.show_on(form)
+            _set_version(form, reflection.version)
+        elif outcome.conflict:
+            # Saved elsewhere meanwhile: show that version; the next save is made against it.
+            saved = reflection = queries.my_reflection(session, user)
+            _set_version(form, saved.version if saved else None)
+    return _render_editor(session, form, reflection, owes, saved=saved)
 
 
 @bp.post("/sessions/<int:session_id>/reflection/autosave")
@@ -196,6 +140,7 @@ def autosave(session_id: int) -> Any:
                 "This page has expired. Your text is kept in this browser: reload the page to "
                 "continue."
             ))
+    # Not session_or_404: its 404 is an HTML page, and the script reads JSON.
     session = db.session.get(StudySession, session_id)
     if session is None or not authz.can("session.view", session):
         return _json_error(404, "not_found", _("This session cannot be found."))
@@ -204,20 +149,16 @@ def autosave(session_id: int) -> Any:
         version = int(raw_version) if raw_version else None
     except ValueError:
         return _json_error(400, "invalid", _("The request could not be understood."))
-    try:
+    with attempt(show=False) as outcome:
         reflection = services.save_draft(
             session, _actor(), request.form.get("title"), request.form.get("body"), version
         )
-        db.session.commit()
-    except services.StaleReflection as error:
-        db.session.rollback()
-        return _json_error(409, "conflict", error.message,
-                           version=error.reflection.version if error.reflection else None)
-    except (StaleDataError, sa.exc.IntegrityError):
-        db.session.rollback()
-        return _json_error(409, "conflict", services.StaleReflection(None).message)
-    except DomainError as error:
-        db.session.rollback()
+    if outcome.error is not None:
+        error = outcome.error
+        if outcome.conflict:
+            saved = error.reflection if isinstance(error, services.StaleReflection) else None
+            return _json_error(409, "conflict", error.message,
+                               version=saved.version if saved is not None else None)
         return _json_error(422, "refused", error.message, field=error.field)
     return jsonify(
         version=reflection.version,
@@ -235,16 +176,19 @@ def _json_error(status: int, error: str, message: Any, **extra: Any) -> Any:
 
 
 class Card(NamedTuple):
-    """A handed-in reflection as the review page shows it, its texts formatted for the page."""
+    """A handed-in reflection on the review page, with the texts of its header line."""
 
     reflection: queries.HandedIn
-    submitted: str  # "Submitted <when>"
+    submitted: str  # "Submitted <when>", or "" before it was
     characters: str
 
 
-def _cards(reflections: list[queries.HandedIn], texts: LineTexts) -> list[Card]:
+def _cards(reflections: list[queries.HandedIn]) -> list[Card]:
+    # Formatted here, where `_()` costs half what it costs in a template: a page has dozens.
     return [
-        Card(r, texts.submitted(r.submitted_at), texts.characters(r.char_count))
+        Card(r, _("Submitted %(when)s", when=local_datetime(r.submitted_at))
+             if r.submitted_at else "",
+             ngettext("%(num)d character", "%(num)d characters", r.char_count))
         for r in reflections
     ]
 
@@ -253,7 +197,7 @@ def _cards(reflections: list[queries.HandedIn], texts: LineTexts) -> list[Card]:
 @login_required
 def session_review(session_id: int) -> Any:
     """Who owes a reflection, the queue waiting for review, and every handed-in text."""
-    session = authz.session_or_404(session_id)
+    session = authz.session_or_404(session_id, joinedload(StudySession.group))
     authz.require("reflection.view", session)
     rows = queries.owed(session)
     reflections = queries.handed_in(session)
@@ -264,16 +208,17 @@ def session_review(session_id: int) -> Any:
     may_review = authz.can("reflection.review", session)
     if may_review:  # reviewers find the submitted ones in the queue, above the others
         reflections = [r for r in reflections if r.status != ReflectionStatus.SUBMITTED]
-    texts = LineTexts()
+    here = url_for(".session_review", session_id=session.id)
     return render_template(
         "reflections/session_review.html",
         session=session,
         rows=rows,
         counts=queries.counts_of(rows),
-        others=_cards(reflections, texts),
-        queue=_cards(queue, texts),
+        others=_cards(reflections),
+        queue=_cards(queue),
+        return_form=ReturnForm(formdata=None, next=here) if may_review and queue else None,
         may_review=may_review,
-        here=url_for(".session_review", session_id=session.id),
+        here=here,
     )
 
 
@@ -283,18 +228,20 @@ def group_review(group_id: int) -> Any:
     group = authz.group_or_404(group_id)
     authz.require("reflection.review", group)
     queue = queries.group_review_queue(group)
+    here = url_for(".group_review", group_id=group.id)
     return render_template(
         "reflections/group_review.html",
         group=group,
         queue=queue,
-        here=url_for(".group_review", group_id=group.id),
+        return_form=ReturnForm(formdata=None, next=here) if queue else None,
+        here=here,
     )
 
 
 def _render_detail(reflection: Reflection, return_form: ReturnForm | None = None) -> Any:
+    back = next_url(url_for(".session_review", session_id=reflection.session_id))
     if return_form is None and reflection.status == ReflectionStatus.SUBMITTED:
-        return_form = ReturnForm(formdata=None, prefix=review_prefix(reflection.id))
-    back = _next_url(url_for(".session_review", session_id=reflection.session_id))
+        return_form = ReturnForm(formdata=None, next=back)
     return render_template(
         "reflections/detail.html",
         reflection=reflection,
@@ -307,32 +254,30 @@ def _render_detail(reflection: Reflection, return_form: ReturnForm | None = None
 @bp.get("/reflections/<int:reflection_id>")
 @login_required
 def detail(reflection_id: int) -> Any:
-    reflection = _reflection_or_404(reflection_id)
+    reflection = authz.reflection_or_404(reflection_id, *REFLECTION_PAGE)
     if reflection.author_id == current_user.id:
         return redirect(url_for(".edit", session_id=reflection.session_id))
     return _render_detail(reflection)
 
 
+def _to_review(reflection_id: int) -> Reflection:
+    """The reflection a reviewer accepts or returns: 404 unless they may read it, 403 unless
+    they review the group's reflections."""
+    reflection = authz.reflection_or_404(reflection_id, *REFLECTION_PAGE)
+    authz.require("reflection.review", reflection)
+    return reflection
+
+
 @bp.post("/reflections/<int:reflection_id>/accept")
 @login_required
 def accept(reflection_id: int) -> Any:
-    reflection = _reflection_or_404(reflection_id)
-    authz.require("reflection.review", reflection)
-    back = _next_url(url_for(".session_review", session_id=reflection.session_id))
-    form = AcceptForm(prefix=review_prefix(reflection.id))
-    if not form.validate_on_submit():
+    reflection = _to_review(reflection_id)
+    back = next_url(url_for(".session_review", session_id=reflection.session_id))
+    if not AcceptForm().validate_on_submit():
         abort(400)
-    try:
+    with attempt() as outcome:  # a refusal is flashed
         services.accept(reflection, _actor())
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash(_("Someone else reviewed this reflection just now. Please check it again."),
-              "warning")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
+    if outcome.ok:
         flash(_("The reflection of %(name)s has been accepted.",
                 name=reflection.author.display_name), "success")
     return redirect(back)
@@ -341,26 +286,14 @@ def accept(reflection_id: int) -> Any:
 @bp.post("/reflections/<int:reflection_id>/return")
 @login_required
 def return_for_revision(reflection_id: int) -> Any:
-    reflection = _reflection_or_404(reflection_id)
-    authz.require("reflection.review", reflection)
-    form = ReturnForm(prefix=review_prefix(reflection.id))
+    reflection = _to_review(reflection_id)
+    form = ReturnForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             services.return_for_revision(reflection, _actor(), form.comment.data)
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            form.form_errors.append(
-                _("Someone else reviewed this reflection just now. Please check it again.")
-            )
-            reflection = _reflection_or_404(reflection_id)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-            reflection = _reflection_or_404(reflection_id)
-        else:
+        if outcome.ok:
             flash(_("The reflection has been returned to %(name)s for revision.",
                     name=reflection.author.display_name), "success")
-            return redirect(_next_url(url_for(".session_review",
-                                              session_id=reflection.session_id)))
+            return redirect(next_url(url_for(".session_review",
+                                             session_id=reflection.session_id)))
     return _render_detail(reflection, return_form=form)

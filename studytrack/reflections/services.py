@@ -8,9 +8,10 @@ The flow::
                                 │                   └──return (comment)──▶ returned
                                 └────────── revise and submit again ◀────────┘
 
-Who writes is decided by `Attendance.owes_reflection` (the attendance roster), never here.
-Reflections are written and submitted while the session is published; a submitted one is
-read-only until a study secretary returns it.
+Who may write is the policy's ("reflection.write": the roster's `Attendance.owes_reflection`,
+the session's and the reflection's status); the services check the same rules again, whoever
+calls them, and say what was broken. Reflections are written and submitted while the session is
+published; a submitted one is read-only until a study secretary returns it.
 
 Character count (字数): every character that is not whitespace counts as one — a Chinese
 character, a Latin letter, a digit, a punctuation mark, an emoji. Whitespace (spaces, line
@@ -28,7 +29,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from studytrack import audit
-from studytrack.errors import DomainError
+from studytrack.errors import DomainError, StaleVersion
 from studytrack.extensions import db
 from studytrack.labels import label
 from studytrack.models import (
@@ -43,16 +44,11 @@ from studytrack.models import (
     User,
 )
 from studytrack.notifications.services import notify
+from studytrack.reflections.rules import BODY_MAX, COMMENT_MAX, NEEDS_COMMENT, TITLE_MAX
 from studytrack.timeutil import local_date_of, now_utc
 
-TITLE_MAX = 200
-BODY_MAX = 100_000  # characters as typed; far beyond any reflection, short of abuse
-COMMENT_MAX = 4000
-
-WRITABLE = frozenset({ReflectionStatus.DRAFT, ReflectionStatus.RETURNED})
 _NOT_COUNTED = frozenset("\u200d\ufeff") | frozenset(chr(c) for c in range(0xFE00, 0xFE10))
 
-NEEDS_COMMENT = _l("Say what should be revised: the member sees this comment.")
 CLOSED = _l(
     "This session is closed: reflections can no longer be saved or submitted. Your text is "
     "kept below; copy it if you want to keep it."
@@ -68,7 +64,7 @@ READ_ONLY = _l(
 )
 
 
-class StaleReflection(DomainError):
+class StaleReflection(StaleVersion):
     """The reflection was saved elsewhere (another tab or device) since this editor loaded it."""
 
     def __init__(self, reflection: Reflection | None) -> None:
@@ -125,7 +121,7 @@ def _check_required(session: StudySession, author: User) -> None:
 
 
 def _check_writable(reflection: Reflection) -> None:
-    if reflection.status not in WRITABLE:
+    if not reflection.is_writable:
         raise DomainError(READ_ONLY)
 
 
@@ -188,16 +184,8 @@ def submit(reflection: Reflection, *, now: datetime | None = None) -> Reflection
     _check_open(session)
     _check_required(session, reflection.author)
     _check_writable(reflection)
-    minimum = session.min_reflection_chars or 0
-    if reflection.char_count < minimum:
-        raise DomainError(
-            _l(
-                "Your reflection has %(count)d characters; this session asks for at least "
-                "%(min)d. Your text is saved as a draft.",
-                count=reflection.char_count, min=minimum,
-            ),
-            field="body",
-        )
+    if (refusal := too_short_to_hand_in(reflection)) is not None:
+        raise refusal
     now = now or now_utc()
     resubmission = reflection.status == ReflectionStatus.RETURNED
     if not resubmission:
@@ -222,6 +210,24 @@ def submit(reflection: Reflection, *, now: datetime | None = None) -> Reflection
         resubmission=resubmission, late=reflection.is_late,
     )
     return reflection
+
+
+def too_short_to_hand_in(reflection: Reflection) -> DomainError | None:
+    """The refusal when the saved text is shorter than the session asks for, else None.
+
+    The editor asks before submitting: the draft is saved all the same (the message says so),
+    and only its submission is refused."""
+    minimum = reflection.session.min_reflection_chars or 0
+    if reflection.char_count >= minimum:
+        return None
+    return DomainError(
+        _l(
+            "Your reflection has %(count)d characters; this session asks for at least "
+            "%(min)d. Your text is saved as a draft.",
+            count=reflection.char_count, min=minimum,
+        ),
+        field="body",
+    )
 
 
 def current_secretaries(session: StudySession) -> list[int]:
@@ -250,7 +256,7 @@ def _check_reviewable(reflection: Reflection, reviewer: User) -> None:
                              state=_state_name(reflection.status)))
     if reflection.author_id == reviewer.id:
         raise DomainError(_l("You cannot review your own reflection."))
-    if reflection.session.status not in (SessionStatus.PUBLISHED, SessionStatus.CLOSED):
+    if not reflection.session.is_held:
         raise DomainError(NOT_OPEN)
 
 
