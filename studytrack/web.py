@@ -12,7 +12,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup
 
-from studytrack import authz, timeutil
+from studytrack import authz, formatting, timeutil
 from studytrack.i18n import LANGUAGE_NAMES
 from studytrack.labels import label
 from studytrack.navigation import navigation_for
@@ -112,6 +112,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(label_text, "label")
+    app.add_template_filter(formatting.percent, "percent")
     app.jinja_env.globals["Role"] = authz.Role
     # Imported macros do not see context processors, so pagination needs a real global.
     app.jinja_env.globals["url_for_page"] = url_for_page
