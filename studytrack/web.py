@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -10,6 +11,7 @@ from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
 from markupsafe import Markup
 
 from studytrack import authz, formatting, timeutil
@@ -97,8 +99,11 @@ def url_for_page(page: int) -> str:
 
 
 def template_globals() -> dict[str, Any]:
+    # `can` asks about the user the page is rendered for, found once per template rather than
+    # on every question (a page of rows asks dozens).
+    viewer = current_user._get_current_object()
     return {
-        "can": authz.can,
+        "can": functools.partial(authz.can, user=viewer),
         "get_locale": lambda: str(get_locale()),
         "url_for_page": url_for_page,
         "navigation": navigation_for,
@@ -108,6 +113,7 @@ def template_globals() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")  # {% do d.update(...) %}: no `set _ =` tricks
     app.context_processor(template_globals)
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
