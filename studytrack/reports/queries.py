@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from studytrack import timeutil
 from studytrack.dashboard.figures import (
+    Figures,
     ReflectionState,
     count_attendance,
     count_reflections,
@@ -70,9 +71,14 @@ def session_report(session: StudySession, today: date | None = None) -> SessionR
     if head is None:  # deleted under our feet
         raise LookupError(f"study session {session.id} does not exist")
     roster = sorted(db.session.execute(ROSTER, params), key=roster_key)
+    talks = tuple(ReportTalk(*row) for row in db.session.execute(TALKS, params))
     tasks = db.session.execute(TASKS, params).all()
     reflections, states = _reflections(
         db.session.execute(REFLECTIONS, params), roster, head.reflection_due_on, today
+    )
+    figures = (
+        count_attendance(roster) + count_reflections(states) + count_tasks(tasks, today)
+        + Figures(talks=len(talks))
     )
     return SessionReport(
         session_id=head.id,
@@ -91,10 +97,10 @@ def session_report(session: StudySession, today: date | None = None) -> SessionR
         min_reflection_chars=head.min_reflection_chars,
         materials=_materials(db.session.execute(MATERIALS, params)),
         attendees=tuple(_attendee(row) for row in roster),
-        talks=tuple(ReportTalk(*row) for row in db.session.execute(TALKS, params)),
+        talks=talks,
         tasks=tuple(_task(row, today) for row in tasks),
         reflections=tuple(reflections),
-        figures=count_attendance(roster) + count_reflections(states) + count_tasks(tasks, today),
+        figures=figures,
         reflections_accepted=sum(
             r.is_required and r.status == ReflectionStatus.ACCEPTED for r in reflections
         ),
