@@ -42,6 +42,7 @@ from studytrack.models import (
     User,
 )
 from studytrack.models.reflection import reflection_of_attendance
+from studytrack.study_sessions.attendance_queries import title_order
 from studytrack.timeutil import local_date_of
 
 
@@ -175,7 +176,7 @@ def group_roster(group: StudyGroup, period: Period) -> list[GroupMembership]:
             )
             .options(contains_eager(GroupMembership.user))
             .order_by(
-                sa.case({"leader": 0, "deputy": 1}, value=GroupMembership.title, else_=2),
+                title_order(),
                 GroupMembership.sort_order, User.display_name, GroupMembership.id,
             )
         )
