@@ -47,11 +47,11 @@ from studytrack.models.session_stats import COUNT_COLUMNS
 CHUNK = 500  # ids per statement (well under SQLite's and PostgreSQL's parameter limits)
 
 
-def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+def _count_if(condition: sa.SQLColumnExpression[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _count_of(model: Any, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+def _count_of(model: Any, *where: sa.SQLColumnExpression[bool]) -> sa.ScalarSelect[int]:
     """The session's rows of `model` that satisfy `where` (a correlated count: talks and
     tasks must not multiply the attendance rows the outer query groups)."""
     return (

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, cast
 
 import sqlalchemy as sa
 
@@ -193,7 +193,7 @@ def owes_makeup(status: AttendanceStatus | None, makeup_on: date | None) -> bool
 
 
 #: SQL: the condition on one Attendance row of each attendance figure.
-ATTENDANCE: dict[str, sa.ColumnElement[bool]] = {
+ATTENDANCE: dict[str, sa.SQLColumnExpression[bool]] = {
     "attendance_expected": sa.or_(
         Attendance.status.is_(None), Attendance.status != AttendanceStatus.OBSERVER
     ),
@@ -249,7 +249,7 @@ def reflection_state(
 
 
 def reflection_conditions(today: date | sa.BindParameter[date] | None = None) -> dict[
-    str, sa.ColumnElement[bool]
+    str, sa.SQLColumnExpression[bool]
 ]:
     """SQL: the condition on one Attendance row, with its Reflection outer-joined
     (`reflection_of_attendance`) and its StudySession joined, of each reflection figure; with
@@ -257,7 +257,7 @@ def reflection_conditions(today: date | sa.BindParameter[date] | None = None) ->
     store it)."""
     owed = Attendance.owes_reflection
     handed_in = Reflection.is_handed_in
-    conditions = {
+    conditions: dict[str, sa.SQLColumnExpression[bool]] = {
         "reflections_required": owed,
         "reflections_submitted": sa.and_(owed, handed_in),
         "reflections_late": sa.and_(
@@ -306,16 +306,16 @@ class TaskRow(Protocol):
 
 
 def task_conditions(today: date | sa.BindParameter[date] | None = None) -> dict[
-    str, sa.ColumnElement[bool]
+    str, sa.SQLColumnExpression[bool]
 ]:
     """SQL: the condition on one FollowUpTask of each task figure (tasks_overdue with
-    `today` only)."""
-    conditions = {
+    `today` only: a date, or a bound parameter that stands for one)."""
+    conditions: dict[str, sa.SQLColumnExpression[bool]] = {
         "tasks_total": FollowUpTask.status != TaskStatus.CANCELLED,
         "tasks_done": FollowUpTask.status == TaskStatus.DONE,
     }
     if today is not None:
-        conditions["tasks_overdue"] = FollowUpTask.is_overdue(today)
+        conditions["tasks_overdue"] = FollowUpTask.is_overdue(cast(date, today))
     return conditions
 
 

@@ -46,7 +46,8 @@ class Measure:
         return self.key in RATES
 
     def value(self, figures: Figures) -> int | float | None:
-        return getattr(figures, self.key)  # type: ignore[no-any-return]
+        value: int | float | None = getattr(figures, self.key)
+        return value
 
     def scale(self, figures: Figures, period: Period) -> float:
         share = 0.25 if period.quarter else 1.0

@@ -123,7 +123,7 @@ def held_between(start: Any, end: Any) -> sa.ColumnElement[bool]:
                    StudySession.starts_at < end)
 
 
-def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+def _count_if(condition: sa.SQLColumnExpression[bool]) -> sa.ColumnElement[int]:
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
@@ -495,8 +495,8 @@ def _person_query(in_group: bool) -> sa.Select[Any]:
     where = [held_between(sa.bindparam("start"), sa.bindparam("end"))]
     if in_group:
         where.append(StudySession.group_id == sa.bindparam("group_id"))
-    ids = sa.bindparam("ids", expanding=True)
-    today = sa.bindparam("today", type_=sa.Date())
+    ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+    today: sa.BindParameter[date] = sa.bindparam("today", type_=sa.Date())
 
     attendance = (
         sa.select(

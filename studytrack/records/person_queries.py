@@ -251,7 +251,7 @@ def _task_row(row: sa.Row[Any], session: SessionInfo, person_id: int, today: dat
 def _statements() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
     """person_record's statements: the person's groups, then their attendance (with their
     reflection), talks and tasks at the period's held sessions (:person_id, :start, :end)."""
-    person_id = sa.bindparam("person_id")
+    person_id: sa.BindParameter[int] = sa.bindparam("person_id")
     # The bounds are written into the statement (literal_execute) so that PostgreSQL plans it
     # for its period: a generic plan, made for any period, scanned every session of the year.
     held = held_between(
