@@ -73,7 +73,7 @@ from studytrack.models.session_stats import COUNT_COLUMNS
 __all__ = [
     "Figures", "Month", "Period", "UnitFigures", "attendance_by_month", "counted_groups",
     "figures_by_group", "figures_by_person", "figures_by_session", "figures_by_unit",
-    "figures_for_unit", "held_in", "period_bounds", "rate", "sessions_by_month",
+    "figures_for_unit", "held_between", "held_in", "period_bounds", "rate", "sessions_by_month",
     "unit_overview",
 ]
 
