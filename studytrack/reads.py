@@ -9,7 +9,7 @@ are flushed first, as `session.execute()` would (autoflush).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,15 +25,3 @@ def columns(
     if session.autoflush:
         session.flush()  # nothing to do, and cheap, when the session holds no changes
     return session.connection().execute(statement, params)
-
-
-def union_columns(
-    kinds: Mapping[int, Sequence[sa.ColumnElement[Any]]], kind: int
-) -> list[sa.ColumnElement[Any]]:
-    """The columns of one SELECT of a UNION ALL that reads rows of several kinds in one round
-    trip: every kind's labelled columns in order, `kind`'s own, and NULL cast to the column's
-    type for the others' (PostgreSQL would not take an untyped NULL for some of them)."""
-    return [
-        column if other == kind else sa.cast(sa.null(), column.type).label(column.name)
-        for other, kind_columns in kinds.items() for column in kind_columns
-    ]

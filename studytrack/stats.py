@@ -25,36 +25,33 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
 
+from studytrack.dashboard.figures import (
+    ATTENDANCE,
+    reflection_conditions,
+    talk_by_member,
+    task_conditions,
+)
 from studytrack.models import (
+    ACTIVE_TASK_STATUSES,
     Attendance,
-    AttendanceStatus,
     FollowUpTask,
     GroupMembership,
-    GroupRole,
     Reflection,
-    ReflectionStatus,
     SessionStats,
     StudySession,
     Talk,
-    TaskStatus,
 )
 from studytrack.models.reflection import reflection_of_attendance
 from studytrack.models.session_stats import COUNT_COLUMNS
-from studytrack.models.study_session import MAKEUP_STATUSES
 
 CHUNK = 500  # ids per statement (well under SQLite's and PostgreSQL's parameter limits)
-SUBMITTED_STATUSES = (
-    ReflectionStatus.SUBMITTED, ReflectionStatus.RETURNED, ReflectionStatus.ACCEPTED,
-)
-# followups.queries.ACTIVE_STATUSES (not imported: this module loads with the extensions).
-OPEN_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
 
 
-def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+def _count_if(condition: sa.SQLColumnExpression[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _count_of(model: Any, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+def _count_of(model: Any, *where: sa.SQLColumnExpression[bool]) -> sa.ScalarSelect[int]:
     """The session's rows of `model` that satisfy `where` (a correlated count: talks and
     tasks must not multiply the attendance rows the outer query groups)."""
     return (
@@ -65,60 +62,29 @@ def _count_of(model: Any, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int
     )
 
 
-def _talk_and_task_counts() -> dict[str, sa.ScalarSelect[int]]:
-    by_member = (
-        sa.select(GroupMembership.id)
-        .where(
-            GroupMembership.group_id == StudySession.group_id,
-            GroupMembership.user_id == Talk.speaker_id,
-            GroupMembership.left_on.is_(None),
-            GroupMembership.role == GroupRole.MEMBER,
-        )
-        .correlate_except(GroupMembership)  # the session is two levels out
-        .exists()
-    )
-    return {
+def stats_select(where: sa.ColumnElement[bool] | None = None) -> sa.Select[Any]:
+    """(session_id, *COUNT_COLUMNS) computed from the raw rows, one row per study session
+    (sessions without attendance, talks or tasks get zeros), each count by the figure's
+    definition (dashboard/figures.py). Also the from-scratch check of the tests."""
+    row = Attendance.id.is_not(None)  # the outer join pads sessions without attendance
+    tasks = task_conditions()
+    counts = {
+        **{
+            name: _count_if(sa.and_(row, condition))
+            for name, condition in {**ATTENDANCE, **reflection_conditions()}.items()
+        },
         "talks": _count_of(Talk),
-        "talks_by_members": _count_of(Talk, by_member),
-        "tasks_total": _count_of(FollowUpTask, FollowUpTask.status != TaskStatus.CANCELLED),
-        "tasks_done": _count_of(FollowUpTask, FollowUpTask.status == TaskStatus.DONE),
+        "talks_by_members": _count_of(Talk, talk_by_member()),
+        "tasks_total": _count_of(FollowUpTask, tasks["tasks_total"]),
+        "tasks_done": _count_of(FollowUpTask, tasks["tasks_done"]),
+        # Overdue depends on the day, so it is not stored: metrics subtracts the tasks not yet
+        # due from these when it reads them.
         "tasks_open_dated": _count_of(
             FollowUpTask,
-            FollowUpTask.status.in_(OPEN_TASK_STATUSES),
+            FollowUpTask.status.in_(ACTIVE_TASK_STATUSES),
             FollowUpTask.due_on.is_not(None),
         ),
     }
-
-
-def stats_select(where: sa.ColumnElement[bool] | None = None) -> sa.Select[Any]:
-    """(session_id, *COUNT_COLUMNS) computed from the raw rows, one row per study session
-    (sessions without attendance, talks or tasks get zeros). Also the from-scratch check of
-    the tests."""
-    row = Attendance.id.is_not(None)  # the outer join pads sessions without attendance
-    submitted = Reflection.status.in_(SUBMITTED_STATUSES)
-    required = Attendance.owes_reflection
-    columns = {
-        "attendance_expected": sa.and_(
-            row,
-            sa.or_(Attendance.status.is_(None), Attendance.status != AttendanceStatus.OBSERVER),
-        ),
-        "attendance_present": Attendance.status == AttendanceStatus.PRESENT,
-        "attendance_on_leave": Attendance.status == AttendanceStatus.ON_LEAVE,
-        "attendance_absent": Attendance.status == AttendanceStatus.ABSENT,
-        "attendance_made_up": sa.and_(
-            Attendance.status.in_(MAKEUP_STATUSES), Attendance.makeup_on.is_not(None)
-        ),
-        "attendance_unmarked": sa.and_(row, Attendance.status.is_(None)),
-        "attendance_observers": Attendance.status == AttendanceStatus.OBSERVER,
-        "reflections_required": required,
-        "reflections_submitted": sa.and_(required, submitted),
-        "reflections_late": sa.and_(
-            required, submitted, Reflection.is_late,
-            StudySession.reflection_due_on.is_not(None),
-        ),
-    }
-    counts = {name: _count_if(condition) for name, condition in columns.items()}
-    counts.update(_talk_and_task_counts())
     assert tuple(counts) == COUNT_COLUMNS
     query = (
         sa.select(
@@ -127,10 +93,7 @@ def stats_select(where: sa.ColumnElement[bool] | None = None) -> sa.Select[Any]:
         )
         .select_from(StudySession)
         .outerjoin(Attendance, Attendance.session_id == StudySession.id)
-        .outerjoin(
-            Reflection,
-            reflection_of_attendance(),
-        )
+        .outerjoin(Reflection, reflection_of_attendance())
         .group_by(StudySession.id)
     )
     return query if where is None else query.where(where)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -10,9 +11,10 @@ from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
 from markupsafe import Markup
 
-from studytrack import authz, timeutil
+from studytrack import authz, formatting, timeutil
 from studytrack.i18n import LANGUAGE_NAMES
 from studytrack.labels import label
 from studytrack.navigation import navigation_for
@@ -96,8 +98,11 @@ def url_for_page(page: int) -> str:
 
 
 def template_globals() -> dict[str, Any]:
+    # `can` asks about the user the page is rendered for, found once per template rather than
+    # on every question (a page of rows asks dozens).
+    viewer = current_user._get_current_object()
     return {
-        "can": authz.can,
+        "can": functools.partial(authz.can, user=viewer),
         "get_locale": lambda: str(get_locale()),
         "url_for_page": url_for_page,
         "navigation": navigation_for,
@@ -107,10 +112,12 @@ def template_globals() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")  # {% do d.update(...) %}: no `set _ =` tricks
     app.context_processor(template_globals)
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(label_text, "label")
+    app.add_template_filter(formatting.percent, "percent")
     app.jinja_env.globals["Role"] = authz.Role
     # Imported macros do not see context processors, so pagination needs a real global.
     app.jinja_env.globals["url_for_page"] = url_for_page

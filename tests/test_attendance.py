@@ -13,6 +13,7 @@ from studytrack import timeutil
 from studytrack.admin import services as admin_services
 from studytrack.errors import DomainError
 from studytrack.extensions import db
+from studytrack.formatting import percent
 from studytrack.models import (
     Attendance,
     AttendanceStatus,
@@ -177,7 +178,7 @@ def test_summary_of_nobody():
             summary.unmarked) == (0, 0, 0, 0, 0)
     assert summary.expected == 0
     assert summary.rate is None
-    assert summary.rate_percent == "—"
+    assert percent(summary.rate) == "—"
     assert summary.rows == []
 
 
@@ -186,7 +187,7 @@ def test_summary_everyone_on_leave_is_zero_percent():
     assert summary.on_leave == 2
     assert summary.expected == 2
     assert summary.rate == 0
-    assert summary.rate_percent == "0%"
+    assert percent(summary.rate) == "0%"
 
 
 def test_summary_observers_only_has_no_rate():
@@ -195,7 +196,7 @@ def test_summary_observers_only_has_no_rate():
     assert summary.expected == 0
     assert summary.total == 2
     assert summary.rate is None
-    assert summary.rate_percent == "—"
+    assert percent(summary.rate) == "—"
 
 
 def test_summary_unmarked_rows_count_as_expected():
@@ -206,13 +207,13 @@ def test_summary_unmarked_rows_count_as_expected():
             summary.unmarked) == (3, 1, 1, 1, 1)
     assert summary.expected == 6  # observers are not expected
     assert summary.rate == pytest.approx(0.5)
-    assert summary.rate_percent == "50%"
+    assert percent(summary.rate) == "50%"
 
 
 def test_summary_rate_shows_one_decimal_when_not_whole():
     summary = attendance_summary([att(PRESENT, str(i)) for i in range(5)] + [att(ABSENT, "x")])
-    assert summary.rate_percent == "83.3%"
-    assert attendance_summary([att(PRESENT)]).rate_percent == "100%"
+    assert percent(summary.rate) == "83.3%"
+    assert percent(attendance_summary([att(PRESENT)]).rate) == "100%"
 
 
 def test_summary_orders_members_then_observers():

@@ -20,6 +20,7 @@ from flask import Flask
 from flask_babel import force_locale
 from pypdf import PdfReader
 
+from studytrack.dashboard.figures import Figures
 from studytrack.exports import archive, common, excel, pdf
 from studytrack.exports import docx as docx_writer
 from studytrack.models import (
@@ -34,7 +35,6 @@ from studytrack.models import (
 from studytrack.reports.report import (
     ReportAttachment,
     ReportAttendee,
-    ReportFigures,
     ReportMaterial,
     ReportReflection,
     ReportTalk,
@@ -93,12 +93,13 @@ def make_report(**overrides: Any) -> SessionReport:
                              datetime(2026, 4, 12, 2, 0, tzinfo=UTC), True),
             ReportReflection("寇新建", None, None, None, None, 0, None, False),
         ),
-        figures=ReportFigures(
-            roster=3, present=1, on_leave=1, absent=1, observers=1, made_up=1,
-            attendance_rate=1 / 3, reflections_required=3, reflections_submitted=2,
-            reflections_accepted=1, reflections_late=1, tasks_total=1, tasks_done=0,
-            tasks_overdue=1,
+        figures=Figures(
+            attendance_expected=3, attendance_present=1, attendance_on_leave=1,
+            attendance_absent=1, attendance_observers=1, attendance_made_up=1,
+            reflections_required=3, reflections_submitted=2, reflections_on_time=1,
+            reflections_late=1, tasks_total=1, tasks_done=0, tasks_overdue=1,
         ),
+        reflections_accepted=1,
     )
     fields.update(overrides)
     return SessionReport(**fields)

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from studytrack.dashboard import metrics
-from studytrack.dashboard.metrics import Figures, Period, PersonFigures
+from studytrack.dashboard.metrics import Figures, Period
 from studytrack.extensions import db
 from studytrack.models import (
     Attendance,
@@ -257,23 +257,23 @@ def test_figures_by_person(one, create_group, create_session):
     people = [one.m1, one.m2, one.m3, one.m4, one.m5, one.obs, one.sec]
     by_person = metrics.figures_by_person(one.group, [u.id for u in people], YEAR, today=TODAY)
     assert by_person == {
-        one.m1.id: PersonFigures(
-            sessions_expected=2, sessions_present=2, talks=1, reflections_required=2,
-            reflections_on_time=2, tasks_total=1, tasks_done=1,
+        one.m1.id: Figures(
+            attendance_expected=2, attendance_present=2, talks=1, reflections_required=2,
+            reflections_submitted=2, reflections_on_time=2, tasks_total=1, tasks_done=1,
         ),
-        one.m2.id: PersonFigures(
-            sessions_expected=2, sessions_present=1, talks=1, reflections_required=1,
-            reflections_late=1, tasks_total=1,
+        one.m2.id: Figures(
+            attendance_expected=2, attendance_present=1, attendance_unmarked=1, talks=1,
+            reflections_required=1, reflections_submitted=1, reflections_late=1, tasks_total=1,
         ),
-        one.m3.id: PersonFigures(
-            sessions_expected=2, sessions_present=1, sessions_on_leave=1, sessions_made_up=1,
-            reflections_required=2, reflections_missing=2, reflections_overdue=1,
+        one.m3.id: Figures(
+            attendance_expected=2, attendance_present=1, attendance_on_leave=1,
+            attendance_made_up=1, reflections_required=2, reflections_overdue=1,
             tasks_total=1, tasks_overdue=1,
         ),
-        one.m4.id: PersonFigures(sessions_expected=2, sessions_absent=1, sessions_on_leave=1),
-        one.m5.id: PersonFigures(talks=1),
-        one.obs.id: PersonFigures(sessions_observed=1),
-        one.sec.id: PersonFigures(talks=1),
+        one.m4.id: Figures(attendance_expected=2, attendance_absent=1, attendance_on_leave=1),
+        one.m5.id: Figures(talks=1),
+        one.obs.id: Figures(attendance_observers=1),
+        one.sec.id: Figures(talks=1),
     }
     m1, m3 = by_person[one.m1.id], by_person[one.m3.id]
     assert (m1.attendance_rate, m1.reflection_completion_rate, m1.reflection_on_time_rate) == (
@@ -291,13 +291,13 @@ def test_figures_by_person(one, create_group, create_session):
     attend(session, one.m1, P)
     db.session.commit()
     everywhere = metrics.figures_by_person(None, [one.m1.id], YEAR, today=date(2026, 8, 1))
-    assert everywhere[one.m1.id] == PersonFigures(
-        sessions_expected=3, sessions_present=3, talks=1, reflections_required=3,
-        reflections_on_time=2, reflections_missing=1, reflections_overdue=1,
+    assert everywhere[one.m1.id] == Figures(
+        attendance_expected=3, attendance_present=3, talks=1, reflections_required=3,
+        reflections_submitted=2, reflections_on_time=2, reflections_overdue=1,
         tasks_total=1, tasks_done=1,
     )
     in_group = metrics.figures_by_person(one.group, [one.m1.id], YEAR, today=date(2026, 8, 1))
-    assert in_group[one.m1.id].sessions_expected == 2
+    assert in_group[one.m1.id].attendance_expected == 2
     assert metrics.figures_by_person(one.group, [], YEAR) == {}
 
 

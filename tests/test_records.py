@@ -15,9 +15,10 @@ from flask_login import login_user
 from openpyxl import load_workbook
 
 from studytrack.admin import services as admin_services
-from studytrack.authz import can
+from studytrack.authz import ReflectionRef, can, target_of
 from studytrack.dashboard import metrics
-from studytrack.dashboard.metrics import Figures, Period, PersonFigures
+from studytrack.dashboard.figures import ReflectionState
+from studytrack.dashboard.metrics import Figures, Period
 from studytrack.extensions import db
 from studytrack.models import (
     Attendance,
@@ -39,7 +40,6 @@ from studytrack.models import (
     User,
 )
 from studytrack.records import person_queries, queries
-from studytrack.records.person_queries import ReflectionState
 from studytrack.timeutil import today_local
 
 YEAR = 2025
@@ -196,16 +196,16 @@ def test_person_record_rows_and_totals(world):
     assert [m.group_id for m in record.memberships] == [world.group.id]
     assert record.years[0] == today_local().year and YEAR - 1 in record.years
 
-    assert record.figures == PersonFigures(
-        sessions_expected=3, sessions_present=3, talks=1,
-        reflections_required=3, reflections_on_time=1, reflections_missing=2,
+    assert record.figures == Figures(
+        attendance_expected=3, attendance_present=3, talks=1,
+        reflections_required=3, reflections_submitted=1, reflections_on_time=1,
         reflections_overdue=1, tasks_total=2, tasks_done=1, tasks_overdue=1,
     )
 
 
 
 def test_person_record_lists_keep_their_order(world, create_session):
-    # One statement reads the sessions, talks and tasks; each list keeps its own order.
+    # Each list keeps its own order.
     # Same day, the later start first by id: sessions go by start time, not id.
     late = create_session(world.group, "下午的学习", starts_at=_at(9, 1) + timedelta(hours=6))
     early = create_session(world.group, "上午的学习", starts_at=_at(9, 1) - timedelta(hours=1))
@@ -243,10 +243,11 @@ def test_person_record_leave_makeup_and_late(world):
         (world.s2.id, ReflectionState.OVERDUE),  # a draft is not handed in
         (world.s3.id, ReflectionState.MISSING),
     ]
-    assert record.figures == PersonFigures(
-        sessions_expected=3, sessions_present=1, sessions_on_leave=1, sessions_absent=1,
-        sessions_made_up=2, talks=1, reflections_required=3, reflections_late=1,
-        reflections_missing=2, reflections_overdue=1, tasks_total=1, tasks_done=1,
+    assert record.figures == Figures(
+        attendance_expected=3, attendance_present=1, attendance_on_leave=1,
+        attendance_absent=1, attendance_made_up=2, talks=1, reflections_required=3,
+        reflections_submitted=1, reflections_late=1, reflections_overdue=1, tasks_total=1,
+        tasks_done=1,
     )
 
 
@@ -259,11 +260,12 @@ def test_person_record_absent_without_makeup_and_observer(world):
         (world.s3.id, None, False),
     ]
     assert carol.reflections == [] and carol.tasks == []  # the cancelled task is not hers
-    assert carol.figures == PersonFigures(
-        sessions_expected=3, sessions_on_leave=1, sessions_absent=1, sessions_observed=1,
+    assert carol.figures == Figures(
+        attendance_expected=3, attendance_on_leave=1, attendance_absent=1,
+        attendance_unmarked=1, attendance_observers=1,
     )
     visitor = person_queries.person_record(world.visitor, PERIOD, today_local())
-    assert visitor.figures == PersonFigures(sessions_observed=1)
+    assert visitor.figures == Figures(attendance_observers=1)
     assert visitor.reflections == []
 
 
@@ -289,8 +291,8 @@ def test_person_page_other_year_and_bad_year(world, login, client):
 
 
 def _links_by_row(record, is_self):
-    """The record page's links as per-row `can()` checks on each row's own objects decide
-    them (the page asks once per group instead)."""
+    """The record page's links as `can()` decides them on each row's own ORM objects (the
+    page asks about targets built from its rows instead)."""
     def session(row_session):
         return db.session.get(StudySession, row_session.id)
 
@@ -300,10 +302,14 @@ def _links_by_row(record, is_self):
             links.add(f"/sessions/{row.session.id}/report")
     for row in record.reflections:
         r, s = row.reflection, session(row.session)
+        mine = ReflectionRef(
+            target_of(s), record.person.id, r.status if r else None,
+            author_must_write=True,
+        )
         if (r and r.status != ReflectionStatus.DRAFT
                 and can("reflection.view", db.session.get(Reflection, r.id))):
             links.add(f"/reflections/{r.id}")
-        elif is_self and can("reflection.write", s):
+        elif is_self and can("reflection.write", mine):
             links.add(f"/sessions/{s.id}/reflection")
         elif can("reflection.view", s):
             links.add(f"/sessions/{s.id}/reflections")
@@ -394,18 +400,17 @@ def test_person_figures_follow_period_and_today(world):
     assert (before_any_due.reflections_overdue, before_any_due.tasks_overdue) == (0, 0)
     now = person(None, PERIOD, today_local())
     assert (now.reflections_overdue, now.tasks_overdue) == (1, 1)
-    assert person(None, Period(YEAR - 1), today_local()) == PersonFigures(
-        sessions_expected=1, sessions_present=1, reflections_required=1,
-        reflections_missing=1,
+    assert person(None, Period(YEAR - 1), today_local()) == Figures(
+        attendance_expected=1, attendance_present=1, reflections_required=1,
     )
-    assert person(world.group, Period(YEAR, 2), today_local()) == PersonFigures(
-        sessions_expected=1, sessions_present=1, reflections_required=1,
-        reflections_missing=1, reflections_overdue=1, tasks_total=1, tasks_done=1,
+    assert person(world.group, Period(YEAR, 2), today_local()) == Figures(
+        attendance_expected=1, attendance_present=1, reflections_required=1,
+        reflections_overdue=1, tasks_total=1, tasks_done=1,
     )
     beside = db.session.scalars(
         sa.select(StudyGroup).where(StudyGroup.name == "学院中心组")
     ).one()
-    assert person(beside, PERIOD, today_local()) == PersonFigures()
+    assert person(beside, PERIOD, today_local()) == Figures()
 
 
 def test_record_figures_agree_with_the_metrics_for_everyone(app):
@@ -426,7 +431,7 @@ def test_record_figures_agree_with_the_metrics_for_everyone(app):
         for person in people:
             record = person_queries.person_record(person, period, today)
             assert record.figures == expected[person.id], (person.id, year)
-            compared += record.figures != PersonFigures()
+            compared += record.figures != Figures()
     assert compared > 50  # most people have figures, not only empty ones
 
 
@@ -589,7 +594,7 @@ def test_person_record_xlsx(world, login, client):
     assert book.sheetnames == ["概况", "学习活动", "发言", "心得体会", "后续任务"]
     summary = {row[0]: row[1] for row in book["概况"].iter_rows(min_row=2, values_only=True)}
     assert summary["姓名"] == "乙同志"
-    assert summary["应参加学习（次）"] == 3 and summary["已补学"] == 2
+    assert summary["应出席人次"] == 3 and summary["已补学"] == 2
     assert summary["逾期提交"] == 1 and summary["未提交"] == 2
     assert summary["出勤率"] == pytest.approx(1 / 3)
 
@@ -615,11 +620,11 @@ def test_group_figures_xlsx(world, login, client):
     book = _workbook(client.get(f"/groups/{world.group.id}/figures.xlsx?year={YEAR}"))
     assert book.sheetnames == ["概况", "学习活动", "成员", "待办"]
     summary = {row[0]: row[1] for row in book["概况"].iter_rows(min_row=2, values_only=True)}
-    assert summary["已开展学习（次）"] == 4 and summary["未提交"] == 4
+    assert summary["已开展次数"] == 4 and summary["未提交"] == 4
     assert summary["出勤率"] == pytest.approx(4 / 9)
 
     sessions = book["学习活动"]
-    assert _header(sessions)[:5] == ["日期", "学习主题", "形式", "应出席（人次）", "出席"]
+    assert _header(sessions)[:5] == ["日期", "学习主题", "形式", "应出席人次", "出席"]
     assert sessions["A2"].is_date and sessions["A2"].value == datetime(YEAR, 1, 1)
     assert sessions.max_row == 5
     rate_column = _header(sessions).index("出勤率") + 1

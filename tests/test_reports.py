@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from studytrack.admin import services as admin_services
 from studytrack.extensions import db
+from studytrack.formatting import percent
 from studytrack.models import (
     Attachment,
     Attendance,
@@ -262,10 +263,11 @@ def test_report_data_of_the_example_session(example):
     assert p.zhou.display_name not in entries
 
     f = report.figures
-    assert (f.roster, f.present, f.on_leave, f.absent, f.observers, f.unmarked, f.made_up) == (
-        8, 6, 1, 1, 2, 0, 1)
+    assert (f.attendance_expected, f.attendance_present, f.attendance_on_leave,
+            f.attendance_absent, f.attendance_observers, f.attendance_unmarked,
+            f.attendance_made_up) == (8, 6, 1, 1, 2, 0, 1)
     assert f.attendance_rate == 6 / 8
-    assert (f.reflections_required, f.reflections_submitted, f.reflections_accepted,
+    assert (f.reflections_required, f.reflections_submitted, report.reflections_accepted,
             f.reflections_late, f.reflections_overdue) == (7, 4, 2, 2, 3)
     assert (f.tasks_total, f.tasks_done, f.tasks_overdue) == (3, 1, 1)
 
@@ -283,7 +285,8 @@ def test_figures_of_an_empty_session(world, create_session):
     report = queries.session_report(session)
     f = report.figures
     assert report.attendees == report.talks == report.tasks == report.reflections == ()
-    assert (f.roster, f.present, f.observers, f.attendance_rate) == (0, 0, 0, None)
+    assert (f.attendance_expected, f.attendance_present, f.attendance_observers,
+            f.attendance_rate) == (0, 0, 0, None)
     assert (f.reflections_required, f.reflections_submitted) == (0, 0)
     assert (f.tasks_total, f.tasks_done, f.tasks_overdue) == (0, 0, 0)
     assert report.chair is None and report.materials == ()
@@ -297,7 +300,8 @@ def test_figures_when_everyone_is_on_leave(world, create_session):
            makeup_on=date(2026, 3, 28), makeup_note="自学")
     db.session.commit()
     f = queries.session_report(session).figures
-    assert (f.roster, f.present, f.on_leave, f.made_up) == (2, 0, 2, 1)
+    assert (f.attendance_expected, f.attendance_present, f.attendance_on_leave,
+            f.attendance_made_up) == (2, 0, 2, 1)
     assert f.attendance_rate == 0.0
     assert f.reflections_required == 1  # 陈晓斌 made up the study
 
@@ -310,14 +314,16 @@ def test_observers_and_unmarked_rows_in_the_figures(world, create_session):
     attend(session, p.chen, None, 2)
     db.session.commit()
     f = queries.session_report(session).figures
-    assert (f.roster, f.present, f.unmarked, f.observers) == (2, 1, 1, 1)
+    assert (f.attendance_expected, f.attendance_present, f.attendance_unmarked,
+            f.attendance_observers) == (2, 1, 1, 1)
     assert f.attendance_rate == 0.5
 
     only_observers = create_session(world.group, topic="只有列席")
     attend(only_observers, p.observer, AttendanceStatus.OBSERVER, 0)
     db.session.commit()
     f = queries.session_report(only_observers).figures
-    assert (f.roster, f.observers, f.attendance_rate, f.reflections_required) == (0, 1, None, 0)
+    assert (f.attendance_expected, f.attendance_observers, f.attendance_rate,
+            f.reflections_required) == (0, 1, None, 0)
 
 
 def test_cancelled_tasks_are_listed_but_not_counted(world, create_session):
@@ -414,7 +420,7 @@ def test_materials_talks_and_tasks_each_keep_their_order(world, create_session):
     (None, "—"), (0.0, "0%"), (0.75, "75%"), (5 / 6, "83.3%"), (1.0, "100%"), (4 / 7, "57.1%"),
 ])
 def test_percent(value, shown):
-    assert queries.percent(value) == shown
+    assert percent(value) == shown
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -484,7 +490,7 @@ def test_reflections_accepted_in_full_others_by_status(example, client, login):
     for hidden in hidden_texts:
         assert hidden not in html
     assert "寇新建 常务副校长 Submitted Late" in text
-    # Each handed-in line's texts (formatted per line in Python: reports.routes.reflection_lines)
+    # Each handed-in line's texts
     assert re.search(r"寇新建 常务副校长 Submitted Late \d+ characters? handed in "
                      r"\d{4}-\d\d-\d\d \d\d:\d\d", text)
     assert "张瑜 副校长 Returned for revision" in text
@@ -660,7 +666,8 @@ def test_query_count_does_not_grow_with_the_session(world, create_session, creat
             report = queries.session_report(session)
         counts.append(counter.count)
         assert len(report.reflections) == len(report.attendees)
-    assert counts == [3, 3]  # the session with its lists, attendance, reflections
+    # One statement per list: the session, materials, talks, tasks, attendance, reflections.
+    assert counts == [6, 6]
 
     pages = []
     for session_id in ids:

@@ -7,18 +7,17 @@ from typing import Any
 from flask import Response
 from flask_babel import gettext as _
 
+from studytrack.dashboard.figures import FIGURE_ZH
 from studytrack.dashboard.measures import BY_KEY, HEADLINES, MEASURES, Cell
 from studytrack.dashboard.queries import Dashboard
 from studytrack.exports.common import safe_filename_part
 from studytrack.exports.tables import Percent, Sheet, send_workbook, workbook
+from studytrack.formatting import percent_number
 
 # --- charts ---------------------------------------------------------------------------------
 
 COMPLETION_CHART = ("attendance_rate", "reflection_completion_rate", "task_completion_rate")
-
-
-def _pct(value: float | None) -> float | None:
-    return None if value is None else round(value * 100, 1)
+MONTH_FIGURES = ("sessions_held", "seminars_held", "attendance_rate")  # of Dashboard.months
 
 
 def chart_data(board: Dashboard) -> dict[str, Any]:
@@ -35,14 +34,14 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
         "attendance": {
             "labels": months,
             "name": str(_("Attendance rate")),
-            "data": [_pct(m[3]) for m in board.months],
+            "data": [percent_number(m[3]) for m in board.months],
         },
         "units": {
             "labels": [_row_name(row.unit.name, row.own_groups) for row in board.rows],
             "series": [
                 {
                     "name": str(BY_KEY[key].label),
-                    "data": [_pct(row.cells[key].value) for row in board.rows],  # type: ignore[arg-type]
+                    "data": [percent_number(row.cells[key].value) for row in board.rows],
                 }
                 for key in COMPLETION_CHART
             ],
@@ -117,7 +116,7 @@ def sheets(board: Dashboard) -> list[Sheet]:
     )
     months = Sheet(
         "按月",
-        ("月份", "已开展次数", "专题研讨次数", "出勤率"),
+        ("月份", *(FIGURE_ZH[key] for key in MONTH_FIGURES)),
         [(f"{month}月", held, seminars, rate) for month, held, seminars, rate in board.months],
         widths=(10, 12, 14, 10),
         percent_columns={3},

@@ -1,8 +1,8 @@
 """The columns of the dashboard: what each shows, how it is held against its target.
 
-The figures themselves come from `metrics` (defined once there); this module only says, for
-each figure the dashboard shows, its label, whether it is a count or a rate, which target
-metric it is compared with and how that target scales:
+The figures themselves, their Chinese names and which are rates are defined once in
+`figures`; this module only says, for each figure the dashboard shows, its label on screen,
+which target metric it is compared with and how that target scales:
 
 - counts with a target (sessions, seminars) are per group and year: the target is multiplied
   by the number of groups counted and by the share of the year (a quarter is 0.25);
@@ -14,7 +14,6 @@ A unit without groups gets no verdict on counts (nothing to hold to a per-group 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,24 +21,33 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from studytrack.dashboard.metrics import Figures, Period
-from studytrack.exports.common import percent
+from studytrack.dashboard.figures import FIGURE_ZH, RATES, Figures, Period
+from studytrack.formatting import percent
 from studytrack.models import Organization, TargetMetric
 from studytrack.plans.targets import EffectiveTarget, is_rate, meets, scaled_value
 
 
 @dataclass(frozen=True)
 class Measure:
+    """A figure (a field or rate of `Figures`, named by `key`) as a column of the dashboard."""
+
     key: str
     label: Any  # lazy string (English source, translated on screen)
-    zh: str  # the fixed Chinese header of the Excel export
-    get: Callable[[Figures], int | float | None]
-    is_rate: bool = False
     metric: TargetMetric | None = None
     per_member: bool = False  # talks per member: scaled by the period only, not by groups
 
+    @property
+    def zh(self) -> str:
+        """The fixed Chinese header of the Excel export: the figure's one Chinese name."""
+        return FIGURE_ZH[self.key]
+
+    @property
+    def is_rate(self) -> bool:
+        return self.key in RATES
+
     def value(self, figures: Figures) -> int | float | None:
-        return self.get(figures)
+        value: int | float | None = getattr(figures, self.key)
+        return value
 
     def scale(self, figures: Figures, period: Period) -> float:
         share = 0.25 if period.quarter else 1.0
@@ -57,37 +65,25 @@ class Measure:
         return meets(self.metric, value, target, scale=self.scale(figures, period))
 
 
-def _attr(name: str) -> Callable[[Figures], Any]:
-    return lambda figures: getattr(figures, name)
-
-
 MEASURES: tuple[Measure, ...] = (
-    Measure("groups", _l("Groups"), "学习组数", _attr("groups")),
-    Measure("members", _l("Members"), "成员数", _attr("members")),
-    Measure("sessions_planned", _l("Sessions planned"), "计划次数", _attr("sessions_planned")),
-    Measure("sessions_held", _l("Sessions held"), "已开展次数", _attr("sessions_held"),
-            metric=TargetMetric.SESSIONS_PER_YEAR),
-    Measure("plan_completion_rate", _l("Plan completion"), "计划完成率",
-            _attr("plan_completion_rate"), is_rate=True),
-    Measure("seminars_held", _l("Seminars held"), "专题研讨次数", _attr("seminars_held"),
-            metric=TargetMetric.SEMINARS_PER_YEAR),
-    Measure("attendance_rate", _l("Attendance rate"), "出勤率", _attr("attendance_rate"),
-            is_rate=True, metric=TargetMetric.ATTENDANCE_RATE),
-    Measure("reflection_completion_rate", _l("Reflections submitted"), "心得提交率",
-            _attr("reflection_completion_rate"), is_rate=True,
+    Measure("groups", _l("Groups")),
+    Measure("members", _l("Members")),
+    Measure("sessions_planned", _l("Sessions planned")),
+    Measure("sessions_held", _l("Sessions held"), metric=TargetMetric.SESSIONS_PER_YEAR),
+    Measure("plan_completion_rate", _l("Plan completion")),
+    Measure("seminars_held", _l("Seminars held"), metric=TargetMetric.SEMINARS_PER_YEAR),
+    Measure("attendance_rate", _l("Attendance rate"), metric=TargetMetric.ATTENDANCE_RATE),
+    Measure("reflection_completion_rate", _l("Reflections submitted"),
             metric=TargetMetric.REFLECTION_COMPLETION_RATE),
-    Measure("reflection_on_time_rate", _l("Reflections on time"), "心得按时率",
-            _attr("reflection_on_time_rate"), is_rate=True,
+    Measure("reflection_on_time_rate", _l("Reflections on time"),
             metric=TargetMetric.REFLECTION_ON_TIME_RATE),
-    Measure("reflections_missing", _l("Reflections missing"), "未交心得",
-            _attr("reflections_missing")),
-    Measure("tasks_done", _l("Tasks done"), "已完成任务", _attr("tasks_done")),
-    Measure("tasks_overdue", _l("Tasks overdue"), "逾期任务", _attr("tasks_overdue")),
-    Measure("task_completion_rate", _l("Task completion"), "任务完成率",
-            _attr("task_completion_rate"), is_rate=True,
+    Measure("reflections_missing", _l("Reflections missing")),
+    Measure("tasks_done", _l("Tasks done")),
+    Measure("tasks_overdue", _l("Tasks overdue")),
+    Measure("task_completion_rate", _l("Task completion"),
             metric=TargetMetric.TASK_COMPLETION_RATE),
-    Measure("talks_per_member", _l("Talks per member"), "人均发言次数",
-            _attr("talks_per_member"), metric=TargetMetric.TALKS_PER_MEMBER, per_member=True),
+    Measure("talks_per_member", _l("Talks per member"), metric=TargetMetric.TALKS_PER_MEMBER,
+            per_member=True),
 )
 BY_KEY = {measure.key: measure for measure in MEASURES}
 

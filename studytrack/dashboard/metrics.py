@@ -1,61 +1,37 @@
-"""Every figure the dashboards, the secretary's view and a member's record show, defined once.
+"""The figures of the dashboards, a group's figures and a member's record, over a period.
 
-CONTRACT (the pages are written against it; implementations aggregate in SQL with a fixed
-number of queries whatever the size of the tree and the year — no Python loops over rows):
+Each figure of a row (attendance, reflections, talks, tasks) is defined once in `figures`; this
+module counts them over the held sessions of a period, in SQL, with a fixed number of queries
+whatever the size of the tree and the year (no Python loops over rows). docs/metrics.md has
+every definition and edge case.
 
 A *period* is a calendar year, or one quarter of it, in the configured time zone (Asia/Shanghai):
-a session belongs to the period in which it starts (local date of `starts_at`).
+a session belongs to the period in which it starts (local date of `starts_at`; the period's
+bounds are the UTC instants of local midnight at its start and end, `period_bounds`). Counted
+sessions are those *held* (`StudySession.is_held`: published or closed) starting within the
+period; drafts and cancelled sessions count nowhere. `today` (for "overdue") defaults to
+today's local date.
 
-Counted sessions are those *held*: status published or closed, starting within the period.
-Drafts and cancelled sessions count nowhere.
-
-- sessions_planned: plan items of the groups' plans for the period's year whose month (or, for
-  items with only a quarter, quarter) falls in the period.
-- sessions_held / seminars_held: held sessions; seminars are kind "seminar" (专题研讨).
-- attendance: over the attendance rows of held sessions. expected = rows of people who are not
-  observers (unmarked rows count as expected and not present); present = status present.
-  attendance_rate = present / expected; None when expected is 0 (everyone an observer, or no
-  roster yet). on_leave, absent, made_up (leave or absence with make-up study recorded).
-- talks: talks of held sessions with a speaker (guest speakers without an account count in
-  `talks` but not per member); talks_per_member = talks by current members / members; None
-  when the unit has no members.
-- reflections: required = attendance rows of held sessions for which
-  `Attendance.owes_reflection` holds; submitted = required rows with a
-  reflection in status submitted, returned or accepted; on_time = submitted and not late;
-  late = submitted and late; missing = required - submitted. completion_rate = submitted /
-  required; on_time_rate = on_time / submitted; None when the denominator is 0. Sessions
-  without a due date are never late.
-- tasks: follow-up tasks of held sessions; cancelled tasks count nowhere. total, done, and
-  overdue = not done and due before today (local date). completion_rate = done / total.
-- members: current members (left_on is NULL, role member — study secretaries keep the record
-  and are not on the roster) of the groups, counted once per group.
+The figures of a group as a whole, defined here:
 - groups: the groups a unit's figures are made of (`counted_groups`): the groups of its
   subtree that are active, or that held a session in the period (a group closed since still
   counts for the time it studied; an idle closed group counts nowhere). figures_by_group counts
   every id it is given.
+- members: current members (left_on is NULL, role member — study secretaries keep the record
+  and are not on the roster) of the groups, counted once per group.
+- sessions_planned: plan items of the groups' plans for the period's year whose month (or, for
+  items with only a quarter, quarter) falls in the period.
+- sessions_held / seminars_held: held sessions; seminars are kind "seminar" (专题研讨).
 
 A figure for a unit is the sum of the figures of the groups in its subtree, so a parent's
 numbers equal the sum of what its drill-down rows show (rates are recomputed from the sums,
-never averaged).
-
-Refinements of edge cases (docs/metrics.md has the full list):
-- Period bounds are the UTC instants of local midnight at the period's start and end
-  (`period_bounds`); sessions are compared on `starts_at` against them (index-friendly).
-- A person is counted by the attendance rows of held sessions, whatever their membership now.
-- Unmarked rows: expected, not present, and not (yet) required to write a reflection.
-- Guests (no account) count in attendance like anyone (they are normally observers) and never
-  owe a reflection; guest speakers count in `talks` only.
-- talks_by_members: talks given by people who are now current members (role member) of the
-  session's group; a former member's or a secretary's talk counts in `talks` only.
-- Reflections: a draft counts as missing; `reflections_overdue` = missing and the session's
-  due date is before today. A session without a due date makes nothing late or overdue.
-- Tasks: the session's tasks, whoever owns them (a person or a unit); a task without a due
-  date is never overdue.
-- `today` (for "overdue") defaults to today's local date.
+never averaged). A person is counted by their attendance rows of held sessions, whatever their
+membership now.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -64,153 +40,42 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from studytrack import reads, timeutil
+from studytrack import timeutil
+from studytrack.dashboard.figures import (
+    ATTENDANCE,
+    Figures,
+    Period,
+    due_before,
+    rate,
+    reflection_conditions,
+    task_conditions,
+)
 from studytrack.extensions import db
-from studytrack.followups.queries import ACTIVE_STATUSES, overdue_clause
 from studytrack.models import (
+    ACTIVE_TASK_STATUSES,
     Attendance,
-    AttendanceStatus,
     FollowUpTask,
     GroupMembership,
     GroupRole,
     Organization,
     PlanItem,
     Reflection,
-    ReflectionStatus,
     SessionKind,
     SessionStats,
-    SessionStatus,
     StudyGroup,
     StudyPlan,
     StudySession,
     Talk,
-    TaskStatus,
 )
 from studytrack.models.reflection import reflection_of_attendance
 from studytrack.models.session_stats import COUNT_COLUMNS
-from studytrack.models.study_session import MAKEUP_STATUSES
 
-
-@dataclass(frozen=True)
-class Period:
-    year: int
-    quarter: int | None = None  # 1..4, or None for the whole year
-
-    @property
-    def start(self) -> date:
-        return date(self.year, 1 + 3 * (self.quarter - 1), 1) if self.quarter else date(
-            self.year, 1, 1
-        )
-
-    @property
-    def end(self) -> date:
-        """The first day after the period."""
-        if self.quarter in (None, 4):
-            return date(self.year + 1, 1, 1)
-        return date(self.year, 1 + 3 * self.quarter, 1)
-
-
-def rate(numerator: int, denominator: int) -> float | None:
-    """numerator / denominator, or None when there is nothing to divide by."""
-    return numerator / denominator if denominator else None
-
-
-@dataclass(frozen=True)
-class Figures:
-    groups: int = 0
-    members: int = 0
-    sessions_planned: int = 0
-    sessions_held: int = 0
-    seminars_held: int = 0
-    attendance_expected: int = 0
-    attendance_present: int = 0
-    attendance_on_leave: int = 0
-    attendance_absent: int = 0
-    attendance_made_up: int = 0
-    talks: int = 0
-    talks_by_members: int = 0
-    reflections_required: int = 0
-    reflections_submitted: int = 0
-    reflections_on_time: int = 0
-    reflections_late: int = 0
-    tasks_total: int = 0
-    tasks_done: int = 0
-    tasks_overdue: int = 0
-    # Added for the pages (not in the first contract): details of the same rows.
-    attendance_unmarked: int = 0  # rows not yet marked (counted in expected, not present)
-    attendance_observers: int = 0  # observer rows (列席): never expected
-    reflections_overdue: int = 0  # required, not submitted, due date passed
-
-    @property
-    def reflections_missing(self) -> int:
-        return self.reflections_required - self.reflections_submitted
-
-    @property
-    def attendance_rate(self) -> float | None:
-        return rate(self.attendance_present, self.attendance_expected)
-
-    @property
-    def reflection_completion_rate(self) -> float | None:
-        return rate(self.reflections_submitted, self.reflections_required)
-
-    @property
-    def reflection_on_time_rate(self) -> float | None:
-        return rate(self.reflections_on_time, self.reflections_submitted)
-
-    @property
-    def task_completion_rate(self) -> float | None:
-        return rate(self.tasks_done, self.tasks_total)
-
-    @property
-    def talks_per_member(self) -> float | None:
-        return rate(self.talks_by_members, self.members)
-
-    @property
-    def plan_completion_rate(self) -> float | None:
-        return rate(self.sessions_held, self.sessions_planned)
-
-    def __add__(self, other: Figures) -> Figures:
-        return Figures(**{
-            name: getattr(self, name) + getattr(other, name)
-            for name in self.__dataclass_fields__
-        })
-
-
-@dataclass(frozen=True)
-class PersonFigures:
-    """One person's year (or quarter) in one or all of their groups: their study file."""
-
-    sessions_expected: int = 0  # held sessions where they were on the roster, not observer
-    sessions_present: int = 0
-    sessions_on_leave: int = 0
-    sessions_absent: int = 0
-    sessions_made_up: int = 0  # leave/absence with make-up study recorded
-    sessions_observed: int = 0
-    talks: int = 0
-    reflections_required: int = 0
-    reflections_on_time: int = 0
-    reflections_late: int = 0
-    reflections_missing: int = 0  # required, not submitted (draft or none), incl. not yet due
-    reflections_overdue: int = 0  # missing and the due date has passed
-    tasks_total: int = 0  # assigned to them, cancelled excluded
-    tasks_done: int = 0
-    tasks_overdue: int = 0
-
-    @property
-    def attendance_rate(self) -> float | None:
-        return rate(self.sessions_present, self.sessions_expected)
-
-    @property
-    def reflection_completion_rate(self) -> float | None:
-        return rate(self.reflections_on_time + self.reflections_late, self.reflections_required)
-
-    @property
-    def reflection_on_time_rate(self) -> float | None:
-        return rate(self.reflections_on_time, self.reflections_on_time + self.reflections_late)
-
-    @property
-    def task_completion_rate(self) -> float | None:
-        return rate(self.tasks_done, self.tasks_total)
+__all__ = [
+    "Figures", "Month", "Period", "UnitFigures", "attendance_by_month", "counted_groups",
+    "figures_by_group", "figures_by_person", "figures_by_session", "figures_by_unit",
+    "figures_for_unit", "held_between", "held_in", "period_bounds", "rate", "sessions_by_month",
+    "unit_overview",
+]
 
 
 @dataclass(frozen=True)
@@ -233,11 +98,6 @@ class UnitFigures:
 # sessions instead of scanning every attendance row with its reflection, every talk with its
 # speaker's membership and every task. A person's figures read the raw rows.
 
-HELD_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.CLOSED)
-SUBMITTED_STATUSES = (
-    ReflectionStatus.SUBMITTED, ReflectionStatus.RETURNED, ReflectionStatus.ACCEPTED,
-)
-
 _Row = dict[str, int]
 
 
@@ -254,19 +114,16 @@ def period_bounds(period: Period) -> tuple[datetime, datetime]:
 
 def held_in(period: Period) -> sa.ColumnElement[bool]:
     """SQL: the StudySession is held (published or closed) and starts within `period`."""
-    return _held_between(*period_bounds(period))
+    return held_between(*period_bounds(period))
 
 
-def _held_between(start: Any, end: Any) -> sa.ColumnElement[bool]:
+def held_between(start: Any, end: Any) -> sa.ColumnElement[bool]:
     """held_in with the bounds as values or bound parameters."""
-    return sa.and_(
-        StudySession.status.in_(HELD_STATUSES),
-        StudySession.starts_at >= start,
-        StudySession.starts_at < end,
-    )
+    return sa.and_(StudySession.is_held, StudySession.starts_at >= start,
+                   StudySession.starts_at < end)
 
 
-def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+def _count_if(condition: sa.SQLColumnExpression[bool]) -> sa.ColumnElement[int]:
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
@@ -285,46 +142,11 @@ def _rows(
     }
 
 
-def _submitted() -> sa.ColumnElement[bool]:
-    return Reflection.status.in_(SUBMITTED_STATUSES)
-
-
-def _not_submitted() -> sa.ColumnElement[bool]:
-    return sa.or_(Reflection.id.is_(None), Reflection.status.not_in(SUBMITTED_STATUSES))
-
-
-def _late() -> sa.ColumnElement[bool]:
-    """Submitted late; a session without a due date never makes a reflection late."""
-    return sa.and_(_submitted(), Reflection.is_late, StudySession.reflection_due_on.is_not(None))
-
-
-def _overdue_reflection(today: date) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        _not_submitted(),
-        StudySession.reflection_due_on.is_not(None),
-        StudySession.reflection_due_on < today,
-    )
-
-
-def _expected() -> sa.ColumnElement[bool]:
-    return sa.or_(Attendance.status.is_(None), Attendance.status != AttendanceStatus.OBSERVER)
-
-
-def _made_up() -> sa.ColumnElement[bool]:
-    return sa.and_(Attendance.status.in_(MAKEUP_STATUSES), Attendance.makeup_on.is_not(None))
-
-
 def _stats_overdue(today: date) -> sa.ColumnElement[int]:
     """Per session_stats row: reflections missing (required - submitted) once the session's
     due date is before `today`, else 0 — "overdue" depends on today, so it is not stored."""
     return sa.case(
-        (
-            sa.and_(
-                StudySession.reflection_due_on.is_not(None),
-                StudySession.reflection_due_on < today,
-            ),
-            SessionStats.reflections_required - SessionStats.reflections_submitted,
-        ),
+        (due_before(today), SessionStats.reflections_required - SessionStats.reflections_submitted),
         else_=0,
     )
 
@@ -379,7 +201,7 @@ def _not_yet_due(today: date) -> sa.Subquery:
     holds only the tasks still ahead, however long the history."""
     return (
         sa.select(FollowUpTask.session_id, sa.func.count().label("n"))
-        .where(FollowUpTask.status.in_(ACTIVE_STATUSES), FollowUpTask.due_on >= today)
+        .where(FollowUpTask.status.in_(ACTIVE_TASK_STATUSES), FollowUpTask.due_on >= today)
         .group_by(FollowUpTask.session_id)
         .subquery()
     )
@@ -445,7 +267,7 @@ def counted_groups(org: Organization, period: Period) -> sa.Select[tuple[int]]:
 
 def _counted_groups(path: Any, start: Any, end: Any) -> sa.Select[tuple[int]]:
     """counted_groups with the unit's path and the period's bounds as values or parameters."""
-    held = sa.exists().where(StudySession.group_id == StudyGroup.id, _held_between(start, end))
+    held = sa.exists().where(StudySession.group_id == StudyGroup.id, held_between(start, end))
     return (
         sa.select(StudyGroup.id)
         .join(Organization, StudyGroup.organization_id == Organization.id)
@@ -580,17 +402,12 @@ def unit_overview(
     return _unit_rows(parent, figures, set(groups)), series
 
 
-_OVERVIEW: dict[bool, tuple[sa.Select[Any], sa.Select[Any]]] = {}
-
-
+# Built once per shape (a quarter adds a condition on plan items), with the unit, its path, the
+# period, its year's month bounds and today as bound parameters: the dashboard asks them on every
+# request, and building them cost more than running them.
+@functools.cache
 def _overview_statements(quarterly: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
-    """unit_overview's two statements, built once per process (per shape: a quarter adds a
-    condition on plan items). The unit, its path, the period, its year's month bounds and
-    today are bound parameters, so a page only executes them: building and hashing these
-    expressions cost the dashboard more than half of the database's time."""
-    statements = _OVERVIEW.get(quarterly)
-    if statements is not None:
-        return statements
+    """unit_overview's two statements."""
     parent_id = sa.bindparam("parent_id", type_=sa.Integer)
     counted = _counted_groups(
         sa.bindparam("path", type_=sa.String), sa.bindparam("start"), sa.bindparam("end")
@@ -604,11 +421,10 @@ def _overview_statements(quarterly: bool) -> tuple[sa.Select[Any], sa.Select[Any
     sessions = _session_query(
         every_group,
         [every_group.c.key, _month_of(bounds).label("month")],
-        _held_between(bounds[0], bounds[12]),
+        held_between(bounds[0], bounds[12]),
         sa.bindparam("today", type_=sa.Date),
     )
-    statements = _OVERVIEW[quarterly] = (groups, sessions)
-    return statements
+    return groups, sessions
 
 
 def _add(total: _Row, fields: _Row) -> None:
@@ -646,15 +462,15 @@ def figures_by_session(
 def figures_by_person(
     group: StudyGroup | None, user_ids: Sequence[int], period: Period,
     today: date | None = None,
-) -> dict[int, PersonFigures]:
+) -> dict[int, Figures]:
     """Per person, in one group (or, with group None, across all their groups). Every id in
     `user_ids` is in the result. One query whatever the number of people; none for an empty
     list.
 
     Attendance and reflections come from the person's attendance rows of held sessions;
     talks are those they gave at held sessions; tasks those assigned to them at held
-    sessions (cancelled excluded). A member's record counts the same figures from the rows it
-    shows (`records.person_queries._figures`); tests/test_records.py checks that they agree."""
+    sessions. A member's record counts the same figures from the rows it shows, with the
+    Python twins of the same definitions (records.person_queries)."""
     ids = sorted(set(user_ids))
     if not ids:
         return {}
@@ -664,54 +480,30 @@ def figures_by_person(
     }
     if group is not None:
         params["group_id"] = group.id
-    rows = _person_rows(_person_query(group is not None), params)
-    return {user_id: PersonFigures(**rows.get(user_id, {})) for user_id in ids}
+    rows = _rows(_person_query(group is not None), params=params)
+    return _assemble(ids, [rows])
 
 
-_PERSON_QUERY: dict[bool, sa.Select[Any]] = {}
-
-
+# Built once per shape, with the people, the period's bounds, today and the group as bound
+# parameters: the group's figures ask it on every request, and building it cost more than
+# running it.
+@functools.cache
 def _person_query(in_group: bool) -> sa.Select[Any]:
-    """figures_by_person's statement, built once per process: the people, the period's
-    bounds, today and the group are bound parameters (:ids, :start, :end, :today, :group_id),
-    so a call only executes it (building and hashing the expression cost the record page far
-    more than running it). The three families (attendance and reflections, talks, tasks) are
-    aggregated apart, then joined on the person: one round trip instead of three."""
-    query = _PERSON_QUERY.get(in_group)
-    if query is not None:
-        return query
-    # held_in(period), with the bounds bound at execution.
-    where = [
-        StudySession.status.in_(HELD_STATUSES),
-        StudySession.starts_at >= sa.bindparam("start"),
-        StudySession.starts_at < sa.bindparam("end"),
-    ]
+    """figures_by_person's statement (:ids, :start, :end, :today, :group_id). The three
+    families (attendance and reflections, talks, tasks) are aggregated apart, then joined on
+    the person: one round trip instead of three."""
+    where = [held_between(sa.bindparam("start"), sa.bindparam("end"))]
     if in_group:
         where.append(StudySession.group_id == sa.bindparam("group_id"))
-    ids = sa.bindparam("ids", expanding=True)
-    today: Any = sa.bindparam("today", type_=sa.Date())
+    ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+    today: sa.BindParameter[date] = sa.bindparam("today", type_=sa.Date())
 
-    required = Attendance.owes_reflection
     attendance = (
         sa.select(
             Attendance.user_id,
-            _count_if(_expected()).label("sessions_expected"),
-            _count_if(Attendance.status == AttendanceStatus.PRESENT).label("sessions_present"),
-            _count_if(Attendance.status == AttendanceStatus.ON_LEAVE).label("sessions_on_leave"),
-            _count_if(Attendance.status == AttendanceStatus.ABSENT).label("sessions_absent"),
-            _count_if(_made_up()).label("sessions_made_up"),
-            _count_if(Attendance.status == AttendanceStatus.OBSERVER).label(
-                "sessions_observed"
-            ),
-            _count_if(required).label("reflections_required"),
-            _count_if(sa.and_(required, _submitted(), sa.not_(_late()))).label(
-                "reflections_on_time"
-            ),
-            _count_if(sa.and_(required, _late())).label("reflections_late"),
-            _count_if(sa.and_(required, _not_submitted())).label("reflections_missing"),
-            _count_if(sa.and_(required, _overdue_reflection(today))).label(
-                "reflections_overdue"
-            ),
+            *(_count_if(condition).label(name) for name, condition in {
+                **ATTENDANCE, **reflection_conditions(today),
+            }.items()),
         )
         .select_from(Attendance)
         .join(StudySession, Attendance.session_id == StudySession.id)
@@ -730,16 +522,11 @@ def _person_query(in_group: bool) -> sa.Select[Any]:
     tasks = (
         sa.select(
             FollowUpTask.assignee_id,
-            sa.func.count(FollowUpTask.id).label("tasks_total"),
-            _count_if(FollowUpTask.status == TaskStatus.DONE).label("tasks_done"),
-            _count_if(overdue_clause(today)).label("tasks_overdue"),
+            *(_count_if(condition).label(name)
+              for name, condition in task_conditions(today).items()),
         )
         .join(StudySession, FollowUpTask.session_id == StudySession.id)
-        .where(
-            FollowUpTask.assignee_id.in_(ids),
-            FollowUpTask.status != TaskStatus.CANCELLED,
-            *where,
-        )
+        .where(FollowUpTask.assignee_id.in_(ids), *where)
         .group_by(FollowUpTask.assignee_id)
         .cte("person_tasks")
     )
@@ -748,7 +535,7 @@ def _person_query(in_group: bool) -> sa.Select[Any]:
         sa.select(tasks.c.assignee_id),
     ).subquery("people")
     person = people.c.user_id
-    query = _PERSON_QUERY[in_group] = (
+    return (
         sa.select(
             person,
             *(column for column in attendance.c if column.name != "user_id"),
@@ -760,21 +547,9 @@ def _person_query(in_group: bool) -> sa.Select[Any]:
         .outerjoin(talks, talks.c.speaker_id == person)
         .outerjoin(tasks, tasks.c.assignee_id == person)
         # Planned for its people on every run: PostgreSQL's generic plan, made without them,
-        # was half again slower (studytrack.prepared).
+        # was much slower (studytrack.prepared).
         .execution_options(prepare=False)
     )
-    return query
-
-
-def _person_rows(query: sa.Select[Any], params: dict[str, Any]) -> dict[Any, _Row]:
-    """`_rows` for a statement with bound parameters (plain aggregate rows need none of the
-    ORM's result handling)."""
-    result = reads.columns(query, params)
-    names = list(result.keys())[1:]
-    return {
-        row[0]: {name: int(value or 0) for name, value in zip(names, row[1:], strict=True)}
-        for row in result
-    }
 
 
 def _month_bounds(year: int) -> list[datetime]:

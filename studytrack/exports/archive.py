@@ -155,8 +155,8 @@ def _index_html(
         lines.append(f"<p>{escape('　'.join(facts))}</p>")
         if figures is not None:
             lines.append(
-                f"<p>应到{figures.roster}人，实到{figures.present}人；"
-                f"心得体会已通过{figures.reflections_accepted}/{figures.reflections_required}篇；"
+                f"<p>应到{figures.attendance_expected}人，实到{figures.attendance_present}人；"
+                f"心得体会已通过{report.reflections_accepted}/{figures.reflections_required}篇；"
                 f"后续任务已完成{figures.tasks_done}/{figures.tasks_total}项</p>"
             )
         lines.append("<ul>")

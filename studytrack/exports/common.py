@@ -107,14 +107,6 @@ def zh_time_span(starts_at: datetime, ends_at: datetime | None) -> str:
     return f"{text}—{zh_datetime(ends_at)}"
 
 
-def percent(value: float | None) -> str:
-    """A rate as the report page shows it: "83.3%", "100%", "—" for None."""
-    if value is None:
-        return "—"
-    rounded = round(value * 100, 1)
-    return f"{rounded:.0f}%" if rounded == int(rounded) else f"{rounded:.1f}%"
-
-
 def iso_date(value: date | datetime | None) -> str:
     day = local_date(value)
     return day.isoformat() if day else ""

@@ -21,13 +21,13 @@ from docx.shared import Cm, Pt, RGBColor
 
 from studytrack.exports.common import (
     ZH,
-    percent,
     xml_text,
     zh,
     zh_date,
     zh_datetime,
     zh_time_span,
 )
+from studytrack.formatting import percent
 from studytrack.models import AttendanceStatus, ReflectionStatus, SessionStatus, TaskStatus
 from studytrack.reports.report import ReportReflection, SessionReport
 
@@ -131,7 +131,10 @@ def _attendance(document: Any, report: SessionReport) -> None:
             f"，出勤率{percent(figures.attendance_rate)}"
             if figures.attendance_rate is not None else ""
         )
-        _paragraph(document, f"应到{figures.roster}人，实到{figures.present}人{rate}。")
+        _paragraph(
+            document,
+            f"应到{figures.attendance_expected}人，实到{figures.attendance_present}人{rate}。",
+        )
 
     def names(status: AttendanceStatus | None, with_reason: bool = False) -> str:
         people = by_status.get(status, [])
@@ -197,7 +200,7 @@ def _reflections(document: Any, report: SessionReport) -> None:
         _paragraph(
             document,
             f"应交{figures.reflections_required}篇，已提交{figures.reflections_submitted}篇，"
-            f"已通过{figures.reflections_accepted}篇，逾期提交{figures.reflections_late}篇。",
+            f"已通过{report.reflections_accepted}篇，逾期提交{figures.reflections_late}篇。",
         )
     if report.reflections:
         header = (ZH["name"], ZH["status"], ZH["char_count"], ZH["submitted_at"])

@@ -1,8 +1,9 @@
 """The member's record and the group's figures as Excel sheets (written by exports/tables.py).
 
-The files are official Chinese records: headers and wording are the fixed Chinese below,
-enumeration values go through `common.zh`, whatever the reader's UI language. Dates are date
-cells, counts numbers, rates percentages.
+The files are official Chinese records: whatever the reader's UI language, a figure is headed
+by its one fixed Chinese name (`figures.FIGURE_ZH`, which the dashboard's workbook uses too),
+the other headers and wording are the fixed Chinese below, enumeration values go through
+`common.zh`. Dates are date cells, counts numbers, rates percentages.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from studytrack.dashboard.metrics import Figures, Period, PersonFigures
+from studytrack.dashboard.figures import FIGURE_ZH, RATES, Figures, Period, ReflectionState
 from studytrack.exports.common import zh
 from studytrack.exports.tables import Percent, Sheet
-from studytrack.models import ReflectionStatus
-from studytrack.records.person_queries import PersonRecord, ReflectionState
+from studytrack.records.person_queries import PersonRecord
 from studytrack.records.queries import GroupFigures
 
 NO_VALUE = "—"
@@ -32,8 +32,57 @@ def period_label(period: Period) -> str:
     return f"{period.year}年第{period.quarter}季度" if period.quarter else f"{period.year}年"
 
 
-def _rate(value: float | None) -> Any:
-    return NO_VALUE if value is None else Percent(value)
+# The figures each table shows, in its order; each is headed by its one Chinese name
+# (dashboard/figures.py's FIGURE_ZH).
+PERSON_FIGURES = (
+    "attendance_expected", "attendance_present", "attendance_on_leave", "attendance_absent",
+    "attendance_made_up", "attendance_observers", "attendance_rate", "talks",
+    "reflections_required", "reflections_on_time", "reflections_late", "reflections_missing",
+    "reflections_overdue", "reflection_completion_rate", "reflection_on_time_rate",
+    "tasks_total", "tasks_done", "tasks_overdue", "task_completion_rate",
+)
+SESSION_FIGURES = (
+    "attendance_expected", "attendance_present", "attendance_on_leave", "attendance_absent",
+    "attendance_made_up", "attendance_rate", "talks",
+    "reflections_required", "reflections_submitted", "reflections_on_time", "reflections_late",
+    "reflections_missing", "reflection_completion_rate", "reflection_on_time_rate",
+    "tasks_total", "tasks_done", "tasks_overdue", "task_completion_rate",
+)
+GROUP_FIGURES = (
+    "members", "sessions_planned", "sessions_held", "seminars_held", "plan_completion_rate",
+    "attendance_expected", "attendance_present", "attendance_on_leave", "attendance_absent",
+    "attendance_made_up", "attendance_unmarked", "attendance_observers", "attendance_rate",
+    "talks", "talks_by_members", "talks_per_member",
+    "reflections_required", "reflections_submitted", "reflections_on_time", "reflections_late",
+    "reflections_missing", "reflections_overdue", "reflection_completion_rate",
+    "reflection_on_time_rate", "tasks_total", "tasks_done", "tasks_overdue",
+    "task_completion_rate",
+)
+
+
+def figure_rows(f: Figures, names: Sequence[str]) -> list[tuple[str, Any]]:
+    """(name, value) rows of a summary sheet: a rate as a percentage, "—" for none."""
+    rows = []
+    for name in names:
+        value = getattr(f, name)
+        if value is None:
+            value = NO_VALUE
+        elif name in RATES:
+            value = Percent(value)
+        rows.append((FIGURE_ZH[name], value))
+    return rows
+
+
+def _headers(names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(FIGURE_ZH[name] for name in names)
+
+
+def _cells(f: Figures, names: Sequence[str]) -> tuple[Any, ...]:
+    return tuple(getattr(f, name) for name in names)
+
+
+def _rate_columns(names: Sequence[str], offset: int) -> set[int]:
+    return {offset + i for i, name in enumerate(names) if name in RATES}
 
 
 def _summary(rows: Sequence[tuple[str, Any]]) -> Sheet:
@@ -41,30 +90,6 @@ def _summary(rows: Sequence[tuple[str, Any]]) -> Sheet:
 
 
 # --- a member's yearly record --------------------------------------------------------------
-
-
-def person_figure_rows(f: PersonFigures) -> list[tuple[str, Any]]:
-    return [
-        ("应参加学习（次）", f.sessions_expected),
-        ("出席", f.sessions_present),
-        ("请假", f.sessions_on_leave),
-        ("缺席", f.sessions_absent),
-        ("已补学", f.sessions_made_up),
-        ("列席", f.sessions_observed),
-        ("出勤率", _rate(f.attendance_rate)),
-        ("发言（次）", f.talks),
-        ("应交心得体会（篇）", f.reflections_required),
-        ("按时提交", f.reflections_on_time),
-        ("逾期提交", f.reflections_late),
-        ("未提交", f.reflections_missing),
-        ("其中已过截止日期", f.reflections_overdue),
-        ("心得体会完成率", _rate(f.reflection_completion_rate)),
-        ("按时提交率", _rate(f.reflection_on_time_rate)),
-        ("后续任务（项）", f.tasks_total),
-        ("已完成", f.tasks_done),
-        ("已逾期", f.tasks_overdue),
-        ("任务完成率", _rate(f.task_completion_rate)),
-    ]
 
 
 def person_sheets(record: PersonRecord) -> list[Sheet]:
@@ -75,7 +100,7 @@ def person_sheets(record: PersonRecord) -> list[Sheet]:
         ("职务", person.position),
         ("学习组", groups),
         ("年度", record.period.year),
-        *person_figure_rows(record.figures),
+        *figure_rows(record.figures, PERSON_FIGURES),
     ]
     sessions = [
         (
@@ -95,8 +120,7 @@ def person_sheets(record: PersonRecord) -> list[Sheet]:
             STATE_ZH[row.reflection_state],
             zh(row.reflection.status) if row.reflection else "未开始",
             row.reflection.submitted_at if row.reflection else None,
-            row.reflection.char_count
-            if row.reflection and row.reflection.status != ReflectionStatus.DRAFT else None,
+            row.reflection.char_count if row.reflection and row.reflection.handed_in else None,
         )
         for row in record.reflections
         if row.reflection_state is not None  # always, for the type checker
@@ -132,94 +156,22 @@ def person_sheets(record: PersonRecord) -> list[Sheet]:
 
 # --- the group's figures -------------------------------------------------------------------
 
-FIGURE_HEADERS = (
-    "应出席（人次）", "出席", "请假", "缺席", "已补学", "出勤率", "发言",
-    "应交心得体会", "已提交", "按时提交", "逾期提交", "未提交", "完成率", "按时率",
-    "后续任务", "已完成", "已逾期", "任务完成率",
-)
-
-
-def _figure_cells(f: Figures) -> tuple[Any, ...]:
-    return (
-        f.attendance_expected, f.attendance_present, f.attendance_on_leave, f.attendance_absent,
-        f.attendance_made_up, f.attendance_rate, f.talks,
-        f.reflections_required, f.reflections_submitted, f.reflections_on_time,
-        f.reflections_late, f.reflections_missing, f.reflection_completion_rate,
-        f.reflection_on_time_rate,
-        f.tasks_total, f.tasks_done, f.tasks_overdue, f.task_completion_rate,
-    )
-
-
-def _rate_columns(headers: Sequence[str], offset: int) -> set[int]:
-    return {offset + i for i, header in enumerate(headers) if header.endswith("率")}
-
-
-MEMBER_HEADERS = (
-    "应参加（次）", "出席", "请假", "缺席", "已补学", "列席", "出勤率", "发言",
-    "应交心得体会", "按时提交", "逾期提交", "未提交", "其中已过截止日期", "完成率", "按时率",
-    "后续任务", "已完成", "已逾期", "任务完成率",
-)
-
-
-def _member_cells(f: PersonFigures) -> tuple[Any, ...]:
-    return (
-        f.sessions_expected, f.sessions_present, f.sessions_on_leave, f.sessions_absent,
-        f.sessions_made_up, f.sessions_observed, f.attendance_rate, f.talks,
-        f.reflections_required, f.reflections_on_time, f.reflections_late,
-        f.reflections_missing, f.reflections_overdue, f.reflection_completion_rate,
-        f.reflection_on_time_rate, f.tasks_total, f.tasks_done, f.tasks_overdue,
-        f.task_completion_rate,
-    )
-
-
-def group_figure_rows(f: Figures) -> list[tuple[str, Any]]:
-    return [
-        ("成员（人）", f.members),
-        ("计划学习（次）", f.sessions_planned),
-        ("已开展学习（次）", f.sessions_held),
-        ("其中专题研讨", f.seminars_held),
-        ("计划完成率", _rate(f.plan_completion_rate)),
-        ("应出席（人次）", f.attendance_expected),
-        ("出席", f.attendance_present),
-        ("请假", f.attendance_on_leave),
-        ("缺席", f.attendance_absent),
-        ("已补学", f.attendance_made_up),
-        ("未登记", f.attendance_unmarked),
-        ("列席", f.attendance_observers),
-        ("出勤率", _rate(f.attendance_rate)),
-        ("发言（次）", f.talks),
-        ("成员发言（次）", f.talks_by_members),
-        ("人均发言（次）", NO_VALUE if f.talks_per_member is None else f.talks_per_member),
-        ("应交心得体会（篇）", f.reflections_required),
-        ("已提交", f.reflections_submitted),
-        ("按时提交", f.reflections_on_time),
-        ("逾期提交", f.reflections_late),
-        ("未提交", f.reflections_missing),
-        ("其中已过截止日期", f.reflections_overdue),
-        ("心得体会完成率", _rate(f.reflection_completion_rate)),
-        ("按时提交率", _rate(f.reflection_on_time_rate)),
-        ("后续任务（项）", f.tasks_total),
-        ("已完成", f.tasks_done),
-        ("已逾期", f.tasks_overdue),
-        ("任务完成率", _rate(f.task_completion_rate)),
-    ]
-
 
 def group_sheets(data: GroupFigures) -> list[Sheet]:
     summary = [
         ("学习组", data.group.name),
         ("所属单位", data.group.organization.name),
         ("统计期间", period_label(data.period)),
-        *group_figure_rows(data.figures),
+        *figure_rows(data.figures, GROUP_FIGURES),
     ]
-    session_headers = ("日期", "学习主题", "形式", *FIGURE_HEADERS)
+    session_headers = ("日期", "学习主题", "形式", *_headers(SESSION_FIGURES))
     sessions = [
-        (row.date, row.session.topic, zh(row.session.kind), *_figure_cells(row.figures))
+        (row.date, row.session.topic, zh(row.session.kind), *_cells(row.figures, SESSION_FIGURES))
         for row in data.sessions
     ]
-    member_headers = ("姓名", "职务", *MEMBER_HEADERS)
+    member_headers = ("姓名", "职务", *_headers(PERSON_FIGURES))
     members = [
-        (row.user.display_name, row.user.position, *_member_cells(row.figures))
+        (row.user.display_name, row.user.position, *_cells(row.figures, PERSON_FIGURES))
         for row in data.members
     ]
     owed_headers = ("类别", "日期", "学习主题", "事项", "姓名/责任人", "截止日期", "情况", "已逾期")
@@ -247,10 +199,10 @@ def group_sheets(data: GroupFigures) -> list[Sheet]:
     return [
         _summary(summary),
         Sheet("学习活动", session_headers, sessions,
-              widths=(12, 36, 12, *([9] * len(FIGURE_HEADERS))),
-              percent_columns=_rate_columns(FIGURE_HEADERS, 3)),
+              widths=(12, 36, 12, *([9] * len(SESSION_FIGURES))),
+              percent_columns=_rate_columns(SESSION_FIGURES, 3)),
         Sheet("成员", member_headers, members,
-              widths=(12, 18, *([9] * len(MEMBER_HEADERS))),
-              percent_columns=_rate_columns(MEMBER_HEADERS, 2)),
+              widths=(12, 18, *([9] * len(PERSON_FIGURES))),
+              percent_columns=_rate_columns(PERSON_FIGURES, 2)),
         Sheet("待办", owed_headers, owed, widths=(14, 12, 36, 24, 14, 12, 10, 8)),
     ]

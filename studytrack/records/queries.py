@@ -1,67 +1,49 @@
-"""Reads for the secretary's view of a group's figures, and the rules they share with a
-member's yearly record (`person_queries`).
+"""Reads for the secretary's view of a group's figures (and the period selector both record
+pages share).
 
 Every function makes a fixed number of queries whatever the data: rows are read with joins
 (and eager loading of the many-to-one objects a row shows), never one query per row. The
-figures themselves come from `studytrack.dashboard.metrics`, the one place that defines them;
-the lists here are the rows behind those figures, with the same rules:
-
-- a session counts when it is *held* (published or closed) and starts within the period, in
-  local time;
-- a reflection is owed by `Attendance.owes_reflection`; it is handed in when its
-  status is submitted, returned or accepted; a missing one is overdue once its due date passed;
-- a task counts unless cancelled; it is overdue when still open past its due date.
+figures come from `studytrack.dashboard.metrics`; the lists here are the rows behind them, by
+the same definitions (dashboard/figures.py): held sessions of the period, reflections owed
+(`Attendance.owes_reflection`) and not handed in, overdue once their due date passed, make-up
+study owed, tasks still open, overdue past their due date.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
 from studytrack.dashboard import metrics
-from studytrack.dashboard.metrics import Figures, Period, PersonFigures
+from studytrack.dashboard.figures import (
+    OWES_MAKEUP,
+    Figures,
+    Period,
+    ReflectionState,
+    due_before,
+    owes_makeup,
+    reflection_missing,
+    reflection_state,
+)
+from studytrack.dashboard.metrics import held_in
 from studytrack.extensions import db
-from studytrack.followups.queries import ACTIVE_STATUSES, overdue_clause
 from studytrack.models import (
+    ACTIVE_TASK_STATUSES,
     Attendance,
     FollowUpTask,
     GroupMembership,
     GroupRole,
     Reflection,
-    ReflectionStatus,
-    SessionStatus,
     StudyGroup,
     StudySession,
     User,
 )
-from studytrack.models.study_session import MAKEUP_STATUSES
-from studytrack.timeutil import local_date_of, local_tz
-
-HELD_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.CLOSED)
-HANDED_IN_STATUSES = (
-    ReflectionStatus.SUBMITTED, ReflectionStatus.RETURNED, ReflectionStatus.ACCEPTED
-)
-
-
-def utc_bounds(period: Period) -> tuple[datetime, datetime]:
-    """[start, end) of the period's local calendar days, in UTC, for filtering `starts_at`."""
-    tz = local_tz()
-    start = datetime(period.start.year, period.start.month, period.start.day, tzinfo=tz)
-    end = datetime(period.end.year, period.end.month, period.end.day, tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def held_in(period: Period) -> sa.ColumnElement[bool]:
-    """Sessions held in the period: published or closed, starting within it."""
-    start, end = utc_bounds(period)
-    return sa.and_(
-        StudySession.status.in_(HELD_STATUSES),
-        StudySession.starts_at >= start,
-        StudySession.starts_at < end,
-    )
+from studytrack.models.reflection import reflection_of_attendance
+from studytrack.study_sessions.attendance_queries import title_order
+from studytrack.timeutil import local_date_of
 
 
 def _date_of(session: StudySession) -> date:
@@ -95,7 +77,7 @@ class SessionFiguresRow:
 @dataclass(frozen=True)
 class MemberFiguresRow:
     membership: GroupMembership
-    figures: PersonFigures
+    figures: Figures
 
     @property
     def user(self) -> User:
@@ -164,7 +146,7 @@ def group_figures(group: StudyGroup, period: Period, today: date) -> GroupFigure
         group, [m.user_id for m in memberships], period, today=today
     )
     members = [
-        MemberFiguresRow(m, by_person.get(m.user_id, PersonFigures())) for m in memberships
+        MemberFiguresRow(m, by_person.get(m.user_id, Figures())) for m in memberships
     ]
 
     owed_reflections, owed_makeups = owed_by_people(group, period, today)
@@ -194,7 +176,7 @@ def group_roster(group: StudyGroup, period: Period) -> list[GroupMembership]:
             )
             .options(contains_eager(GroupMembership.user))
             .order_by(
-                sa.case({"leader": 0, "deputy": 1}, value=GroupMembership.title, else_=2),
+                title_order(),
                 GroupMembership.sort_order, User.display_name, GroupMembership.id,
             )
         )
@@ -211,32 +193,19 @@ def owed_by_people(
       `reflections_missing`;
     - people on leave or absent whose make-up study is not recorded, by session and roster.
     """
-    handed_in = sa.and_(
-        Reflection.session_id == StudySession.id,
-        Reflection.author_id == Attendance.user_id,
-    )
-    owes_reflection = sa.and_(
-        Attendance.owes_reflection,
-        sa.or_(Reflection.id.is_(None), Reflection.status.not_in(HANDED_IN_STATUSES)),
-    )
-    owes_makeup = sa.and_(
-        Attendance.status.in_(MAKEUP_STATUSES), Attendance.makeup_on.is_(None)
-    )
-    overdue = sa.and_(
-        StudySession.reflection_due_on.is_not(None), StudySession.reflection_due_on < today
-    )
+    owes_reflection = sa.and_(Attendance.owes_reflection, reflection_missing())
     rows = db.session.execute(
         sa.select(Attendance, StudySession, Reflection)
         .join(StudySession, Attendance.session_id == StudySession.id)
         .join(User, Attendance.user_id == User.id)
-        .outerjoin(Reflection, handed_in)
+        .outerjoin(Reflection, reflection_of_attendance())
         .where(
             StudySession.group_id == group.id, held_in(period),
-            sa.or_(owes_reflection, owes_makeup),
+            sa.or_(owes_reflection, OWES_MAKEUP),
         )
         .options(contains_eager(Attendance.user))
         .order_by(
-            sa.case((overdue, 0), else_=1),
+            sa.case((due_before(today), 0), else_=1),
             StudySession.reflection_due_on.is_(None), StudySession.reflection_due_on,
             StudySession.starts_at, StudySession.id,
             Attendance.sort_order, User.display_name, Attendance.id,
@@ -245,7 +214,10 @@ def owed_by_people(
     reflections = [
         OwedReflection(
             session, attendance, reflection,
-            session.reflection_due_on is not None and session.reflection_due_on < today,
+            reflection_state(
+                reflection.status if reflection else None, False, session.reflection_due_on,
+                today,
+            ) == ReflectionState.OVERDUE,
         )
         for attendance, session, reflection in rows
         if attendance.owes_reflection
@@ -254,7 +226,7 @@ def owed_by_people(
         (
             OwedMakeup(session, attendance)
             for attendance, session, _ in rows
-            if attendance.status in MAKEUP_STATUSES and attendance.makeup_on is None
+            if owes_makeup(attendance.status, attendance.makeup_on)
         ),
         key=lambda o: (
             o.session.starts_at, o.session.id, o.attendance.sort_order,
@@ -272,7 +244,7 @@ def owed_tasks(group: StudyGroup, period: Period, today: date) -> list[OwedTask]
         .join(StudySession, FollowUpTask.session_id == StudySession.id)
         .where(
             StudySession.group_id == group.id, held_in(period),
-            FollowUpTask.status.in_(ACTIVE_STATUSES),
+            FollowUpTask.status.in_(ACTIVE_TASK_STATUSES),
         )
         .options(
             contains_eager(FollowUpTask.session),
@@ -280,7 +252,7 @@ def owed_tasks(group: StudyGroup, period: Period, today: date) -> list[OwedTask]
             joinedload(FollowUpTask.organization),
         )
         .order_by(
-            sa.case((overdue_clause(today), 0), else_=1),
+            sa.case((FollowUpTask.is_overdue(today), 0), else_=1),
             FollowUpTask.due_on.is_(None), FollowUpTask.due_on,
             StudySession.starts_at, FollowUpTask.id,
         )

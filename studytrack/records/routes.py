@@ -9,24 +9,19 @@ leaders above, admins; members get 403, and a group out of reach 404.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
-from flask import abort, render_template, request
-from flask_login import current_user, login_required
-from markupsafe import Markup
+from flask import render_template, request
+from flask_login import login_required
 
 from studytrack import authz
-from studytrack.dashboard.metrics import Period
+from studytrack.dashboard.figures import Period
 from studytrack.exports.common import safe_filename_part
 from studytrack.exports.tables import send_workbook, workbook
-from studytrack.extensions import db
-from studytrack.models import StudyGroup, User
+from studytrack.models import StudyGroup
 from studytrack.records import export, person_queries, queries
 from studytrack.records.blueprint import bp
-from studytrack.records.links import record_links
 from studytrack.timeutil import today_local
-from studytrack.web import label_text
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 
@@ -40,15 +35,8 @@ def _period(allow_quarter: bool) -> Period:
     return Period(year, quarter if quarter in (1, 2, 3, 4) else None)
 
 
-def _person_or_404(user_id: int) -> User:
-    person = db.session.get(User, user_id)
-    if person is None or not authz.can("record.view", person):
-        abort(404)
-    return person
-
-
 def _group_for_records(group_id: int) -> StudyGroup:
-    group = authz.group_or_404(group_id)  # with its unit, which the checks read
+    group = authz.group_or_404(group_id)
     authz.require("group.view_records", group)
     return group
 
@@ -59,32 +47,15 @@ def _group_for_records(group_id: int) -> StudyGroup:
 @bp.get("/people/<int:user_id>/record")
 @login_required
 def person(user_id: int) -> Any:
-    person = _person_or_404(user_id)
+    person = authz.person_or_404(user_id)
     record = person_queries.person_record(person, _period(allow_quarter=False), today_local())
-    return render_template(
-        "records/person.html", record=record,
-        links=record_links(record, is_self=person.id == current_user.id),
-        labels=_labels(record),
-    )
-
-
-def _labels(record: person_queries.PersonRecord) -> dict[str, dict[StrEnum, Markup]]:
-    """The `|label` text of each enumeration value the record's rows show, looked up once
-    per page rather than once per row."""
-    shown: dict[str, set[StrEnum]] = {
-        "session_kind": {row.session.kind for row in record.sessions},
-        "talk_kind": {row.talk.kind for row in record.talks},
-        "reflection": {row.reflection.status for row in record.sessions
-                       if row.reflection is not None},
-    }
-    return {name: {value: label_text(value) for value in values}
-            for name, values in shown.items()}
+    return render_template("records/person.html", record=record)
 
 
 @bp.get("/people/<int:user_id>/record.xlsx")
 @login_required
 def person_xlsx(user_id: int) -> Any:
-    person = _person_or_404(user_id)
+    person = authz.person_or_404(user_id)
     record = person_queries.person_record(person, _period(allow_quarter=False), today_local())
     name = safe_filename_part(person.display_name) or person.username
     return send_workbook(

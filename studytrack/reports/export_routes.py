@@ -29,12 +29,13 @@ from studytrack import authz, timeutil
 from studytrack.exports import archive, common, pdf
 from studytrack.exports import docx as docx_writer
 from studytrack.extensions import db
-from studytrack.models import AttendanceStatus, SessionStatus, StudyGroup, StudySession
+from studytrack.models import AttendanceStatus, StudyGroup, StudySession
 from studytrack.reports.blueprint import bp
+from studytrack.reports.queries import session_report
 from studytrack.reports.report import SessionReport
+from studytrack.reports.routes import reported_session_or_404
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-ARCHIVED_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.CLOSED)
 ATTENDANCE_ORDER = (
     AttendanceStatus.PRESENT, AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT,
     AttendanceStatus.OBSERVER,
@@ -44,17 +45,9 @@ ATTENDANCE_ORDER = (
 def _exportable_session_or_404(session_id: int) -> StudySession:
     """Same reach as the report page (drafts only for their secretaries, no cancelled
     sessions), then the export permission."""
-    from studytrack.reports.routes import _reported_session_or_404
-
-    session = _reported_session_or_404(session_id)
+    session = reported_session_or_404(session_id)
     authz.require("report.export", session)
     return session
-
-
-def _report_of(session: StudySession) -> SessionReport:
-    from studytrack.reports.queries import session_report
-
-    return session_report(session)
 
 
 def _download(data: bytes | Any, mimetype: str, name: str, size: int | None = None) -> Any:
@@ -98,7 +91,7 @@ def font_missing_message() -> str:
 @login_required
 def session_docx(session_id: int) -> Any:
     session = _exportable_session_or_404(session_id)
-    report = _report_of(session)
+    report = session_report(session)
     name = common.report_file_stem(report.starts_at, report.topic) + ".docx"
     return _download(docx_writer.report_docx(report), DOCX_MIMETYPE, name)
 
@@ -107,7 +100,7 @@ def session_docx(session_id: int) -> Any:
 @login_required
 def session_pdf(session_id: int) -> Any:
     session = _exportable_session_or_404(session_id)
-    report = _report_of(session)
+    report = session_report(session)
     try:
         data = render_pdf(report)
     except pdf.CJKFontMissing:
@@ -122,10 +115,10 @@ def session_pdf(session_id: int) -> Any:
 
 
 def archive_years(group: StudyGroup) -> list[tuple[int, int]]:
-    """(local year, number of published or closed sessions), newest first (one query)."""
+    """(local year, number of held sessions), newest first (one query)."""
     starts = db.session.scalars(
         sa.select(StudySession.starts_at).where(
-            StudySession.group_id == group.id, StudySession.status.in_(ARCHIVED_STATUSES)
+            StudySession.group_id == group.id, StudySession.is_held
         )
     )
     counts = Counter(timeutil.utc_to_local(value).year for value in starts)  # type: ignore[union-attr]
@@ -133,13 +126,13 @@ def archive_years(group: StudyGroup) -> list[tuple[int, int]]:
 
 
 def archived_sessions(group: StudyGroup, year: int) -> list[StudySession]:
-    """The group's published and closed sessions of a local calendar year, oldest first."""
+    """The group's held sessions of a local calendar year, oldest first."""
     start, end = timeutil.local_year_bounds(year)
     return list(db.session.scalars(
         sa.select(StudySession)
         .where(
             StudySession.group_id == group.id,
-            StudySession.status.in_(ARCHIVED_STATUSES),
+            StudySession.is_held,
             StudySession.starts_at >= start,
             StudySession.starts_at < end,
         )
@@ -165,7 +158,7 @@ def group_archive(group_id: int) -> Any:
             font_available=pdf.cjk_font_available(), error=_("Please choose a year."),
         ), 400
 
-    reports = [_report_of(session) for session in archived_sessions(group, year)]
+    reports = [session_report(session) for session in archived_sessions(group, year)]
     with_pdf = pdf.cjk_font_available()
     if not with_pdf:
         current_app.logger.warning("Archive without PDFs: no CJK font (fc-list :lang=zh)")

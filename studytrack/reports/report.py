@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import NamedTuple
 
+from studytrack.dashboard.figures import Figures
 from studytrack.models import (
     AttendanceStatus,
     MaterialKind,
@@ -44,9 +44,9 @@ class ReportMaterial:
     attachments: tuple[ReportAttachment, ...] = ()
 
 
-class ReportAttendee(NamedTuple):
-    """A row of the attendance list (a tuple: the report page unpacks each of its sixty rows
-    rather than reading six attributes, which Jinja does through a call each)."""
+@dataclass(frozen=True)
+class ReportAttendee:
+    """A row of the attendance list."""
 
     name: str
     position: str | None
@@ -86,31 +86,10 @@ class ReportReflection:
     body: str | None  # the full text only for accepted reflections, else None
     char_count: int
     submitted_at: datetime | None
-    is_late: bool  # the stored flag: submitted after the session's due date
+    is_late: bool  # handed in after the due date (never when the session has none)
     # Added by the report page (optional, at the end):
     is_required: bool = True  # False: written although the rules do not require it
     is_overdue: bool = False  # required, not yet submitted, and the due date has passed
-
-
-@dataclass(frozen=True)
-class ReportFigures:
-    roster: int  # members of the group on the roster (observers excluded)
-    present: int
-    on_leave: int
-    absent: int
-    observers: int
-    made_up: int  # leave or absence with make-up study recorded
-    attendance_rate: float | None  # present / roster; None when the roster is empty
-    reflections_required: int
-    reflections_submitted: int  # submitted, returned or accepted
-    reflections_accepted: int
-    reflections_late: int
-    tasks_total: int  # cancelled tasks excluded
-    tasks_done: int
-    tasks_overdue: int
-    # Added by the report page (optional, at the end):
-    unmarked: int = 0  # roster rows not yet marked (counted in the roster)
-    reflections_overdue: int = 0  # required, not submitted, due date passed
 
 
 @dataclass(frozen=True)
@@ -134,9 +113,10 @@ class SessionReport:
     talks: tuple[ReportTalk, ...] = ()
     tasks: tuple[ReportTask, ...] = ()
     reflections: tuple[ReportReflection, ...] = ()
-    figures: ReportFigures | None = None
+    figures: Figures | None = None  # the session's figures (dashboard/figures.py)
     extra: dict[str, str] = field(default_factory=dict)
     # Added by the report page (optional, at the end):
     chair_position: str | None = None
     recorder_position: str | None = None
     as_of: date | None = None  # the local date that "overdue" and "late" were judged on
+    reflections_accepted: int = 0  # of the required reflections, the accepted ones

@@ -1,7 +1,8 @@
 """Reads for attendance and talks: the roster, the people one may choose, and the counts.
 
 `attendance_summary()` is a pure function over rows already loaded (the session page loads
-`session.attendances` with their users eagerly), so the counts cost no query at all.
+`session.attendances` with their users eagerly), so the counts cost no query at all; they are
+the attendance figures of dashboard/figures.py, counted from those rows.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
+from studytrack.dashboard.figures import count_attendance
 from studytrack.extensions import db
 from studytrack.models import (
     Attendance,
@@ -40,11 +42,10 @@ def title_order() -> sa.Case[int]:
 
 @dataclass(frozen=True)
 class AttendanceSummary:
-    """Counts by status and the attendance rate of one session.
-
-    The rate is present / expected, where expected is everyone on the list except observers:
-    members on leave, absent or not yet marked all count as expected.
-    """
+    """Counts by status and the attendance rate of one session (`figures.count_attendance`):
+    the rate is present / expected, where expected is everyone on the list except observers
+    (members on leave, absent or not yet marked all count as expected); None when nobody is
+    expected."""
 
     rows: list[Attendance]  # everyone, in roster order: the group's people, then observers
     present: int
@@ -52,27 +53,12 @@ class AttendanceSummary:
     absent: int
     observers: int
     unmarked: int
-
-    @property
-    def expected(self) -> int:
-        return self.present + self.on_leave + self.absent + self.unmarked
+    expected: int
+    rate: float | None
 
     @property
     def total(self) -> int:
-        return self.expected + self.observers
-
-    @property
-    def rate(self) -> float | None:
-        """present / expected, or None when nobody is expected (shown as "—")."""
-        return self.present / self.expected if self.expected else None
-
-    @property
-    def rate_percent(self) -> str:
-        """"83.3%", "100%", or "—" when nobody is expected."""
-        if self.rate is None:
-            return "—"
-        percent = round(self.rate * 100, 1)
-        return f"{percent:.0f}%" if percent == int(percent) else f"{percent:.1f}%"
+        return len(self.rows)
 
     @property
     def members(self) -> list[Attendance]:
@@ -100,16 +86,16 @@ def roster_key(row: Attendance) -> tuple[bool, int, str, int]:
 def attendance_summary(attendances: Iterable[Attendance]) -> AttendanceSummary:
     """Count the rows by status; no database access."""
     rows = sorted(attendances, key=roster_key)
-    counts = dict.fromkeys([*AttendanceStatus, None], 0)
-    for row in rows:
-        counts[row.status] += 1
+    figures = count_attendance(rows)
     return AttendanceSummary(
         rows=rows,
-        present=counts[AttendanceStatus.PRESENT],
-        on_leave=counts[AttendanceStatus.ON_LEAVE],
-        absent=counts[AttendanceStatus.ABSENT],
-        observers=counts[AttendanceStatus.OBSERVER],
-        unmarked=counts[None],
+        present=figures.attendance_present,
+        on_leave=figures.attendance_on_leave,
+        absent=figures.attendance_absent,
+        observers=figures.attendance_observers,
+        unmarked=figures.attendance_unmarked,
+        expected=figures.attendance_expected,
+        rate=figures.attendance_rate,
     )
 
 
