@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from studytrack import timeutil
+from studytrack import authz, timeutil
 from studytrack.admin import services as admin_services
 from studytrack.errors import DomainError
 from studytrack.extensions import db
@@ -165,6 +165,12 @@ def member_rows(session):
     return [row for row in roster(session) if row.status != OBSERVER]
 
 
+def fill_roster(session):
+    """The group's members on the session's list, as creating or publishing it puts them."""
+    services.ensure_roster(session)
+    db.session.commit()
+
+
 # --- attendance_summary: a pure function ---------------------------------------------------
 
 
@@ -280,23 +286,21 @@ def test_ensure_roster_keeps_marks_and_observers(world, ctx, create_user):
     assert rows[guest.id].status == OBSERVER
 
 
-def test_opening_the_page_fills_the_roster(world, secretary_client):
+def test_the_page_lists_the_roster_in_the_groups_order(world, secretary_client):
+    fill_roster(world.session)
     response = secretary_client.get(f"/sessions/{world.session.id}/attendance")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "平杰" in html and "陈晓斌" in html and "张瑜" in html
     assert html.index("平杰") < html.index("陈晓斌") < html.index("张瑜")
-    assert len(member_rows(world.session)) == 4
-    # a second visit adds nobody
-    assert secretary_client.get(f"/sessions/{world.session.id}/attendance").status_code == 200
-    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 4
+    assert "not on the list" not in html  # nobody is missing
 
 
 # --- marking -------------------------------------------------------------------------------
 
 
 def test_save_writes_only_changed_rows(world, secretary_client):
-    secretary_client.get(f"/sessions/{world.session.id}/attendance")
+    fill_roster(world.session)
     rows = member_rows(world.session)
     ping, chen = rows[0], rows[1]
     data = roster_post(rows, {ping.id: ("present", ""), chen.id: ("on_leave", "出差 (公务)")})
@@ -320,7 +324,7 @@ def test_save_writes_only_changed_rows(world, secretary_client):
 def test_missing_leave_reason_is_shown_beside_the_row_and_nothing_is_saved(
     world, secretary_client
 ):
-    secretary_client.get(f"/sessions/{world.session.id}/attendance")
+    fill_roster(world.session)
     rows = member_rows(world.session)
     ping, chen, third = rows[0], rows[1], rows[2]
     data = roster_post(rows, {
@@ -342,7 +346,7 @@ def test_missing_leave_reason_is_shown_beside_the_row_and_nothing_is_saved(
 
 
 def test_the_kept_input_includes_typed_reasons(world, secretary_client):
-    secretary_client.get(f"/sessions/{world.session.id}/attendance")
+    fill_roster(world.session)
     rows = member_rows(world.session)
     data = roster_post(rows, {rows[0].id: ("on_leave", ""), rows[1].id: ("on_leave", "外出开会")})
     html = secretary_client.post(
@@ -352,7 +356,7 @@ def test_the_kept_input_includes_typed_reasons(world, secretary_client):
 
 
 def test_a_row_changed_by_someone_else_meanwhile_is_not_overwritten(world, secretary_client):
-    secretary_client.get(f"/sessions/{world.session.id}/attendance")
+    fill_roster(world.session)
     rows = member_rows(world.session)
     page_rows = list(rows)
     data = roster_post(page_rows, {rows[0].id: ("absent", ""), rows[1].id: ("present", "")})
@@ -376,7 +380,7 @@ def test_a_row_changed_by_someone_else_meanwhile_is_not_overwritten(world, secre
 
 
 def test_rows_not_changed_by_the_user_keep_other_peoples_marks(world, secretary_client):
-    secretary_client.get(f"/sessions/{world.session.id}/attendance")
+    fill_roster(world.session)
     rows = member_rows(world.session)
     data = roster_post(rows, {rows[1].id: ("present", "")})
     rows[0].status = ABSENT  # someone else, meanwhile
@@ -416,7 +420,7 @@ def test_leave_reason_is_dropped_when_no_longer_on_leave(world, ctx):
 
 def test_mark_all_present_touches_only_unmarked_rows(world, secretary_client, create_user):
     guest = make_person("guest", "列席人")
-    secretary_client.get(f"/sessions/{world.session.id}/attendance")
+    fill_roster(world.session)
     rows = rows_of(world.session)
     rows[world.ping.id].status = ABSENT
     rows[world.chen.id].status, rows[world.chen.id].leave_reason = ON_LEAVE, "出差"
@@ -450,7 +454,7 @@ def test_mark_all_present_touches_only_unmarked_rows(world, secretary_client, cr
 
 def test_add_an_observer_with_an_account_and_a_guest(world, secretary_client, create_user):
     dean = make_person("dean", "寇新建", position="常务副校长")
-    secretary_client.get(f"/sessions/{world.session.id}/attendance")
+    fill_roster(world.session)
     html = secretary_client.get(f"/sessions/{world.session.id}/attendance").get_data(as_text=True)
     assert f'<option value="{dean.id}">寇新建（常务副校长）</option>' in html
     response = secretary_client.post(f"/sessions/{world.session.id}/attendance/observers",
@@ -481,7 +485,7 @@ def test_add_an_observer_with_an_account_and_a_guest(world, secretary_client, cr
 
 
 def test_duplicate_attendee_is_refused_beside_the_field(world, secretary_client):
-    secretary_client.get(f"/sessions/{world.session.id}/attendance")
+    fill_roster(world.session)
     # a member of the group is already on the list
     response = secretary_client.post(f"/sessions/{world.session.id}/attendance/observers",
                                      data={"user_id": str(world.zhang.id)})
@@ -545,7 +549,7 @@ def test_observer_choices_are_active_users_not_on_the_list(world, ctx, create_us
 
 
 def test_remove_an_observer_but_never_a_member(world, secretary_client):
-    secretary_client.get(f"/sessions/{world.session.id}/attendance")
+    fill_roster(world.session)
     secretary_client.post(f"/sessions/{world.session.id}/attendance/observers",
                           data={"guest_name": "李教授"})
     rows = rows_of(world.session)
@@ -659,7 +663,7 @@ def test_makeup_rule(world, app, on_leave, person):
         db.session.commit()
         with app.test_request_context():
             login_user(person(role))
-            assert services.can_record_makeup(world.session) is allowed, (role, status)
+            assert authz.can("attendance.makeup", world.session) is allowed, (role, status)
 
 
 # --- the section on the session page -------------------------------------------------------
@@ -708,7 +712,7 @@ def test_attendance_page_query_count_does_not_grow(world, secretary_client, crea
                                   sort_order=100_000 + i))
     db.session.commit()
     for session in (small, big):
-        secretary_client.get(f"/sessions/{session.id}/attendance")  # fills the roster
+        fill_roster(session)
     counts = []
     for session in (small, big):
         db.session.expire_all()
@@ -727,6 +731,8 @@ MATRIX = [
     ("save", "POST", P, "/sessions/{s}/attendance", {}, (302, 403, 302, 403, 404, 302)),
     ("mark present", "POST", P, "/sessions/{s}/attendance/mark-present", {},
      (302, 403, 302, 403, 404, 302)),
+    ("add missing members", "POST", P, "/sessions/{s}/attendance/members", {},
+     (302, 403, 302, 403, 404, 302)),
     ("add observer", "POST", P, "/sessions/{s}/attendance/observers", {"guest_name": "来宾"},
      (302, 403, 302, 403, 404, 302)),
     ("remove observer", "POST", P, "/attendance/{o}/remove", {},
@@ -742,6 +748,8 @@ MATRIX = [
     ("closed page", "GET", C, "/sessions/{s}/attendance", None, (302, 403, 403, 403, 404, 403)),
     ("closed save", "POST", C, "/sessions/{s}/attendance", {}, (302, 403, 403, 403, 404, 403)),
     ("closed mark present", "POST", C, "/sessions/{s}/attendance/mark-present", {},
+     (302, 403, 403, 403, 404, 403)),
+    ("closed add missing members", "POST", C, "/sessions/{s}/attendance/members", {},
      (302, 403, 403, 403, 404, 403)),
     ("closed add observer", "POST", C, "/sessions/{s}/attendance/observers",
      {"guest_name": "来宾"}, (302, 403, 403, 403, 404, 403)),
@@ -787,3 +795,127 @@ def test_nonexistent_rows_answer_404(world, secretary_client):
     assert secretary_client.get("/attendance/999999/makeup").status_code == 404
     assert secretary_client.post("/attendance/999999/remove").status_code == 404
     assert secretary_client.get("/sessions/999999/attendance").status_code == 404
+
+
+# --- the list is made when the session is created and published, never by opening a page ---
+
+
+def writes(statements):
+    return [statement for statement in statements
+            if statement.split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+
+
+def join_group(world, username, name):
+    newcomer = make_person(username, name)
+    admin_services.add_member(world.group, newcomer)
+    db.session.commit()
+    return newcomer
+
+
+def test_opening_the_attendance_page_writes_nothing(world, secretary_client, count_queries):
+    # Nobody is on the list yet: the page says so and offers the action, but adds no one.
+    url = f"/sessions/{world.session.id}/attendance"
+    with count_queries() as counter:
+        response = secretary_client.get(url)
+    assert response.status_code == 200
+    assert counter.statements and writes(counter.statements) == []
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 0
+    assert events("attendance.create") == []
+    html = response.get_data(as_text=True)
+    assert "Add the 4 members not on the list" in html
+    assert f'action="/sessions/{world.session.id}/attendance/members"' in html
+
+
+def test_creating_a_session_puts_the_groups_members_on_its_list(world, secretary_client):
+    response = secretary_client.post(f"/groups/{world.group.id}/sessions/new", data={
+        "kind": "collective", "topic": "新的学习", "starts_at": "2026-04-02T14:00",
+        "min_reflection_chars": "0",
+    })
+    assert response.status_code == 302
+    session_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    rows = member_rows(SimpleNamespace(id=session_id))
+    assert [row.user_id for row in rows] == [world.ping.id, world.chen.id, world.zhang.id,
+                                             world.luo.id]
+    assert all(row.status is None for row in rows)
+    [event] = events("attendance.create")
+    assert event.details["session_id"] == session_id
+    html = secretary_client.get(f"/sessions/{session_id}/attendance").get_data(as_text=True)
+    assert "not on the list" not in html
+
+
+def test_publishing_adds_the_members_who_joined_since(world, secretary_client, create_session):
+    draft = create_session(world.group, status=SessionStatus.DRAFT, topic="草稿")
+    fill_roster(draft)
+    newcomer = join_group(world, "newcomer", "新成员")
+    response = secretary_client.post(f"/sessions/{draft.id}/publish")
+    assert response.status_code == 302
+    rows = {row.user_id: row for row in member_rows(draft)}
+    assert len(rows) == 5 and rows[newcomer.id].status is None
+    assert [event.details["people"] for event in events("attendance.create")][-1] == ["新成员"]
+
+
+def test_the_action_adds_members_who_joined_later(world, secretary_client):
+    fill_roster(world.session)
+    marked = member_rows(world.session)[0]
+    marked.status = PRESENT
+    db.session.commit()
+    first = join_group(world, "newcomer1", "新成员甲")
+    second = join_group(world, "newcomer2", "新成员乙")
+    url = f"/sessions/{world.session.id}/attendance"
+    html = secretary_client.get(url).get_data(as_text=True)
+    assert "Add the 2 members not on the list" in html
+
+    response = secretary_client.post(f"{url}/members", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.request.path == url
+    assert "2 members of the group have been added to the list." in html
+    assert "not on the list" not in html.replace("have been added to the list", "")
+    rows = {row.user_id: row for row in member_rows(world.session)}
+    assert len(rows) == 6 and rows[first.id].status is None and rows[second.id].status is None
+    assert rows[marked.user_id].status == PRESENT  # marks already made stay
+    assert sorted(events("attendance.create")[-1].details["people"]) == ["新成员乙", "新成员甲"]
+
+    # Pressed again (an old page): nobody is added twice.
+    html = secretary_client.post(f"{url}/members", follow_redirects=True).get_data(as_text=True)
+    assert "Everyone in the group was already on the list" in html
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 6
+    assert len(events("attendance.create")) == 2
+
+
+@pytest.mark.postgresql_only
+def test_two_secretaries_adding_the_members_at_once_add_each_once(app, world):
+    """ensure_roster locks the session's row: the second waits for the first to commit, then
+    finds everyone on the list (without the lock its insert would break the unique key)."""
+    import threading
+    import time
+
+    from studytrack.models import StudySession
+
+    session_id = world.session.id
+    first_added = threading.Event()
+    added, failures = {}, []
+
+    def fill(name, before=None, after=None):
+        try:
+            with app.app_context():
+                if before:
+                    before.wait(10)
+                added[name] = len(services.ensure_roster(db.session.get(StudySession, session_id)))
+                if after:
+                    after.set()
+                    time.sleep(0.5)  # the other one is waiting for the lock meanwhile
+                db.session.commit()
+        except Exception as error:  # reported below, in the test's thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=fill, args=("first", None, first_added)),
+               threading.Thread(target=fill, args=("second", first_added, None))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert failures == []
+    assert added == {"first": 4, "second": 0}
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 4
+    assert len(events("attendance.create")) == 1

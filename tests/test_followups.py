@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import g, render_template
 from flask_login import login_user
 
+from studytrack.authz import session_or_404
 from studytrack.extensions import db
 from studytrack.followups import queries, services
 from studytrack.models import (
@@ -21,7 +22,7 @@ from studytrack.models import (
     SessionStatus,
     TaskStatus,
 )
-from studytrack.study_sessions.queries import session_page
+from studytrack.study_sessions.queries import SESSION_PAGE
 from studytrack.timeutil import local_date_of, today_local
 
 
@@ -604,7 +605,7 @@ def test_open_task_count(world):
 
 def _render_section(app, world, user):
     with _as(app, user):
-        session = session_page(world.session.id)
+        session = session_or_404(world.session.id, *SESSION_PAGE)
         return render_template(
             "followups/_session_tasks.html", session=session, today=today_local()
         )
@@ -644,7 +645,8 @@ def test_session_section_empty_state(app, world, create_session):
     session = create_session(world.group)
     with _as(app, world.member):
         html = render_template("followups/_session_tasks.html",
-                               session=session_page(session.id), today=today_local())
+                               session=session_or_404(session.id, *SESSION_PAGE),
+                               today=today_local())
     assert 'id="tasks"' in html and "<table" not in html
 
 

@@ -23,7 +23,7 @@ from studytrack.models import (
     StudySession,
     TaskStatus,
 )
-from studytrack.study_sessions import queries, services
+from studytrack.study_sessions import queries, rules, services
 from studytrack.study_sessions.routes import paragraphs
 
 
@@ -57,7 +57,7 @@ def data(**overrides):
         "min_reflection_chars": 800,
     }
     values.update(overrides)
-    return services.SessionData(**values)
+    return rules.SessionData(**values)
 
 
 def events(action=None):
@@ -170,12 +170,12 @@ def test_stale_version_is_refused_and_nothing_changes(people):
     session = make(people)
     services.update_session(session, data(topic="第一位秘书的修改"), 1)
     db.session.commit()
-    with pytest.raises(services.StaleRecordError) as error:
+    with pytest.raises(rules.StaleRecordError) as error:
         services.update_session(session, data(topic="第二位秘书的修改"), 1)
     assert "他人修改了" in str(error.value.message)  # "changed by someone else"
     db.session.rollback()
     assert db.session.get(StudySession, session.id).topic == "第一位秘书的修改"
-    with pytest.raises(services.StaleRecordError):
+    with pytest.raises(rules.StaleRecordError):
         services.update_session(session, data(), None)
 
 
@@ -298,7 +298,7 @@ def test_stale_minutes_are_refused(people):
     session = make(people)
     services.save_minutes(session, "甲的纪要", 1)
     db.session.commit()
-    with pytest.raises(services.StaleRecordError):
+    with pytest.raises(rules.StaleRecordError):
         services.save_minutes(session, "乙的纪要", 1)
     db.session.rollback()
     assert db.session.get(StudySession, session.id).minutes == "甲的纪要"

@@ -677,6 +677,7 @@ def test_session_page_loader_loads_everything_up_front(world, create_session, co
                                                       app):
     from flask_login import login_user
 
+    from studytrack import authz
     from studytrack.study_sessions import queries
 
     session = create_session(world.group)
@@ -684,10 +685,11 @@ def test_session_page_loader_loads_everything_up_front(world, create_session, co
     [admin] = make_users("admin", 1)
     admin.is_admin = True
     db.session.commit()
-    db.session.expire_all()
+    session_id, admin_id = session.id, admin.id
+    db.session.expunge_all()  # as a request starts: nothing loaded yet
     with app.test_request_context():
-        login_user(admin)
-        loaded = queries.session_page(session.id)
+        login_user(db.session.get(User, admin_id))
+        loaded = authz.session_or_404(session_id, *queries.SESSION_PAGE)
         with count_queries() as counter:
             names = [a.user.display_name for a in loaded.attendances]
             names += [t.speaker.display_name for t in loaded.talks]

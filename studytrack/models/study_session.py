@@ -119,11 +119,19 @@ class StudySession(TimestampMixin, Base):
     def is_editable(self) -> bool:
         return self.status in EDITABLE_SESSION_STATUSES
 
-    @property
+    @hybrid_property
     def shown_to_members(self) -> bool:
         """Members see a session once it is published; a draft, and a session cancelled before
         it was ever published, stay with the secretaries."""
         return session_shown_to_members(self.status, self.published_at is not None)
+
+    @shown_to_members.inplace.expression
+    @classmethod
+    def _shown_to_members_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.or_(
+            cls.status.in_(HELD_STATUSES),
+            sa.and_(cls.status == SessionStatus.CANCELLED, cls.published_at.is_not(None)),
+        )
 
     def __repr__(self) -> str:
         return f"<StudySession {self.id} {self.topic}>"
@@ -205,6 +213,11 @@ class Attendance(TimestampMixin, Base):
     @property
     def name(self) -> str:
         return self.user.display_name if self.user else (self.guest_name or "")
+
+    @property
+    def missed(self) -> bool:
+        """On leave or absent: missed the session, so make-up study (补学) may be recorded."""
+        return self.status in MAKEUP_STATUSES
 
     @hybrid_property
     def owes_reflection(self) -> bool:

@@ -28,13 +28,13 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from studytrack.formfields import optional_int
 from studytrack.labels import label
 from studytrack.models import Attendance, AttendanceStatus
-from studytrack.study_sessions import attendance_services as services
+from studytrack.study_sessions import rules
+from studytrack.study_sessions.forms import PersonOrGuestForm
 
 STATUS_CHOICES: list[SelectChoice] = [
     SelectChoice("", _l("— not yet marked —")),
-    *(SelectChoice(status.value, label(status)) for status in services.MEMBER_STATUSES),
+    *(SelectChoice(status.value, label(status)) for status in rules.MEMBER_STATUSES),
 ]
-
 
 
 def _status(value: str | None) -> AttendanceStatus | None:
@@ -54,7 +54,7 @@ class AttendanceRowForm(BaseForm):
 
     def validate_leave_reason(self, field: StringField) -> None:
         if self.status.data == AttendanceStatus.ON_LEAVE.value and not (field.data or "").strip():
-            raise ValidationError(services.LEAVE_REASON_REQUIRED)
+            raise ValidationError(rules.LEAVE_REASON_REQUIRED)
 
 
 class RosterForm(FlaskForm):
@@ -65,11 +65,11 @@ class RosterForm(FlaskForm):
     def row(self, attendance_id: int) -> Any:
         return self[row_name(attendance_id)]
 
-    def inputs(self) -> list[services.RowInput]:
+    def inputs(self) -> list[rules.RowInput]:
         result = []
         for attendance_id in self.row_ids:
             row = self.row(attendance_id)
-            result.append(services.RowInput(
+            result.append(rules.RowInput(
                 attendance_id=attendance_id,
                 status=_status(row.status.data),
                 leave_reason=row.leave_reason.data,
@@ -122,7 +122,10 @@ def roster_form(rows: Iterable[Attendance], *, formdata: Any = None,
     return form
 
 
-class ObserverForm(FlaskForm):
+class ObserverForm(PersonOrGuestForm):
+    rule = rules.OBSERVER
+    placeholder = _l("— choose a person —")
+
     user_id = SelectField(
         _l("Person with an account"), coerce=optional_int, validate_choice=False,
         description=_l("Someone from outside the group who attended, e.g. a unit's head."),
@@ -136,32 +139,17 @@ class ObserverForm(FlaskForm):
         description=_l("E.g. professor at the Party School."),
     )
 
-    def __init__(self, *args: Any, people: list[tuple[int, str]] | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user_id.choices = [SelectChoice("", _l("— choose a person —"))] + [
-            SelectChoice(str(user_id), name) for user_id, name in people or []
-        ]
-
-    def validate_user_id(self, field: SelectField) -> None:
-        if field.data is None and not (self.guest_name.data or "").strip():
-            raise ValidationError(services.CHOOSE_PERSON_OR_GUEST)
-
-    def validate_guest_name(self, field: StringField) -> None:
-        if self.user_id.data is not None and (field.data or "").strip():
-            raise ValidationError(services.PERSON_OR_GUEST_NOT_BOTH)
-
 
 class MakeupForm(FlaskForm):
     makeup_on = DateField(
         _l("Date of the make-up study"),
-        validators=[DataRequired(message=_l("Please give the date of the make-up study."))],
+        validators=[DataRequired(message=rules.MAKEUP_DATE_REQUIRED)],
         description=_l("Not before the session, and not in the future."),
     )
     makeup_note = TextAreaField(
         _l("Note"),
         validators=[
-            DataRequired(message=services.MAKEUP_NOTE_REQUIRED), Length(max=5000),
+            DataRequired(message=rules.MAKEUP_NOTE_REQUIRED), Length(max=5000),
         ],
         description=_l("What was studied and how, e.g. read the speech and the minutes."),
         render_kw={"rows": 4},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
@@ -19,6 +20,7 @@ from studytrack.models import (
     Attendance,
     AttendanceStatus,
     GroupMembership,
+    GroupRole,
     GroupTitle,
     StudySession,
     User,
@@ -28,12 +30,28 @@ from studytrack.models import (
 OBSERVER_SORT_BASE = 100_000
 
 
-def title_order() -> sa.Case[int]:
+def title_order(membership: Any = GroupMembership) -> sa.Case[int]:
     """Group leader first, then deputies, then everyone else."""
     return sa.case(
         {GroupTitle.LEADER.value: 0, GroupTitle.DEPUTY.value: 1},
-        value=GroupMembership.title,
+        value=membership.title,
         else_=2,
+    )
+
+
+def roster_people(group_id: int) -> sa.Select[int, str]:
+    """(user id, name) of the people a session's attendance list names, in roster order: the
+    group's current members (a study secretary keeps the record and is not on it), group
+    leader first, then deputies, then the members' sort order and names."""
+    return (
+        sa.select(GroupMembership.user_id, User.display_name)
+        .join(User, GroupMembership.user_id == User.id)
+        .where(
+            GroupMembership.group_id == group_id,
+            GroupMembership.left_on.is_(None),
+            GroupMembership.role == GroupRole.MEMBER,
+        )
+        .order_by(title_order(), GroupMembership.sort_order, User.display_name, User.id)
     )
 
 
@@ -113,7 +131,20 @@ def roster(session: StudySession) -> list[Attendance]:
 
 
 def person_label(name: str, position: str | None) -> str:
+    """A person as the pickers name them: 平杰（党委书记）."""
     return f"{name}（{position}）" if position else name
+
+
+def missing_members(session: StudySession) -> int:
+    """How many of the group's current members are not on the session's list: people who
+    joined the group since the list was made (one query)."""
+    people = roster_people(session.group_id).order_by(None).subquery()
+    on_list = sa.select(Attendance.id).where(
+        Attendance.session_id == session.id, Attendance.user_id == people.c.user_id
+    )
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(people).where(~on_list.exists())
+    ) or 0
 
 
 def observer_choices(session: StudySession) -> list[tuple[int, str]]:
@@ -140,7 +171,9 @@ def speaker_choices(
     `keep` (the current speaker of a talk being edited). One query."""
     membership = aliased(GroupMembership)
     attendance = aliased(Attendance)
-    conditions = [membership.id.is_not(None), attendance.id.is_not(None)]
+    conditions: list[sa.ColumnElement[bool]] = [
+        membership.id.is_not(None), attendance.id.is_not(None)
+    ]
     if keep is not None:
         conditions.append(User.id == keep)
     rows = db.session.execute(
@@ -160,11 +193,7 @@ def speaker_choices(
         .where(sa.or_(*conditions))
         .order_by(
             membership.id.is_(None),
-            sa.case(
-                {GroupTitle.LEADER.value: 0, GroupTitle.DEPUTY.value: 1},
-                value=membership.title,
-                else_=2,
-            ),
+            title_order(membership),
             membership.sort_order,
             User.display_name,
             User.id,

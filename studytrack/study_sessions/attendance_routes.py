@@ -1,23 +1,22 @@
 """Attendance of a session: the roster page, marking everyone present, observers, make-up.
 
-Each handler: load the session (or the attendance row) scoped to the user (404) -> permission
-(403) -> form -> one service call -> commit -> flash -> redirect. A refused form re-renders
-the same page with everything typed and the errors beside the fields.
+Each handler: load the session (or the attendance row) through authz (404) -> permission (403)
+-> form -> one service call in `attempt()` -> flash -> redirect. A refused form re-renders the
+same page with everything typed and the errors beside the fields. The list itself is made when
+the session is created and when it is published; the page only reads it, and offers to add the
+group's members who joined since.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
-from wtforms import Form
 
 from studytrack import authz, timeutil
-from studytrack.errors import DomainError
-from studytrack.extensions import db
 from studytrack.models import Attendance, StudySession
 from studytrack.study_sessions import attendance_queries as queries
 from studytrack.study_sessions import attendance_services as services
@@ -28,41 +27,13 @@ from studytrack.study_sessions.attendance_forms import (
     roster_form,
 )
 from studytrack.study_sessions.blueprint import bp
+from studytrack.study_sessions.rules import MAKEUP_ONLY_FOR_MISSED
+from studytrack.unit_of_work import attempt
 
 
 @bp.app_template_global("attendance_summary")
 def _attendance_summary_global(attendances: Any) -> queries.AttendanceSummary:
     return queries.attendance_summary(attendances)
-
-
-@bp.app_template_global("can_record_makeup")
-def _can_record_makeup_global(session: StudySession) -> bool:
-    return services.can_record_makeup(session)
-
-
-# --- loaders -------------------------------------------------------------------------------
-
-
-def _session_to_edit(session_id: int) -> StudySession:
-    session = authz.session_or_404(session_id)
-    authz.require("session.edit", session)
-    return session
-
-
-def _attendance_or_404(attendance_id: int) -> Attendance:
-    """A row of a session the user may see, or 404 (other groups' rows answer 404)."""
-    attendance = db.session.get(Attendance, attendance_id)
-    if attendance is None or not authz.can("session.view", attendance.session):
-        abort(404)
-    return attendance
-
-
-def _attach(form: Form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors = [*form.form_errors, error.message]
 
 
 def _render_page(
@@ -79,6 +50,7 @@ def _render_page(
         "study_sessions/attendance.html",
         session=session,
         summary=queries.attendance_summary(rows),
+        missing=queries.missing_members(session),
         form=form,
         observer_form=observer_form,
         today=timeutil.today_local(),
@@ -88,29 +60,25 @@ def _render_page(
 # --- the roster ----------------------------------------------------------------------------
 
 
-@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+@bp.get("/sessions/<int:session_id>/attendance")
 @login_required
 def attendance(session_id: int) -> Any:
-    session = _session_to_edit(session_id)
-    if request.method == "GET":
-        services.ensure_roster(session)
-        db.session.commit()
-        return _render_page(session)
+    session = authz.session_or_404(session_id)
+    authz.require("session.edit", session)
+    return _render_page(session)
+
+
+@bp.post("/sessions/<int:session_id>/attendance")
+@login_required
+def save_attendance(session_id: int) -> Any:
+    session = authz.session_or_404(session_id)
+    authz.require("session.edit", session)
     form = roster_form(queries.roster(session))
     if form.validate_on_submit():
-        try:
+        # A refused row shows its problem beside its field (rules.RowErrors.show_on).
+        with attempt(form) as outcome:
             changed = services.save_attendance(session, form.inputs())
-        except services.RowErrors as error:
-            db.session.rollback()
-            for problem in error.problems:
-                field = form.row(problem.attendance_id)[problem.field]
-                field.errors = [*field.errors, problem.message]
-                if problem.field == "status":
-                    form.reload_row(
-                        problem.attendance_id, problem.current_status, problem.current_reason
-                    )
-        else:
-            db.session.commit()
+        if outcome.ok:
             if changed:
                 flash(ngettext("Attendance saved: %(num)d person changed.",
                                "Attendance saved: %(num)d people changed.", changed), "success")
@@ -121,12 +89,30 @@ def attendance(session_id: int) -> Any:
     return _render_page(session, form=form)
 
 
+@bp.post("/sessions/<int:session_id>/attendance/members")
+@login_required
+def add_missing_members(session_id: int) -> Any:
+    session = authz.session_or_404(session_id)
+    authz.require("session.edit", session)
+    with attempt() as outcome:
+        added = services.ensure_roster(session)
+    if outcome.ok:
+        if added:
+            flash(ngettext("%(num)d member of the group has been added to the list.",
+                           "%(num)d members of the group have been added to the list.",
+                           len(added)), "success")
+        else:
+            flash(_("Everyone in the group was already on the list; nothing was changed."),
+                  "info")
+    return redirect(url_for(".attendance", session_id=session.id))
+
+
 @bp.post("/sessions/<int:session_id>/attendance/mark-present")
 @login_required
 def mark_all_present(session_id: int) -> Any:
-    session = _session_to_edit(session_id)
+    session = authz.session_or_404(session_id)
+    authz.require("session.edit", session)
     count = services.mark_all_present(session)
-    db.session.commit()
     if count:
         flash(ngettext("%(num)d person still unmarked has been marked present.",
                        "%(num)d people still unmarked have been marked present.", count),
@@ -142,20 +128,16 @@ def mark_all_present(session_id: int) -> Any:
 @bp.post("/sessions/<int:session_id>/attendance/observers")
 @login_required
 def add_observer(session_id: int) -> Any:
-    session = _session_to_edit(session_id)
+    session = authz.session_or_404(session_id)
+    authz.require("session.edit", session)
     form = ObserverForm(people=queries.observer_choices(session))
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             row = services.add_observer(
                 session, form.user_id.data, form.guest_name.data, form.guest_position.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            name = row.name
-            db.session.commit()
-            flash(_("%(name)s has been added as an observer.", name=name), "success")
+        if outcome.ok:
+            flash(_("%(name)s has been added as an observer.", name=row.name), "success")
             return redirect(url_for(".attendance", session_id=session.id, _anchor="observers"))
     return _render_page(session, observer_form=form)
 
@@ -163,19 +145,14 @@ def add_observer(session_id: int) -> Any:
 @bp.post("/attendance/<int:attendance_id>/remove")
 @login_required
 def remove_attendance(attendance_id: int) -> Any:
-    attendance = _attendance_or_404(attendance_id)
-    session = attendance.session
-    authz.require("session.edit", session)
-    name = attendance.name
-    try:
+    attendance = authz.load_or_404(Attendance, attendance_id)
+    authz.require("session.edit", attendance)
+    session_id, name = attendance.session_id, attendance.name
+    with attempt() as outcome:
         services.remove_attendance(attendance)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(_("%(name)s has been removed from the attendance list.", name=name), "success")
-    return redirect(url_for(".attendance", session_id=session.id, _anchor="observers"))
+    return redirect(url_for(".attendance", session_id=session_id, _anchor="observers"))
 
 
 # --- make-up study -------------------------------------------------------------------------
@@ -184,17 +161,16 @@ def remove_attendance(attendance_id: int) -> Any:
 @bp.route("/attendance/<int:attendance_id>/makeup", methods=["GET", "POST"])
 @login_required
 def record_makeup(attendance_id: int) -> Any:
-    attendance = _attendance_or_404(attendance_id)
+    attendance = authz.load_or_404(Attendance, attendance_id)
+    authz.require("attendance.makeup", attendance)
     session = attendance.session
-    if not services.can_record_makeup(session):
-        abort(403)
     back = (
         url_for(".attendance", session_id=session.id)
         if authz.can("session.edit", session)
         else url_for(".detail", session_id=session.id, _anchor="attendance")
     )
-    if attendance.status not in services.MAKEUP_STATUSES:
-        flash(str(services.MAKEUP_ONLY_FOR_MISSED), "warning")
+    if not attendance.missed:
+        flash(str(MAKEUP_ONLY_FOR_MISSED), "warning")
         return redirect(back)
     form = MakeupForm(
         data={"makeup_on": attendance.makeup_on, "makeup_note": attendance.makeup_note}
@@ -205,13 +181,9 @@ def record_makeup(attendance_id: int) -> Any:
     if session_day is not None:
         form.makeup_on.render_kw["min"] = session_day.isoformat()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             services.record_makeup(attendance, form.makeup_on.data, form.makeup_note.data)
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The make-up study of %(name)s has been recorded.", name=attendance.name),
                   "success")
             return redirect(back)

@@ -1,64 +1,51 @@
 """Writes to a session's attendance: the roster, marking, observers and make-up study.
 
-Services check the rules, raise DomainError beside the right field, write audit events (with
-the session's id in their details, so the session's history shows them) and never commit.
+Services check the rules (rules.py), raise DomainError beside the right field, write audit
+events (with the session's id in their details, so the session's history shows them) and never
+commit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from studytrack import audit, authz, timeutil
+from studytrack import audit, timeutil
 from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.labels import label
 from studytrack.models import (
     Attendance,
     AttendanceStatus,
-    GroupMembership,
-    GroupRole,
-    SessionStatus,
     StudySession,
     User,
 )
-from studytrack.study_sessions.attendance_queries import OBSERVER_SORT_BASE, title_order
-
-MEMBER_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT)
-MAKEUP_STATUSES = frozenset({AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT})
-
-LEAVE_REASON_REQUIRED = _l("Please give the reason for leave.")
-ALREADY_ON_LIST = _l("This person is already on the attendance list.")
-CHOOSE_PERSON_OR_GUEST = _l("Choose a person, or type the name of a guest without an account.")
-PERSON_OR_GUEST_NOT_BOTH = _l(
-    "Either choose a person from the list or type a guest's name, not both."
+from studytrack.study_sessions.attendance_queries import OBSERVER_SORT_BASE, roster_people
+from studytrack.study_sessions.rules import (
+    ALREADY_ON_LIST,
+    LEAVE_REASON_REQUIRED,
+    MAKEUP_BEFORE_SESSION,
+    MAKEUP_DATE_REQUIRED,
+    MAKEUP_IN_FUTURE,
+    MAKEUP_NOTE_REQUIRED,
+    MAKEUP_ONLY_FOR_MISSED,
+    NOT_MARKED,
+    OBSERVER,
+    ONLY_OBSERVERS_REMOVED,
+    UNKNOWN_PERSON,
+    RowErrors,
+    RowInput,
+    RowProblem,
+    blank_to_none,
 )
-UNKNOWN_PERSON = _l("Choose a person from the list.")
-ONLY_OBSERVERS_REMOVED = _l(
-    "Only observers can be removed from the attendance list; mark members instead."
-)
-MAKEUP_ONLY_FOR_MISSED = _l(
-    "Make-up study is recorded only for people who were on leave or absent."
-)
-MAKEUP_BEFORE_SESSION = _l("The make-up study cannot be before the day of the session.")
-MAKEUP_IN_FUTURE = _l("The make-up study cannot be in the future.")
-MAKEUP_NOTE_REQUIRED = _l("Please describe the make-up study (what was studied, and how).")
-NOT_MARKED = _l("not yet marked")
 
 
 def _organization_id(session: StudySession) -> int:
     return session.group.organization_id
-
-
-def _blank_to_none(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
 
 
 def _status_name(status: AttendanceStatus | None) -> Any:
@@ -69,25 +56,23 @@ def _status_name(status: AttendanceStatus | None) -> Any:
 
 
 def ensure_roster(session: StudySession) -> list[Attendance]:
-    """Put every current member of the group on the session's list (not yet marked).
+    """Put every current member of the group on the session's list (not yet marked); return
+    the rows added. Called when the session is created and when it is published, and by the
+    attendance page's action for members who joined since.
 
     Study secretaries keep the record rather than study in the group: they are not put on
     the list (add one as an observer, 列席, when they should appear on it).
 
-    Idempotent: people already on the list are never added twice (members who joined since
-    the last visit are added now). Rows of the group's people follow the group's order:
-    group leader, deputies, then the members' sort order and names. Returns the rows added.
+    Idempotent: people already on the list are never added twice. Rows of the group's people
+    follow the group's order: group leader, deputies, then the members' sort order and names.
+    Race-safe: the session's row is locked first (SELECT … FOR UPDATE; SQLite writes one at a
+    time anyway), so a second secretary doing the same at the same moment waits, then finds
+    everyone on the list and adds nobody.
     """
-    members = db.session.execute(
-        sa.select(GroupMembership.user_id, User.display_name)
-        .join(User, GroupMembership.user_id == User.id)
-        .where(
-            GroupMembership.group_id == session.group_id,
-            GroupMembership.left_on.is_(None),
-            GroupMembership.role == GroupRole.MEMBER,
-        )
-        .order_by(title_order(), GroupMembership.sort_order, User.display_name, User.id)
-    ).all()
+    db.session.execute(
+        sa.select(StudySession.id).where(StudySession.id == session.id).with_for_update()
+    )
+    members = db.session.execute(roster_people(session.group_id)).all()
     existing = {
         row.user_id: row
         for row in db.session.scalars(
@@ -96,25 +81,21 @@ def ensure_roster(session: StudySession) -> list[Attendance]:
         if row.user_id is not None
     }
     added: list[Attendance] = []
-    names: list[str] = []
+    names: dict[int, str] = {}
     for rank, (user_id, name) in enumerate(members):
         row = existing.get(user_id)
         if row is None:
             added.append(Attendance(session_id=session.id, user_id=user_id, sort_order=rank))
-            names.append(name)
+            names[user_id] = name
         elif row.status != AttendanceStatus.OBSERVER and row.sort_order != rank:
             row.sort_order = rank
     if not added:
         return []
-    try:
-        with db.session.begin_nested():
-            db.session.add_all(added)
-    except IntegrityError:
-        # Another secretary opened the page at the same moment and added them: theirs stand.
-        return []
+    db.session.add_all(added)
+    db.session.flush()
     audit.record(
         "attendance.create", session, organization_id=_organization_id(session),
-        session_id=session.id, people=names,
+        session_id=session.id, people=list(names.values()),
     )
     return added
 
@@ -122,38 +103,9 @@ def ensure_roster(session: StudySession) -> list[Attendance]:
 # --- marking -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowInput:
-    """One row of the attendance form: what the user chose, and what the page showed when it
-    was loaded (so that only rows this user changed are written)."""
-
-    attendance_id: int
-    status: AttendanceStatus | None
-    leave_reason: str | None
-    loaded_status: AttendanceStatus | None = None
-    loaded_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    attendance_id: int
-    field: str  # "status" or "leave_reason"
-    message: Any
-    current_status: AttendanceStatus | None = None
-    current_reason: str | None = None
-
-
-class RowErrors(DomainError):
-    """Problems with some rows of the attendance form; nothing has been saved."""
-
-    def __init__(self, problems: list[RowProblem]) -> None:
-        super().__init__(problems[0].message)
-        self.problems = problems
-
-
 def _normalized(status: AttendanceStatus | None, reason: str | None) -> tuple[Any, str | None]:
     """A leave reason is kept only for people on leave."""
-    return status, (_blank_to_none(reason) if status == AttendanceStatus.ON_LEAVE else None)
+    return status, (blank_to_none(reason) if status == AttendanceStatus.ON_LEAVE else None)
 
 
 def save_attendance(session: StudySession, rows: list[RowInput]) -> int:
@@ -249,12 +201,9 @@ def add_observer(
 ) -> Attendance:
     """An observer (列席) from outside the group: a user with an account, or a guest named
     with their position. Someone already on the list is refused beside the field."""
-    guest_name = _blank_to_none(guest_name)
-    guest_position = _blank_to_none(guest_position)
-    if user_id is None and guest_name is None:
-        raise DomainError(CHOOSE_PERSON_OR_GUEST, field="user_id")
-    if user_id is not None and guest_name is not None:
-        raise DomainError(PERSON_OR_GUEST_NOT_BOTH, field="guest_name")
+    OBSERVER.check(user_id, guest_name)
+    guest_name = blank_to_none(guest_name)
+    guest_position = blank_to_none(guest_position)
     on_list = sa.select(Attendance.id).where(Attendance.session_id == session.id)
     if user_id is not None:
         user = db.session.get(User, user_id)
@@ -287,13 +236,10 @@ def add_observer(
         )
     )
     row.sort_order = max(last + 1 if last is not None else 0, OBSERVER_SORT_BASE)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError as error:  # added by someone else at the same moment
-        raise DomainError(
-            ALREADY_ON_LIST, field="user_id" if user_id is not None else "guest_name"
-        ) from error
+    # Added by someone else at the same moment: the unique constraint refuses it at the flush
+    # (the unit of work answers "changed meanwhile").
+    db.session.add(row)
+    db.session.flush()
     audit.record(
         "attendance.add_observer", row, organization_id=_organization_id(session),
         session_id=session.id, person=name, position=guest_position,
@@ -317,30 +263,19 @@ def remove_attendance(attendance: Attendance) -> None:
 # --- make-up study -------------------------------------------------------------------------
 
 
-def can_record_makeup(session: StudySession) -> bool:
-    """Make-up study usually happens after the session, often after it is closed: whoever may
-    edit the session records it, and on a closed session whoever may reopen it.
-
-    (This rule could move to authz.STATE_RULES as a permission "attendance.makeup".)
-    """
-    return authz.can("session.edit", session) or (
-        session.status == SessionStatus.CLOSED and authz.can("session.reopen", session)
-    )
-
-
 def record_makeup(attendance: Attendance, makeup_on: date | None, note: str | None) -> None:
     """Record (or correct) the make-up study of someone who was on leave or absent."""
-    if attendance.status not in MAKEUP_STATUSES:
+    if not attendance.missed:
         raise DomainError(MAKEUP_ONLY_FOR_MISSED)
     session = attendance.session
     if makeup_on is None:
-        raise DomainError(_l("Please give the date of the make-up study."), field="makeup_on")
+        raise DomainError(MAKEUP_DATE_REQUIRED, field="makeup_on")
     session_day = timeutil.local_date_of(session.starts_at)
     if session_day is not None and makeup_on < session_day:
         raise DomainError(MAKEUP_BEFORE_SESSION, field="makeup_on")
     if makeup_on > timeutil.today_local():
         raise DomainError(MAKEUP_IN_FUTURE, field="makeup_on")
-    note = _blank_to_none(note)
+    note = blank_to_none(note)
     if note is None:
         raise DomainError(MAKEUP_NOTE_REQUIRED, field="makeup_note")
     changes: dict[str, list[Any]] = {}

@@ -1,9 +1,13 @@
-"""Forms of the session record: the session itself, its minutes, cancelling, and list filters."""
+"""Forms of the session record: the session itself, its minutes, cancelling, and list filters;
+and what the area's forms share (the people to choose from, "a person or a guest").
+
+Forms check what they can before a service is asked, with the messages of rules.py; they never
+call a service.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -28,19 +32,43 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from studytrack.errors import DomainError
 from studytrack.formfields import optional_int, version_value
 from studytrack.labels import choices
 from studytrack.models import SessionKind, SessionStatus
-from studytrack.study_sessions import services
+from studytrack.study_sessions import rules
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
-def enum_choices(enum: type[StrEnum], members: Iterable[StrEnum] | None = None
-                 ) -> list[SelectChoice]:
-    return choices(enum, members)
+def people_choices(placeholder: Any, people: Iterable[tuple[int, str]] | None
+                   ) -> list[SelectChoice]:
+    """The choices of a select of people: nobody (`placeholder`), then (id, name) each."""
+    return [SelectChoice("", placeholder)] + [
+        SelectChoice(str(user_id), name) for user_id, name in people or []
+    ]
 
 
+class PersonOrGuestForm(FlaskForm):
+    """A form naming a person with an account (a select offering `people`) or a guest typed
+    by hand, never both: `rule` (rules.PersonOrGuest) names the two fields and its messages."""
+
+    rule: rules.PersonOrGuest
+    placeholder: Any
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self[self.rule.person_field].choices = people_choices(self.placeholder, people)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        try:
+            self.rule.check(self[self.rule.person_field].data, self[self.rule.guest_field].data)
+        except DomainError as error:
+            error.show_on(self)
+            return False
+        return valid
 
 
 class VersionedForm(FlaskForm):
@@ -54,7 +82,7 @@ class VersionedForm(FlaskForm):
 
 
 class SessionForm(VersionedForm):
-    kind = SelectField(_l("Kind of session"), choices=enum_choices(SessionKind),
+    kind = SelectField(_l("Kind of session"), choices=choices(SessionKind),
                        validators=[DataRequired()])
     topic = StringField(
         _l("Topic"), validators=[DataRequired(), Length(max=200)],
@@ -86,7 +114,7 @@ class SessionForm(VersionedForm):
         _l("Minimum reflection length"),
         validators=[
             Optional(),
-            NumberRange(min=0, message=services.MIN_LENGTH_NEGATIVE),
+            NumberRange(min=0, message=rules.MIN_LENGTH_NEGATIVE),
         ],
         description=_l("In characters; 0 means no minimum."),
         render_kw={"min": 0, "inputmode": "numeric"},
@@ -95,8 +123,7 @@ class SessionForm(VersionedForm):
     def __init__(self, *args: Any, member_choices: list[tuple[int, str]] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        people = [SelectChoice("", _l("— not named —"))]
-        people += [SelectChoice(str(user_id), name) for user_id, name in member_choices or []]
+        people = people_choices(_l("— not named —"), member_choices)
         self.chair_id.choices = people
         self.recorder_id.choices = people
         self.set_plan_items([])
@@ -114,14 +141,14 @@ class SessionForm(VersionedForm):
 
     def validate_ends_at(self, field: DateTimeLocalField) -> None:
         if field.data and self.starts_at.data and field.data < self.starts_at.data:
-            raise ValidationError(services.ENDS_BEFORE_START)
+            raise ValidationError(rules.ENDS_BEFORE_START)
 
     def validate_reflection_due_on(self, field: DateField) -> None:
         if field.data and self.starts_at.data and field.data < self.starts_at.data.date():
-            raise ValidationError(services.DUE_BEFORE_SESSION)
+            raise ValidationError(rules.DUE_BEFORE_SESSION)
 
-    def to_data(self) -> services.SessionData:
-        return services.SessionData(
+    def to_data(self) -> rules.SessionData:
+        return rules.SessionData(
             kind=SessionKind(self.kind.data),
             topic=(self.topic.data or "").strip(),
             starts_at=self.starts_at.data,
@@ -146,7 +173,7 @@ class MinutesForm(VersionedForm):
 class CancelForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for cancelling"),
-        validators=[DataRequired(message=services.CANCEL_REASON_REQUIRED), Length(max=2000)],
+        validators=[DataRequired(message=rules.CANCEL_REASON_REQUIRED), Length(max=2000)],
         description=_l("Kept with the record for the archive."),
         render_kw={"rows": 3},
     )
@@ -165,9 +192,9 @@ class SessionFilterForm(Form):
         self.year.choices = [SelectChoice("", _l("All years"))] + [
             SelectChoice(str(year)) for year in years
         ]
-        self.kind.choices = [SelectChoice("", _l("All kinds")), *enum_choices(SessionKind)]
+        self.kind.choices = [SelectChoice("", _l("All kinds")), *choices(SessionKind)]
         self.status.choices = [
-            SelectChoice("", _l("All states")), *enum_choices(SessionStatus, statuses)
+            SelectChoice("", _l("All states")), *choices(SessionStatus, statuses)
         ]
         self._statuses = statuses
 

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from studytrack import authz, timeutil
+from studytrack import timeutil
 from studytrack.extensions import db
 from studytrack.labels import label
 from studytrack.models import (
+    HELD_STATUSES,
     Attendance,
     AttendanceStatus,
     AuditEvent,
@@ -33,7 +34,7 @@ from studytrack.models import (
     TaskStatus,
     User,
 )
-from studytrack.reads import columns
+from studytrack.study_sessions.attendance_queries import person_label, title_order
 
 SESSIONS_PER_PAGE = 15
 EVENTS_PER_PAGE = 50
@@ -41,51 +42,41 @@ EVENTS_PER_PAGE = 50
 # --- the list of a group's sessions --------------------------------------------------------
 
 
-def listed_statuses(group: StudyGroup) -> list[SessionStatus]:
-    """The states the current user may see in the list (and filter by)."""
-    if authz.can("session.view_draft", group):
+def listed_statuses(include_drafts: bool) -> list[SessionStatus]:
+    """The states the list shows (and filters by): every state to those who keep the record,
+    what members are shown to the others."""
+    if include_drafts:
         return list(SessionStatus)
-    return [SessionStatus.PUBLISHED, SessionStatus.CLOSED, SessionStatus.CANCELLED]
-
-
-def _visible_to_members(session: Any = StudySession) -> sa.ColumnElement[bool]:
-    """Published and closed sessions, and cancelled ones that had been published."""
-    return sa.or_(
-        session.status.in_([SessionStatus.PUBLISHED, SessionStatus.CLOSED]),
-        sa.and_(
-            session.status == SessionStatus.CANCELLED,
-            session.published_at.is_not(None),
-        ),
-    )
+    return [*HELD_STATUSES, SessionStatus.CANCELLED]
 
 
 # The list's statements are built once per shape, with the group and the filters as bound
-# parameters: building and keying a statement costs more than running it on a list this size.
+# parameters: the list is asked on every visit, and building a statement costs more than
+# running it on a group's sessions.
 
 
 @cache
-def _years_query(include_drafts: bool) -> sa.Select[Any]:
+def _years_query(include_drafts: bool) -> sa.Select[datetime, datetime]:
     query = sa.select(
         sa.func.min(StudySession.starts_at), sa.func.max(StudySession.starts_at)
     ).where(StudySession.group_id == sa.bindparam("group_id"))
-    return query if include_drafts else query.where(_visible_to_members())
+    return query if include_drafts else query.where(StudySession.shown_to_members)
 
 
 def session_years(group: StudyGroup, include_drafts: bool) -> list[int]:
     """The local calendar years in which the group has sessions, newest first (one query)."""
-    first, last = columns(_years_query(include_drafts), {"group_id": group.id}).one()
-    if first is None or last is None:
+    first, last = db.session.execute(_years_query(include_drafts), {"group_id": group.id}).one()
+    first_local, last_local = timeutil.utc_to_local(first), timeutil.utc_to_local(last)
+    if first_local is None or last_local is None:
         return []
-    first_year = timeutil.utc_to_local(first).year
-    last_year = timeutil.utc_to_local(last).year
-    return list(range(last_year, first_year - 1, -1))
+    return list(range(last_local.year, first_local.year - 1, -1))
 
 
 def _list_filters(session: Any, include_drafts: bool, by_year: bool, by_kind: bool,
                   by_status: bool) -> list[sa.ColumnElement[bool]]:
     where = [session.group_id == sa.bindparam("group_id")]
     if not include_drafts:
-        where.append(_visible_to_members(session))
+        where.append(session.shown_to_members)
     if by_year:
         where += [session.starts_at >= sa.bindparam("start"),
                   session.starts_at < sa.bindparam("end")]
@@ -130,7 +121,7 @@ class SessionPage(Pagination):
         rows, _ = self._query_args["queries"]
         params = {**self._query_args["params"], "limit": self.per_page,
                   "offset": self._query_offset}
-        items = list(columns(rows, params))
+        items = list(db.session.execute(rows, params))
         self._total = items[0].total if items else None
         return items
 
@@ -140,7 +131,7 @@ class SessionPage(Pagination):
         if self.page == 1:
             return 0
         _, count = self._query_args["queries"]  # a page past the end: count on its own
-        return columns(count, self._query_args["params"]).scalar() or 0
+        return db.session.execute(count, self._query_args["params"]).scalar() or 0
 
 
 def group_sessions(
@@ -173,53 +164,39 @@ def group_sessions(
 def member_choices(group: StudyGroup, keep: tuple[int | None, ...] = ()) -> list[tuple[int, str]]:
     """(user id, name) of the group's current members, leaders first; plus the people in
     `keep` (e.g. a chair who has since left, named on an older record)."""
-    title_order = sa.case({"leader": 0, "deputy": 1}, value=GroupMembership.title, else_=2)
     rows = db.session.execute(
         sa.select(User.id, User.display_name, User.position)
         .join(GroupMembership, GroupMembership.user_id == User.id)
         .where(GroupMembership.group_id == group.id, GroupMembership.left_on.is_(None))
-        .order_by(title_order, GroupMembership.sort_order, User.display_name)
+        .order_by(title_order(), GroupMembership.sort_order, User.display_name)
     ).all()
-    people = [(user_id, _person(name, position)) for user_id, name, position in rows]
+    people = [(user_id, person_label(name, position)) for user_id, name, position in rows]
     missing = [user_id for user_id in keep if user_id and user_id not in {p[0] for p in people}]
     if missing:
         former = db.session.execute(
             sa.select(User.id, User.display_name, User.position).where(User.id.in_(missing))
         ).all()
-        people += [(user_id, _person(name, position)) for user_id, name, position in former]
+        people += [(user_id, person_label(name, position)) for user_id, name, position in former]
     return people
-
-
-def _person(name: str, position: str | None) -> str:
-    return f"{name}（{position}）" if position else name
 
 
 # --- the session page ----------------------------------------------------------------------
 
 
-def session_page(session_id: int) -> StudySession:
-    """The session with everything its page shows, in a fixed number of queries; 404 when
-    the current user may not see it (another group's session, or a draft for a member)."""
-    session = db.session.scalar(
-        sa.select(StudySession)
-        .where(StudySession.id == session_id)
-        .options(
-            joinedload(StudySession.group).joinedload(StudyGroup.organization),
-            joinedload(StudySession.chair),
-            joinedload(StudySession.recorder),
-            selectinload(StudySession.session_materials)
-            .selectinload(SessionMaterial.material)
-            .selectinload(Material.attachments),
-            selectinload(StudySession.attendances).selectinload(Attendance.user),
-            selectinload(StudySession.talks).selectinload(Talk.speaker),
-            selectinload(StudySession.tasks).selectinload(FollowUpTask.assignee),
-            selectinload(StudySession.tasks).selectinload(FollowUpTask.organization),
-        )
-        .execution_options(populate_existing=True)
-    )
-    if session is None or not authz.can("session.view", session):
-        abort(404)
-    return session
+# What the session page shows, loaded with the session (the route's loader takes these
+# options): a fixed number of queries, whatever the number of rows.
+SESSION_PAGE: tuple[Any, ...] = (
+    joinedload(StudySession.group).joinedload(StudyGroup.organization),
+    joinedload(StudySession.chair),
+    joinedload(StudySession.recorder),
+    selectinload(StudySession.session_materials)
+    .selectinload(SessionMaterial.material)
+    .selectinload(Material.attachments),
+    selectinload(StudySession.attendances).selectinload(Attendance.user),
+    selectinload(StudySession.talks).selectinload(Talk.speaker),
+    selectinload(StudySession.tasks).selectinload(FollowUpTask.assignee),
+    selectinload(StudySession.tasks).selectinload(FollowUpTask.organization),
+)
 
 
 def cancel_reason(session: StudySession) -> str | None:

@@ -1,4 +1,10 @@
-"""The session record: list, create, edit, minutes, lifecycle, the session page and history."""
+"""The session record: list, create, edit, minutes, lifecycle, the session page and history.
+
+Each handler: load through authz (404) -> require the permission (403) -> form -> one service
+call in `attempt()` -> flash -> redirect. The request's unit of work commits once, after the
+response is built; a refusal re-renders the form with the user's input and the message beside
+its field.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +12,21 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, get_template_attribute, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
-from sqlalchemy.orm.exc import StaleDataError
-from wtforms import Form
 
 from studytrack import authz, timeutil
-from studytrack.errors import DomainError
-from studytrack.extensions import db
-from studytrack.models import SessionKind, SessionStatus, StudySession
+from studytrack.models import StudySession
 from studytrack.plans import queries as plan_queries
 from studytrack.plans.labels import period_label
+from studytrack.reflections.panel import reflection_panel
 from studytrack.study_sessions import queries, services
 from studytrack.study_sessions.blueprint import bp
 from studytrack.study_sessions.forms import CancelForm, MinutesForm, SessionFilterForm, SessionForm
-from studytrack.web import IdUrl, label_text
+from studytrack.study_sessions.rules import STALE_ACTION
+from studytrack.unit_of_work import Outcome, attempt
 
 _BLANK_LINES = re.compile(r"\n[ \t\u3000]*\n+")
 
@@ -35,20 +38,9 @@ def paragraphs(text: str | None) -> Markup:
     if not text:
         return Markup("")
     normalized = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    # Escaped once as a whole (escaping leaves line breaks and spaces alone), then split and
-    # joined as plain strings: per line, escaping and Markup.format were a long report's cost.
-    escaped = str(escape(normalized))
+    escaped = str(escape(normalized))  # escaping leaves line breaks and spaces as they are
     blocks = [block for block in _BLANK_LINES.split(escaped) if block.strip()]
     return Markup("\n".join("<p>" + block.replace("\n", "<br>\n") + "</p>" for block in blocks))
-
-
-def _attach(form: Form, error: DomainError) -> None:
-    """Show a service's DomainError beside its field (or above the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors = [*form.form_errors, error.message]
 
 
 def _page() -> int:
@@ -56,31 +48,6 @@ def _page() -> int:
 
 
 # --- list ----------------------------------------------------------------------------------
-
-# The filter fields as rendered, by language, choices offered and choice made. WTForms renders
-# every option of a select through Markup.format: the three selects cost a third of the page,
-# and they read the same for every group with the same years and the same filter.
-_RENDERED_FILTERS: dict[tuple[Any, ...], Markup] = {}
-_RENDERED_FILTERS_MAX = 1024
-
-
-def _filter_fields(filters: SessionFilterForm) -> Markup:
-    """The list's filter fields as HTML, rendered only the first time they read this way."""
-    fields = (filters.year, filters.kind, filters.status)
-    offered = [tuple(choice.value for choice in field.choices) for field in fields]
-    # Only choices that were offered are kept, not whatever was typed into the URL.
-    keep = all(field.data is None or field.data in map(field.coerce, values)
-               for field, values in zip(fields, offered, strict=True))
-    key = (get_locale(), *offered, *(field.data for field in fields))
-    html = _RENDERED_FILTERS.get(key) if keep else None
-    if html is None:
-        render = get_template_attribute("study_sessions/_session_macros.html", "filter_fields")
-        html = Markup(render(filters))
-        if keep:
-            if len(_RENDERED_FILTERS) >= _RENDERED_FILTERS_MAX:
-                _RENDERED_FILTERS.clear()
-            _RENDERED_FILTERS[key] = html
-    return html
 
 
 @bp.get("/groups/<int:group_id>/sessions")
@@ -92,7 +59,7 @@ def index(group_id: int) -> Any:
     filters = SessionFilterForm(
         request.args,
         years=queries.session_years(group, include_drafts),
-        statuses=queries.listed_statuses(group),
+        statuses=queries.listed_statuses(include_drafts),
     )
     pagination = queries.group_sessions(
         group,
@@ -104,12 +71,8 @@ def index(group_id: int) -> Any:
     )
     filtered = any((filters.chosen_year, filters.chosen_kind, filters.chosen_status))
     return render_template(
-        "study_sessions/index.html", group=group, filter_fields=_filter_fields(filters),
-        pagination=pagination, filtered=filtered,
-        # what every row repeats, made once for the page
-        session_url=IdUrl.of("study_sessions.detail", "session_id"),
-        kind_labels={kind: label_text(kind) for kind in SessionKind},
-        status_labels={status: label_text(status) for status in SessionStatus},
+        "study_sessions/index.html", group=group, filters=filters, pagination=pagination,
+        filtered=filtered,
     )
 
 
@@ -158,13 +121,9 @@ def create(group_id: int) -> Any:
     )
     _offer_plan_items(form, group, None)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             session = services.create_session(group, form.to_data(), current_user)
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The session has been saved as a draft. Publish it when the record is "
                     "ready for the members."), "success")
             return redirect(url_for(".detail", session_id=session.id))
@@ -186,26 +145,16 @@ def edit(session_id: int) -> Any:
     _offer_plan_items(
         form, session.group, local_start.year if local_start else None, session.plan_item_id
     )
-    conflict = False
+    outcome = Outcome()
     if form.validate_on_submit():
-        try:
+        with attempt(form, record=session) as outcome:
             services.update_session(session, form.to_data(), form.expected_version)
-            db.session.commit()
-        except (services.StaleRecordError, StaleDataError):
-            db.session.rollback()
-            conflict = True
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
+        if outcome.ok:
             flash(_("The session has been saved."), "success")
             return redirect(url_for(".detail", session_id=session.id))
-    if conflict:
-        # Keep what the user typed; the next save is made knowingly against this version.
-        form.version.data = str(session.version)
     return render_template(
         "study_sessions/form.html", form=form, group=session.group, session=session,
-        conflict=conflict,
+        conflict=outcome.conflict,
     )
 
 
@@ -221,33 +170,23 @@ def minutes(session_id: int) -> Any:
         data={"minutes": session.minutes, "version": session.version}
         if request.method == "GET" else None
     )
-    conflict = False
+    outcome = Outcome()
     if form.validate_on_submit():
-        try:
+        with attempt(form, record=session) as outcome:
             changed = services.save_minutes(session, form.minutes.data, form.expected_version)
-            db.session.commit()
-        except (services.StaleRecordError, StaleDataError):
-            db.session.rollback()
-            conflict = True
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
+        if outcome.ok:
             flash(_("The minutes have been saved.") if changed
                   else _("The minutes were not changed."), "success" if changed else "info")
             return redirect(url_for(".detail", session_id=session.id, _anchor="minutes"))
-    if conflict:
-        form.version.data = str(session.version)
     return render_template(
-        "study_sessions/minutes.html", form=form, session=session, conflict=conflict
+        "study_sessions/minutes.html", form=form, session=session, conflict=outcome.conflict
     )
 
 
 # --- the session page ----------------------------------------------------------------------
 
 
-def _render_detail(session_id: int, cancel_form: CancelForm | None = None) -> Any:
-    session = queries.session_page(session_id)
+def _render_detail(session: StudySession, cancel_form: CancelForm | None = None) -> Any:
     return render_template(
         "study_sessions/detail.html",
         session=session,
@@ -255,21 +194,25 @@ def _render_detail(session_id: int, cancel_form: CancelForm | None = None) -> An
         cancel_form=cancel_form or CancelForm(formdata=None, prefix="cancel"),
         cancel_open=bool(cancel_form and cancel_form.errors),
         cancel_reason=queries.cancel_reason(session),
+        reflection_panel=reflection_panel(session),
     )
 
 
 @bp.get("/sessions/<int:session_id>")
 @login_required
 def detail(session_id: int) -> Any:
-    return _render_detail(session_id)
+    return _render_detail(authz.session_or_404(session_id, *queries.SESSION_PAGE))
 
 
 # --- lifecycle -----------------------------------------------------------------------------
 
 
-def _stale_action_message() -> str:
-    return _("This session was changed by someone else at the same moment. Nothing has been "
-             "changed — please check the session and try again.")
+def _flash_refusal(outcome: Outcome) -> None:
+    """A lifecycle button refused: why, or that someone else changed the session meanwhile."""
+    if outcome.conflict:
+        flash(str(STALE_ACTION), "warning")
+    elif outcome.error is not None:
+        flash(str(outcome.error.message), "danger")
 
 
 def _change_state(
@@ -277,17 +220,11 @@ def _change_state(
 ) -> Any:
     session = authz.session_or_404(session_id)
     authz.require(permission, session)
-    try:
+    with attempt(show=False) as outcome:
         step(session)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash(_stale_action_message(), "warning")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
+    if outcome.ok:
         flash(done, "success")
+    _flash_refusal(outcome)
     return redirect(url_for(".detail", session_id=session_id))
 
 
@@ -325,22 +262,16 @@ def cancel(session_id: int) -> Any:
     authz.require("session.edit", session)
     form = CancelForm(prefix="cancel")
     if not form.validate_on_submit():
-        return _render_detail(session_id, form)
-    try:
+        return _render_detail(session, form)
+    with attempt(form, show=False) as outcome:
         services.cancel(session, form.reason.data)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash(_stale_action_message(), "warning")
-    except DomainError as error:
-        db.session.rollback()
-        if error.field is not None:
-            _attach(form, error)
-            return _render_detail(session_id, form)
-        flash(str(error.message), "danger")
-    else:
+    if outcome.ok:
         flash(_("The session has been cancelled. Its record is kept for the archive."),
               "success")
+    elif outcome.error is not None and outcome.error.field is not None:
+        outcome.error.show_on(form)
+        return _render_detail(session, form)
+    _flash_refusal(outcome)
     return redirect(url_for(".detail", session_id=session_id))
 
 

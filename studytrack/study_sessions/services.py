@@ -1,13 +1,15 @@
 """Writes to the session record: create, edit, minutes and the lifecycle.
 
-Services check the domain's rules, raise DomainError beside the right field, write an audit
-event and never commit: the route commits once. Every save of an edit form is compared with
-the version the user loaded; a stale save raises StaleRecordError and changes nothing.
+Services check the domain's rules (rules.py), raise DomainError beside the right field, write an
+audit event and never commit: the request's unit of work commits once. Every save of an edit
+form is compared with the version the user loaded; a stale save raises StaleRecordError (an
+errors.StaleVersion) and changes nothing. Creating and publishing a session put the group's
+members on its attendance list.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +20,7 @@ from studytrack import audit, timeutil
 from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.models import (
+    EDITABLE_SESSION_STATUSES,
     GroupMembership,
     PlanItem,
     SessionKind,
@@ -28,48 +31,18 @@ from studytrack.models import (
     User,
 )
 from studytrack.models.base import utcnow
-
-ENDS_BEFORE_START = _l("The end must not be before the start.")
-DUE_BEFORE_SESSION = _l("The reflection due date must not be before the day of the session.")
-MIN_LENGTH_NEGATIVE = _l("The minimum reflection length cannot be negative.")
-CHAIR_NOT_MEMBER = _l("The chair must be a current member of the group.")
-RECORDER_NOT_MEMBER = _l("The recorder must be a current member of the group.")
-CANCEL_REASON_REQUIRED = _l("Please give the reason for cancelling the session.")
-STALE_MESSAGE = _l(
-    "This session was changed by someone else while you were editing. Your changes have not "
-    "been saved — review the current version below."
+from studytrack.study_sessions.attendance_services import ensure_roster
+from studytrack.study_sessions.rules import (
+    CANCEL_REASON_REQUIRED,
+    CHAIR_NOT_MEMBER,
+    DUE_BEFORE_SESSION,
+    ENDS_BEFORE_START,
+    MIN_LENGTH_NEGATIVE,
+    RECORDER_NOT_MEMBER,
+    SessionData,
+    StaleRecordError,
+    plan_item_elsewhere,
 )
-
-
-def plan_item_elsewhere(year: int) -> Any:
-    return _l(
-        "Choose an item of this group's study plan for %(year)d, the year of the session.",
-        year=year,
-    )
-
-
-class StaleRecordError(DomainError):
-    """Someone saved the record after this user loaded it: refuse, never overwrite."""
-
-    def __init__(self) -> None:
-        super().__init__(STALE_MESSAGE)
-
-
-@dataclass
-class SessionData:
-    """What the session form edits. Times are naive local wall-clock times, as typed."""
-
-    kind: SessionKind
-    topic: str
-    starts_at: datetime
-    ends_at: datetime | None = None
-    location: str | None = None
-    chair_id: int | None = None
-    recorder_id: int | None = None
-    reflection_due_on: date | None = None
-    min_reflection_chars: int = 0
-    plan_item_id: int | None = None  # an item of the group's plan for the session's year
-
 
 # --- create and edit -----------------------------------------------------------------------
 
@@ -151,7 +124,8 @@ def _loggable(name: str, value: Any) -> Any:
 
 
 def create_session(group: StudyGroup, data: SessionData, created_by: User | None) -> StudySession:
-    """A new session of `group`, as a draft only its secretaries see."""
+    """A new session of `group`, as a draft only its secretaries see, with the group's members
+    on its attendance list (not yet marked)."""
     _check(group, data)
     session = StudySession(
         group=group, status=SessionStatus.DRAFT, created_by_id=getattr(created_by, "id", None)
@@ -163,6 +137,7 @@ def create_session(group: StudyGroup, data: SessionData, created_by: User | None
         "session.create", session, organization_id=group.organization_id,
         session_id=session.id, changes=changes,
     )
+    ensure_roster(session)
     return session
 
 
@@ -219,7 +194,7 @@ ALLOWED_FROM: dict[str, frozenset[SessionStatus]] = {
     "publish": frozenset({SessionStatus.DRAFT}),
     "close": frozenset({SessionStatus.PUBLISHED}),
     "reopen": frozenset({SessionStatus.CLOSED}),
-    "cancel": frozenset({SessionStatus.DRAFT, SessionStatus.PUBLISHED}),
+    "cancel": frozenset(EDITABLE_SESSION_STATUSES),  # a closed record is locked
 }
 
 REFUSED = {
@@ -248,10 +223,12 @@ def _transition(session: StudySession, step: str, new_status: SessionStatus,
 
 
 def publish(session: StudySession) -> None:
-    """Draft -> published: members of the group see it, and reflections open."""
+    """Draft -> published: members of the group see it, and reflections open. Members who
+    joined the group since the session was created are put on its attendance list."""
     _require_from(session, "publish")
     session.published_at = utcnow()
     _transition(session, "publish", SessionStatus.PUBLISHED)
+    ensure_roster(session)
 
 
 def close(session: StudySession) -> None:

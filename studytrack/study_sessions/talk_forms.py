@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from studytrack.formfields import optional_int
 from studytrack.labels import choices
 from studytrack.models import TalkKind
-from studytrack.study_sessions import talk_services as services
+from studytrack.study_sessions import rules
+from studytrack.study_sessions.forms import PersonOrGuestForm
 
 
-class TalkForm(FlaskForm):
+class TalkForm(PersonOrGuestForm):
+    rule = rules.SPEAKER
+    placeholder = _l("— choose a speaker —")
+
     kind = SelectField(
         _l("Kind of talk"),
         choices=choices(TalkKind),
@@ -38,23 +40,8 @@ class TalkForm(FlaskForm):
         render_kw={"rows": 10},
     )
 
-    def __init__(self, *args: Any, people: list[tuple[int, str]] | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.speaker_id.choices = [SelectChoice("", _l("— choose a speaker —"))] + [
-            SelectChoice(str(user_id), name) for user_id, name in people or []
-        ]
-
-    def validate_speaker_id(self, field: SelectField) -> None:
-        if field.data is None and not (self.speaker_name.data or "").strip():
-            raise ValidationError(services.SPEAKER_REQUIRED)
-
-    def validate_speaker_name(self, field: StringField) -> None:
-        if self.speaker_id.data is not None and (field.data or "").strip():
-            raise ValidationError(services.SPEAKER_NOT_BOTH)
-
-    def to_data(self) -> services.TalkData:
-        return services.TalkData(
+    def to_data(self) -> rules.TalkData:
+        return rules.TalkData(
             kind=TalkKind(self.kind.data),
             speaker_id=self.speaker_id.data,
             speaker_name=self.speaker_name.data,

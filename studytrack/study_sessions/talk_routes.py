@@ -1,53 +1,29 @@
 """Talks of a session: the chair's address, keynote talks and exchange talks, in order.
 
-Each handler: load the session (or talk) scoped to the user (404) -> "session.edit" (403;
-closed sessions are locked) -> form -> one service call -> commit -> flash -> redirect.
+Each handler: load the session (or talk) through authz (404) -> "session.edit" (403; closed
+sessions are locked) -> form -> one service call in `attempt()` -> flash -> redirect.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from wtforms import Form
 
 from studytrack import authz
-from studytrack.errors import DomainError
-from studytrack.extensions import db
 from studytrack.models import StudySession, Talk
 from studytrack.study_sessions import talk_services as services
 from studytrack.study_sessions.attendance_queries import speaker_choices
 from studytrack.study_sessions.blueprint import bp
+from studytrack.study_sessions.rules import CHOOSE_DIRECTION
 from studytrack.study_sessions.talk_forms import MoveTalkForm, TalkForm
+from studytrack.unit_of_work import attempt
 
 
-def _session_to_edit(session_id: int) -> StudySession:
-    session = authz.session_or_404(session_id)
-    authz.require("session.edit", session)
-    return session
-
-
-def _talk_to_edit(talk_id: int) -> Talk:
-    """A talk of a session the user may see (else 404) and edit (else 403)."""
-    talk = db.session.get(Talk, talk_id)
-    if talk is None or not authz.can("session.view", talk.session):
-        abort(404)
-    authz.require("session.edit", talk.session)
-    return talk
-
-
-def _attach(form: Form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors = [*form.form_errors, error.message]
-
-
-def _back(session: StudySession) -> Any:
-    return redirect(url_for(".detail", session_id=session.id, _anchor="talks"))
+def _back(session_id: int) -> Any:
+    return redirect(url_for(".detail", session_id=session_id, _anchor="talks"))
 
 
 def _render_form(session: StudySession, form: TalkForm, talk: Talk | None = None) -> Any:
@@ -57,7 +33,8 @@ def _render_form(session: StudySession, form: TalkForm, talk: Talk | None = None
 @bp.get("/sessions/<int:session_id>/talks/new")
 @login_required
 def new_talk(session_id: int) -> Any:
-    session = _session_to_edit(session_id)
+    session = authz.session_or_404(session_id)
+    authz.require("session.edit", session)
     # The first talk is usually the chair's address; the rest are exchange talks.
     kind = "chair_address" if not session.talks else "exchange"
     data: dict[str, Any] = {"kind": kind}
@@ -70,28 +47,25 @@ def new_talk(session_id: int) -> Any:
 @bp.post("/sessions/<int:session_id>/talks")
 @login_required
 def add_talk(session_id: int) -> Any:
-    session = _session_to_edit(session_id)
+    session = authz.session_or_404(session_id)
+    authz.require("session.edit", session)
     form = TalkForm(people=speaker_choices(session))
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             talk = services.add_talk(session, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            number = talk.position + 1
-            db.session.commit()
-            flash(_("Talk %(number)d has been added.", number=number), "success")
+        if outcome.ok:
+            flash(_("Talk %(number)d has been added.", number=talk.position + 1), "success")
             if request.form.get("add_another"):
-                return redirect(url_for(".new_talk", session_id=session.id))
-            return _back(session)
+                return redirect(url_for(".new_talk", session_id=session_id))
+            return _back(session_id)
     return _render_form(session, form)
 
 
 @bp.route("/talks/<int:talk_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_talk(talk_id: int) -> Any:
-    talk = _talk_to_edit(talk_id)
+    talk = authz.load_or_404(Talk, talk_id)
+    authz.require("session.edit", talk)
     session = talk.session
     stored = {
         "kind": talk.kind.value,
@@ -105,42 +79,36 @@ def edit_talk(talk_id: int) -> Any:
         people=speaker_choices(session, keep=talk.speaker_id),
     )
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             changes = services.update_talk(talk, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             if changes:
                 flash(_("The talk has been saved."), "success")
             else:
                 flash(_("The talk was not changed."), "info")
-            return _back(session)
+            return _back(talk.session_id)
     return _render_form(session, form, talk)
 
 
 @bp.post("/talks/<int:talk_id>/delete")
 @login_required
 def delete_talk(talk_id: int) -> Any:
-    talk = _talk_to_edit(talk_id)
-    session = talk.session
+    talk = authz.load_or_404(Talk, talk_id)
+    authz.require("session.edit", talk)
+    session_id = talk.session_id
     services.delete_talk(talk)
-    db.session.commit()
     flash(_("The talk has been removed."), "success")
-    return _back(session)
+    return _back(session_id)
 
 
 @bp.post("/talks/<int:talk_id>/move")
 @login_required
 def move_talk(talk_id: int) -> Any:
-    talk = _talk_to_edit(talk_id)
-    session = talk.session
+    talk = authz.load_or_404(Talk, talk_id)
+    authz.require("session.edit", talk)
     form = MoveTalkForm()
     if not form.validate_on_submit():
-        flash(str(services.CHOOSE_DIRECTION), "danger")
-        return _back(session)
-    if services.move_talk(talk, form.direction.data):
-        db.session.commit()
+        flash(str(CHOOSE_DIRECTION), "danger")
+    elif services.move_talk(talk, form.direction.data):
         flash(_("The order of the talks has been changed."), "success")
-    return _back(session)
+    return _back(talk.session_id)

@@ -6,38 +6,22 @@ with the session's id in its details; nothing here commits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from studytrack import audit
 from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.models import StudySession, Talk, TalkKind, User
 from studytrack.study_sessions.attendance_queries import speaker_choices
-
-SPEAKER_REQUIRED = _l("Choose the speaker, or type the name of a guest speaker.")
-SPEAKER_NOT_BOTH = _l("Either choose a speaker from the list or type a guest's name, not both.")
-UNKNOWN_SPEAKER = _l(
-    "Choose a member of the group or someone on the attendance list."
+from studytrack.study_sessions.rules import (
+    CHOOSE_DIRECTION,
+    SPEAKER,
+    UNKNOWN_SPEAKER,
+    TalkData,
+    blank_to_none,
 )
-CHOOSE_DIRECTION = _l("Choose up or down.")
-
-
-@dataclass(frozen=True)
-class TalkData:
-    kind: TalkKind
-    speaker_id: int | None = None
-    speaker_name: str | None = None
-    title: str | None = None
-    summary: str | None = None
-
-
-def _blank_to_none(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
 
 
 def _clean(data: TalkData) -> TalkData:
@@ -45,17 +29,14 @@ def _clean(data: TalkData) -> TalkData:
     return TalkData(
         kind=TalkKind(data.kind),
         speaker_id=data.speaker_id,
-        speaker_name=_blank_to_none(data.speaker_name),
-        title=_blank_to_none(data.title),
+        speaker_name=blank_to_none(data.speaker_name),
+        title=blank_to_none(data.title),
         summary=summary or None,
     )
 
 
 def _check(session: StudySession, data: TalkData, talk: Talk | None = None) -> None:
-    if data.speaker_id is None and data.speaker_name is None:
-        raise DomainError(SPEAKER_REQUIRED, field="speaker_id")
-    if data.speaker_id is not None and data.speaker_name is not None:
-        raise DomainError(SPEAKER_NOT_BOTH, field="speaker_name")
+    SPEAKER.check(data.speaker_id, data.speaker_name)
     if data.speaker_id is None or (talk is not None and talk.speaker_id == data.speaker_id):
         return  # a speaker who has since left the group stays named on the record
     allowed = {user_id for user_id, _ in speaker_choices(session)}
