@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
@@ -64,31 +63,6 @@ def label_text(value: StrEnum | None) -> Markup:
     """The `|label` filter: an enumeration value's name in the request's language (catalogue
     text, trusted as `_()`'s is in templates)."""
     return Markup(str(label(value))) if value is not None else Markup("")
-
-
-# Stands in for the id while an `IdUrl` is built; an int no script root or argument contains.
-_MARKER = 987654321987
-
-
-@dataclass(frozen=True)
-class IdUrl:
-    """`url_for(endpoint, key=id, **values)` for any id: built once with a marker id and split
-    around it, so each row of a list pays a string join instead of a route build (a page lists
-    dozens). The script root and the query string come from `url_for`, so they stay right."""
-
-    head: str
-    tail: str
-
-    @classmethod
-    def of(cls, endpoint: str, key: str, **values: Any) -> IdUrl:
-        arguments: dict[str, Any] = {**values, key: _MARKER}
-        url = url_for(endpoint, **arguments)
-        head, marker, tail = url.partition(str(_MARKER))
-        assert marker, f"{endpoint} does not put {key} in its URL"
-        return cls(head, tail)
-
-    def __call__(self, object_id: int) -> str:
-        return f"{self.head}{object_id}{self.tail}"
 
 
 def url_for_page(page: int) -> str:

@@ -56,10 +56,6 @@ TASK_FOR_FORM = (
     .joinedload(StudyGroup.organization, innerjoin=True),
 )
 
-# records, home and the dashboard still import these names from here: they go once those read
-# the model's (ACTIVE_TASK_STATUSES, FollowUpTask.is_overdue).
-ACTIVE_STATUSES = ACTIVE_TASK_STATUSES
-overdue_clause = FollowUpTask.is_overdue
 
 
 # --- my tasks --------------------------------------------------------------------------------

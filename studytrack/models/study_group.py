@@ -83,8 +83,10 @@ class GroupMembership(TimestampMixin, Base):
         return self.left_on is None
 
     @classmethod
-    def roster_order(cls) -> tuple[sa.ColumnExpressionArgument[Any], ...]:
+    def roster_order(cls, membership: Any = None) -> tuple[sa.ColumnExpressionArgument[Any], ...]:
         """The order a group lists its people in: the leader, the deputies, then the group's own
-        order (a query adds the name after it, to settle ties)."""
-        rank = sa.case({GroupTitle.LEADER: 0, GroupTitle.DEPUTY: 1}, value=cls.title, else_=2)
-        return (rank, cls.sort_order)
+        order (a query adds the name after it, to settle ties). `membership`: an alias of this
+        class to order by instead."""
+        of = cls if membership is None else membership
+        rank = sa.case({GroupTitle.LEADER: 0, GroupTitle.DEPUTY: 1}, value=of.title, else_=2)
+        return (rank, of.sort_order)

@@ -42,7 +42,6 @@ from studytrack.models import (
     User,
 )
 from studytrack.models.reflection import reflection_of_attendance
-from studytrack.study_sessions.attendance_queries import title_order
 from studytrack.timeutil import local_date_of
 
 
@@ -176,8 +175,7 @@ def group_roster(group: StudyGroup, period: Period) -> list[GroupMembership]:
             )
             .options(contains_eager(GroupMembership.user))
             .order_by(
-                title_order(),
-                GroupMembership.sort_order, User.display_name, GroupMembership.id,
+                *GroupMembership.roster_order(), User.display_name, GroupMembership.id,
             )
         )
     )

@@ -10,7 +10,7 @@ from typing import Any
 from flask_login import current_user
 
 from studytrack import authz
-from studytrack.models import AttendanceStatus, Reflection, StudySession
+from studytrack.models import MAKEUP_STATUSES, AttendanceStatus, Reflection, StudySession
 from studytrack.reflections.queries import Counts, State, counts, my_reflection
 
 
@@ -26,6 +26,11 @@ class Panel:
     @property
     def state(self) -> State:
         return State.NOT_STARTED if self.reflection is None else State(self.reflection.status.value)
+
+    @property
+    def missed(self) -> bool:
+        """On leave or absent: the panel offers to record make-up study."""
+        return self.on_roster_status in MAKEUP_STATUSES
 
     @property
     def visible(self) -> bool:

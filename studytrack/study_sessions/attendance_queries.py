@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
@@ -21,22 +20,12 @@ from studytrack.models import (
     AttendanceStatus,
     GroupMembership,
     GroupRole,
-    GroupTitle,
     StudySession,
     User,
 )
 
 # Observers are listed after the group's own people, whatever their sort order.
 OBSERVER_SORT_BASE = 100_000
-
-
-def title_order(membership: Any = GroupMembership) -> sa.Case[int]:
-    """Group leader first, then deputies, then everyone else."""
-    return sa.case(
-        {GroupTitle.LEADER.value: 0, GroupTitle.DEPUTY.value: 1},
-        value=membership.title,
-        else_=2,
-    )
 
 
 def roster_people(group_id: int) -> sa.Select[int, str]:
@@ -51,7 +40,7 @@ def roster_people(group_id: int) -> sa.Select[int, str]:
             GroupMembership.left_on.is_(None),
             GroupMembership.role == GroupRole.MEMBER,
         )
-        .order_by(title_order(), GroupMembership.sort_order, User.display_name, User.id)
+        .order_by(*GroupMembership.roster_order(), User.display_name, User.id)
     )
 
 
@@ -193,8 +182,7 @@ def speaker_choices(
         .where(sa.or_(*conditions))
         .order_by(
             membership.id.is_(None),
-            title_order(membership),
-            membership.sort_order,
+            *GroupMembership.roster_order(membership),
             User.display_name,
             User.id,
         )

@@ -34,7 +34,7 @@ from studytrack.models import (
     TaskStatus,
     User,
 )
-from studytrack.study_sessions.attendance_queries import person_label, title_order
+from studytrack.study_sessions.attendance_queries import person_label
 
 SESSIONS_PER_PAGE = 15
 EVENTS_PER_PAGE = 50
@@ -168,7 +168,7 @@ def member_choices(group: StudyGroup, keep: tuple[int | None, ...] = ()) -> list
         sa.select(User.id, User.display_name, User.position)
         .join(GroupMembership, GroupMembership.user_id == User.id)
         .where(GroupMembership.group_id == group.id, GroupMembership.left_on.is_(None))
-        .order_by(title_order(), GroupMembership.sort_order, User.display_name)
+        .order_by(*GroupMembership.roster_order(), User.display_name)
     ).all()
     people = [(user_id, person_label(name, position)) for user_id, name, position in rows]
     missing = [user_id for user_id in keep if user_id and user_id not in {p[0] for p in people}]
