@@ -2,30 +2,87 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, session
-from flask_login import current_user
+from functools import cache, cached_property
+from typing import Any
 
-from studytrack.extensions import babel
+import flask_babel
+from babel import Locale
+from flask import Flask, current_app, has_request_context, session
+from flask_babel import Domain, get_locale
+from flask_login import current_user
 
 LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The user's saved choice, else the choice made on the login page, else Chinese."""
     languages = current_app.config["LANGUAGES"]
     default = str(current_app.config["BABEL_DEFAULT_LOCALE"])
     if not has_request_context():  # CLI commands and background work speak the default
-        return default
+        return _locale(default)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return str(current_user.locale)
+        return _locale(str(current_user.locale))
     chosen = session.get("locale")
-    return str(chosen) if chosen in languages else default
+    return _locale(str(chosen) if chosen in languages else default)
+
+
+@cache
+def _locale(code: str) -> Locale:
+    """One Locale per language for the process (Flask-Babel takes a Locale as it is), so that
+    `Catalogues` finds a language's catalogue by identity."""
+    return Locale.parse(code)
 
 
 def select_timezone() -> str:
     return str(current_app.config["TIMEZONE"])
 
 
+class Catalogues(Domain):
+    """Flask-Babel's message domain, keeping each language's catalogue by its Locale.
+
+    Why: Flask-Babel's `Domain.get_translations()` finds the catalogue through three
+    request-context look-ups and a locale-to-string conversion on every string, and a page
+    translates two to three hundred of them (labels, options, table headings): a fifth of the
+    session report's time (benchmarks/RESULTS.md, issue 16). Here a string costs `get_locale()`
+    and a dictionary hit; `force_locale()` and `refresh()` still work, since the key is the
+    request's locale as Flask-Babel reports it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._by_locale: dict[Locale, Any] = {}
+
+    def get_translations(self) -> Any:
+        locale = get_locale()
+        if locale is None:  # outside a request: Flask-Babel's null catalogue
+            return super().get_translations()
+        catalogue = self._by_locale.get(locale)
+        if catalogue is None:
+            catalogue = self._by_locale[locale] = super().get_translations()
+        return catalogue
+
+
+class Babel(flask_babel.Babel):
+    """Flask-Babel with `Catalogues` as its message domain."""
+
+    @cached_property
+    def domain_instance(self) -> Catalogues:
+        return Catalogues(domain=self.domain)
+
+
 def init_app(app: Flask) -> None:
+    from studytrack.extensions import babel
+
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # Templates ask the domain directly: Flask-Babel's callables look it up again per string.
+    def catalogue() -> Any:
+        return babel.domain_instance.get_translations()
+
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+    )

@@ -7,10 +7,11 @@ from typing import Any
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import with_expression
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from studytrack.extensions import db, login_manager, talisman
-from studytrack.models import User
+from studytrack.models import Notification, User
 
 # No inline script or style anywhere: everything comes from our own static files.
 CONTENT_SECURITY_POLICY = {
@@ -26,12 +27,15 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
 }
 
+# Every page shows the user's unread count: it comes with the user, not in a statement of its own.
+_WITH_UNREAD_COUNT = with_expression(User.unread_notifications, Notification.unread_count_of_user())
+
 
 def load_user(user_id: str) -> User | None:
     """Session ids are "<id>.<login_version>": a password change ends older sessions."""
     try:
         raw_id, raw_version = user_id.split(".", 1)
-        user = db.session.get(User, int(raw_id))
+        user = db.session.get(User, int(raw_id), options=[_WITH_UNREAD_COUNT])
         version = int(raw_version)
     except ValueError:
         return None

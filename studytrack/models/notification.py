@@ -55,3 +55,16 @@ class Notification(Base):
     session: Mapped[StudySession | None] = relationship(viewonly=True)
     reflection: Mapped[Reflection | None] = relationship(viewonly=True)
     task: Mapped[FollowUpTask | None] = relationship(viewonly=True)
+
+    @staticmethod
+    def unread_count_of_user() -> sa.ScalarSelect[int]:
+        """The unread notifications of the users row the query selects (correlated)."""
+        from studytrack.models.user import User
+
+        return (
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+            .correlate(User)
+            .scalar_subquery()
+        )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from studytrack.models.base import Base, TimestampMixin
@@ -55,6 +55,9 @@ class User(TimestampMixin, Base):
     organization: Mapped[Organization | None] = relationship()
     memberships: Mapped[list[GroupMembership]] = relationship(back_populates="user")
     leadership_roles: Mapped[list[LeadershipRole]] = relationship(back_populates="user")
+    # The navigation bar's unread count, loaded with the logged-in user in the same statement
+    # (security.load_user: Notification.unread_count_of_user); None where not loaded so.
+    unread_notifications: Mapped[int | None] = query_expression()
 
     # Flask-Login protocol, written out so the model does not depend on Flask.
     @property

@@ -12,20 +12,22 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 def unread_notification_count() -> int | None:
-    """The current user's unread count, read once per request; None for anonymous visitors."""
-    if "unread_notifications" in g:
-        return g.unread_notifications  # type: ignore[no-any-return]
+    """The current user's unread count (loaded with the user: security.load_user), else read
+    once per request; None for anonymous visitors."""
     user = current_user._get_current_object()  # type: ignore[attr-defined]
     if user is None or not user.is_authenticated:
         return None
-    from studytrack.extensions import db
-    from studytrack.notifications.queries import unread_count
+    if user.unread_notifications is not None:
+        return user.unread_notifications  # type: ignore[no-any-return]
+    if "unread_notifications" not in g:
+        from studytrack.extensions import db
+        from studytrack.notifications.queries import unread_count
 
-    try:
-        g.unread_notifications = unread_count(user)
-    except SQLAlchemyError:  # an error page after a failed transaction still renders
-        db.session.rollback()
-        g.unread_notifications = None
+        try:
+            g.unread_notifications = unread_count(user)
+        except SQLAlchemyError:  # an error page after a failed transaction still renders
+            db.session.rollback()
+            g.unread_notifications = None
     return g.unread_notifications  # type: ignore[no-any-return]
 
 

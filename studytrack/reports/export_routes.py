@@ -31,7 +31,7 @@ from studytrack.exports import docx as docx_writer
 from studytrack.extensions import db
 from studytrack.models import AttendanceStatus, StudyGroup, StudySession
 from studytrack.reports.blueprint import bp
-from studytrack.reports.queries import session_report
+from studytrack.reports.queries import REPORTED, session_report
 from studytrack.reports.report import SessionReport
 from studytrack.reports.routes import reported_session_or_404
 
@@ -137,7 +137,8 @@ def archived_sessions(group: StudyGroup, year: int) -> list[StudySession]:
             StudySession.starts_at < end,
         )
         .order_by(StudySession.starts_at, StudySession.id)
-    ))
+        .options(*REPORTED)
+    ).unique())
 
 
 @bp.get("/groups/<int:group_id>/archive")

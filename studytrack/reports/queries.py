@@ -1,12 +1,13 @@
 """Reads for the session report: `session_report(session)` builds the `SessionReport` that the
 page, the print layout, the news-release draft and the Word/PDF/archive writers all show.
 
-One statement per list whatever the size of the session: the session with the names of its
-group, unit, chair and recorder; its materials with their files; its talks; its tasks; its
-attendance rows; its reflections. They select the columns the report shows, not ORM entities:
-a report of sixty people would otherwise build and track hundreds of objects it only reads
-once. Everything after the statements works on plain values, and the figures are counted from
-the rows with the definitions of `dashboard/figures.py`.
+One statement per list whatever the size of the session: its talks; its tasks; its attendance
+rows; its reflections. The session itself, with its group, unit, chair, recorder and its few
+materials with their files, is the one the route loaded (with `REPORTED`) to check access.
+The lists select the columns the report shows, not ORM entities: a report of sixty people
+would otherwise build and track hundreds of objects it only reads once. Everything after the
+statements works on plain values, and the figures are counted from the rows with the
+definitions of `dashboard/figures.py`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from studytrack import timeutil
 from studytrack.dashboard.figures import (
@@ -30,7 +31,6 @@ from studytrack.dashboard.figures import (
 from studytrack.extensions import db
 from studytrack.models import (
     HANDED_IN_STATUSES,
-    Attachment,
     Attendance,
     AttendanceStatus,
     FollowUpTask,
@@ -61,41 +61,41 @@ from studytrack.study_sessions.attendance_queries import roster_key
 def session_report(session: StudySession, today: date | None = None) -> SessionReport:
     """The whole record of one session as plain values (see `studytrack.reports.report`).
 
-    Read afresh from the database (pending changes are flushed first), whatever `session`
-    holds. `today` is the local date (Asia/Shanghai by default) on which "overdue" is judged;
-    it defaults to today where the users are. Access checks are the caller's business.
+    The session's own fields are `session`'s (load it with the options `REPORTED`, else its
+    group, unit, chair and recorder are read one by one); its lists are read from the database
+    (pending changes are flushed first). `today` is the local date (Asia/Shanghai by default)
+    on which "overdue" is judged; it defaults to today where the users are. Access checks are
+    the caller's business.
     """
     today = today or timeutil.today_local()
     params = {"session_id": session.id}
-    head = db.session.execute(SESSION, params).first()
-    if head is None:  # deleted under our feet
-        raise LookupError(f"study session {session.id} does not exist")
+    chair, recorder = session.chair, session.recorder
     roster = sorted(db.session.execute(ROSTER, params), key=roster_key)
     talks = tuple(ReportTalk(*row) for row in db.session.execute(TALKS, params))
     tasks = db.session.execute(TASKS, params).all()
     reflections, states = _reflections(
-        db.session.execute(REFLECTIONS, params), roster, head.reflection_due_on, today
+        db.session.execute(REFLECTIONS, params), roster, session.reflection_due_on, today
     )
     figures = (
         count_attendance(roster) + count_reflections(states) + count_tasks(tasks, today)
         + Figures(talks=len(talks))
     )
     return SessionReport(
-        session_id=head.id,
-        organization=head.organization,
-        group=head.group_name,
-        kind=head.kind,
-        status=head.status,
-        topic=head.topic,
-        starts_at=head.starts_at,
-        ends_at=head.ends_at,
-        location=head.location,
-        chair=head.chair,
-        recorder=head.recorder,
-        minutes=head.minutes,
-        reflection_due_on=head.reflection_due_on,
-        min_reflection_chars=head.min_reflection_chars,
-        materials=_materials(db.session.execute(MATERIALS, params)),
+        session_id=session.id,
+        organization=session.group.organization.name,
+        group=session.group.name,
+        kind=session.kind,
+        status=session.status,
+        topic=session.topic,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        location=session.location,
+        chair=chair.display_name if chair else None,
+        recorder=recorder.display_name if recorder else None,
+        minutes=session.minutes,
+        reflection_due_on=session.reflection_due_on,
+        min_reflection_chars=session.min_reflection_chars,
+        materials=_materials(session),
         attendees=tuple(_attendee(row) for row in roster),
         talks=talks,
         tasks=tuple(_task(row, today) for row in tasks),
@@ -104,8 +104,8 @@ def session_report(session: StudySession, today: date | None = None) -> SessionR
         reflections_accepted=sum(
             r.is_required and r.status == ReflectionStatus.ACCEPTED for r in reflections
         ),
-        chair_position=head.chair_position,
-        recorder_position=head.recorder_position,
+        chair_position=chair.position if chair else None,
+        recorder_position=recorder.position if recorder else None,
         as_of=today,
     )
 
@@ -115,45 +115,19 @@ def session_report(session: StudySession, today: date | None = None) -> SessionR
 # more than running it.
 
 SESSION_ID = sa.bindparam("session_id")
-_chair, _recorder = aliased(User, name="chair"), aliased(User, name="recorder")
 _talk_speaker = aliased(User, name="talk_speaker")
 _assignee = aliased(User, name="assignee")
 _task_unit = aliased(Organization, name="task_unit")
 
-# The session's own fields with the names of its group, unit, chair and recorder.
-SESSION = (
-    sa.select(
-        StudySession.id, StudySession.kind, StudySession.status, StudySession.topic,
-        StudySession.starts_at, StudySession.ends_at, StudySession.location,
-        StudySession.minutes, StudySession.reflection_due_on, StudySession.min_reflection_chars,
-        StudyGroup.name.label("group_name"),
-        Organization.name.label("organization"),
-        _chair.display_name.label("chair"), _chair.position.label("chair_position"),
-        _recorder.display_name.label("recorder"), _recorder.position.label("recorder_position"),
-    )
-    .join(StudyGroup, StudyGroup.id == StudySession.group_id)
-    .join(Organization, Organization.id == StudyGroup.organization_id)
-    .outerjoin(_chair, _chair.id == StudySession.chair_id)
-    .outerjoin(_recorder, _recorder.id == StudySession.recorder_id)
-    .where(StudySession.id == SESSION_ID)
-)
-
-# The materials in their order, one row per file that is not removed (or one without a file).
-MATERIALS = (
-    sa.select(
-        Material.id, Material.kind, Material.title, Material.speaker, Material.issued_on,
-        Material.source, Material.url, Material.body,
-        Attachment.id.label("attachment_id"), Attachment.original_name,
-        Attachment.content_type, Attachment.size_bytes,
-    )
-    .select_from(SessionMaterial)
-    .join(Material, Material.id == SessionMaterial.material_id)
-    .outerjoin(
-        Attachment,
-        sa.and_(Attachment.material_id == Material.id, Attachment.is_removed.is_(False)),
-    )
-    .where(SessionMaterial.session_id == SESSION_ID)
-    .order_by(SessionMaterial.position, SessionMaterial.material_id, Attachment.id)
+# What the report shows of the session beyond its own columns, loaded with it.
+REPORTED = (
+    joinedload(StudySession.group, innerjoin=True)
+    .joinedload(StudyGroup.organization, innerjoin=True),
+    joinedload(StudySession.chair),
+    joinedload(StudySession.recorder),
+    joinedload(StudySession.session_materials)
+    .joinedload(SessionMaterial.material)
+    .joinedload(Material.attachments),
 )
 
 # The talks in their order, in ReportTalk's fields.
@@ -226,24 +200,18 @@ REFLECTIONS = (
 # --- building the report from the rows (no database access) ----------------------------------
 
 
-def _materials(rows: Iterable[sa.Row[Any]]) -> tuple[ReportMaterial, ...]:
-    """Group the material rows (one per file) back into materials with their files."""
-    files: dict[int, list[ReportAttachment]] = {}
-    materials: dict[int, sa.Row[Any]] = {}
-    for row in rows:
-        materials.setdefault(row.id, row)
-        attachments = files.setdefault(row.id, [])
-        if row.attachment_id is not None:
-            attachments.append(ReportAttachment(
-                row.attachment_id, row.original_name, row.content_type, row.size_bytes
-            ))
+def _materials(session: StudySession) -> tuple[ReportMaterial, ...]:
+    """The session's materials in their order, each with its files that are not removed."""
     return tuple(
         ReportMaterial(
-            id=row.id, kind=row.kind, title=row.title, speaker=row.speaker,
-            issued_on=row.issued_on, source=row.source, url=row.url, summary=row.body,
-            attachments=tuple(files[row.id]),
+            id=m.id, kind=m.kind, title=m.title, speaker=m.speaker, issued_on=m.issued_on,
+            source=m.source, url=m.url, summary=m.body,
+            attachments=tuple(
+                ReportAttachment(a.id, a.original_name, a.content_type, a.size_bytes)
+                for a in m.attachments if not a.is_removed
+            ),
         )
-        for row in materials.values()
+        for m in (link.material for link in session.session_materials)
     )
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import abort, render_template, url_for
 from flask_login import login_required
-from sqlalchemy.orm import joinedload
 
 from studytrack import authz
 from studytrack.models import HELD_STATUSES, SessionStatus, StudySession
@@ -21,9 +20,9 @@ def reported_session_or_404(session_id: int) -> StudySession:
     """The session, if the current user may read its report (404 otherwise: other groups,
     drafts for members, cancelled sessions); 403 when visible but the report is not.
     A held session has a report; a draft's is shown to those who may see the draft (its
-    secretaries), marked as a draft; a cancelled session has none. With its group, which
-    the page's breadcrumb shows."""
-    session = authz.session_or_404(session_id, joinedload(StudySession.group))
+    secretaries), marked as a draft; a cancelled session has none. With what the report shows
+    of it (queries.REPORTED)."""
+    session = authz.session_or_404(session_id, *queries.REPORTED)
     if session.status not in HELD_STATUSES and session.status != SessionStatus.DRAFT:
         abort(404)
     authz.require("report.view", session)

@@ -16,9 +16,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
+from sqlalchemy.orm import joinedload
 
 from studytrack import authz, timeutil
-from studytrack.models import StudySession
+from studytrack.models import StudyGroup, StudySession
 from studytrack.plans import queries as plan_queries
 from studytrack.plans.labels import period_label
 from studytrack.reflections.panel import reflection_panel
@@ -53,7 +54,7 @@ def _page() -> int:
 @bp.get("/groups/<int:group_id>/sessions")
 @login_required
 def index(group_id: int) -> Any:
-    group = authz.group_or_404(group_id)
+    group = authz.group_or_404(group_id, joinedload(StudyGroup.organization))  # in the heading
     authz.require("session.view", group)
     include_drafts = authz.can("session.view_draft", group)
     filters = SessionFilterForm(
