@@ -15,7 +15,7 @@ def unread_notification_count() -> int | None:
     """The current user's unread count, read once per request; None for anonymous visitors."""
     if "unread_notifications" in g:
         return g.unread_notifications  # type: ignore[no-any-return]
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     if user is None or not user.is_authenticated:
         return None
     from studytrack.extensions import db
