@@ -56,7 +56,8 @@ def listed_statuses(include_drafts: bool) -> list[SessionStatus]:
 
 
 @cache
-def _years_query(include_drafts: bool) -> sa.Select[datetime, datetime]:
+def _years_query(include_drafts: bool) -> sa.Select[datetime | None, datetime | None]:
+    # min and max are NULL for a group without sessions
     query = sa.select(
         sa.func.min(StudySession.starts_at), sa.func.max(StudySession.starts_at)
     ).where(StudySession.group_id == sa.bindparam("group_id"))
