@@ -248,7 +248,14 @@ def _task_row(row: sa.Row[Any], session: SessionInfo, person_id: int, today: dat
 # Built once, with the person and the period's bounds as parameters: the page asks them on every
 # request, and building them cost more than running them.
 @functools.cache
-def _statements() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+def _statements() -> tuple[
+    sa.Select[int, str, GroupTitle, date | None],
+    # rows of a session's columns and then the attendance's, the talk's or the task's, read
+    # by label
+    sa.Select[*tuple[Any, ...]],
+    sa.Select[*tuple[Any, ...]],
+    sa.Select[*tuple[Any, ...]],
+]:
     """person_record's statements: the person's groups, then their attendance (with their
     reflection), talks and tasks at the period's held sessions (:person_id, :start, :end)."""
     person_id: sa.BindParameter[int] = sa.bindparam("person_id")
