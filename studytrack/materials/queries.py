@@ -43,7 +43,7 @@ def group_libraries_condition(group: StudyGroup) -> sa.ColumnElement[bool]:
     return Organization.id.in_(group.organization.ancestor_ids)
 
 
-def _libraries(condition: sa.ColumnElement[bool]) -> sa.Select[tuple[Organization]]:
+def _libraries(condition: sa.ColumnElement[bool]) -> sa.Select[Organization]:
     return sa.select(Organization).where(condition).order_by(
         Organization.path, Organization.sort_order
     )
