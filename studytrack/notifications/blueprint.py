@@ -14,7 +14,8 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 def unread_notification_count() -> int | None:
     """The current user's unread count, read once per request; None for anonymous visitors."""
     if "unread_notifications" in g:
-        return g.unread_notifications  # type: ignore[no-any-return]
+        known: int | None = g.unread_notifications
+        return known
     user = current_user._get_current_object()
     if user is None or not user.is_authenticated:
         return None
@@ -26,7 +27,8 @@ def unread_notification_count() -> int | None:
     except SQLAlchemyError:  # an error page after a failed transaction still renders
         db.session.rollback()
         g.unread_notifications = None
-    return g.unread_notifications  # type: ignore[no-any-return]
+    count: int | None = g.unread_notifications
+    return count
 
 
 @bp.app_context_processor

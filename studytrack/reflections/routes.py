@@ -39,7 +39,8 @@ REFLECTION_PAGE = (
 
 
 def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    user: User = current_user._get_current_object()  # flask_login has no types
+    return user
 
 
 def _set_version(form: ReflectionForm, version: int | None) -> None:
