@@ -128,7 +128,7 @@ def _count_if(condition: sa.SQLColumnExpression[bool]) -> sa.ColumnElement[int]:
 
 
 def _rows(
-    query: sa.Select[Any], keys: int = 1, params: dict[str, Any] | None = None
+    query: sa.Select[*tuple[Any, ...]], keys: int = 1, params: dict[str, Any] | None = None
 ) -> dict[Any, _Row]:
     """Run a grouped query (with bound `params`) whose first column is the key (the first
     `keys` columns, as a tuple, when keys > 1); the rest become int fields."""
@@ -151,7 +151,7 @@ def _stats_overdue(today: date | sa.BindParameter[date]) -> sa.ColumnElement[int
     )
 
 
-def _group_query(scope: sa.Subquery, year: Any, quarter: Any | None) -> sa.Select[Any]:
+def _group_query(scope: sa.Subquery, year: Any, quarter: Any | None) -> sa.Select[*tuple[Any, ...]]:
     """groups, members and sessions_planned (plan items of `year`, of `quarter` unless None)
     per scope key: one query, each group's members and plan items counted by a correlated
     subquery (no join that multiplies rows). Year and quarter: values or bound parameters."""
@@ -212,7 +212,7 @@ def _session_query(
     keys: Sequence[Any],
     where: sa.ColumnElement[bool],
     today: date | sa.BindParameter[date],
-) -> sa.Select[Any]:
+) -> sa.Select[*tuple[Any, ...]]:
     """Held sessions with their attendance, reflection, talk and task counts, grouped by
     `keys` (scope.c.key, StudySession.id, or a key and a month): one query summing
     session_stats (kept current on write by studytrack.stats), no scan of the raw rows.
@@ -409,7 +409,9 @@ def unit_overview(
 # period, its year's month bounds and today as bound parameters: the dashboard asks them on every
 # request, and building them cost more than running them.
 @functools.cache
-def _overview_statements(quarterly: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
+def _overview_statements(
+    quarterly: bool,
+) -> tuple[sa.Select[*tuple[Any, ...]], sa.Select[*tuple[Any, ...]]]:
     """unit_overview's two statements."""
     parent_id = sa.bindparam("parent_id", type_=sa.Integer)
     counted = _counted_groups(
@@ -491,7 +493,7 @@ def figures_by_person(
 # parameters: the group's figures ask it on every request, and building it cost more than
 # running it.
 @functools.cache
-def _person_query(in_group: bool) -> sa.Select[Any]:
+def _person_query(in_group: bool) -> sa.Select[*tuple[Any, ...]]:
     """figures_by_person's statement (:ids, :start, :end, :today, :group_id). The three
     families (attendance and reflections, talks, tasks) are aggregated apart, then joined on
     the person: one round trip instead of three."""

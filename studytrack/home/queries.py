@@ -218,7 +218,7 @@ def _my_reflection() -> sa.ColumnElement[bool]:
 
 
 @cache
-def _sessions_query() -> sa.Select[Any]:
+def _sessions_query() -> sa.Select[*tuple[Any, ...]]:
     """The published and closed sessions of my groups that are either owed or among the latest
     (one statement for two lists), with my reflection and its reviewer. Owed: published, the
     roster says I must write (Attendance.owes_reflection) and my reflection is missing, a

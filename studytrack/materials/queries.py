@@ -66,7 +66,7 @@ def kept_organizations(user: Any = None) -> list[Organization]:
     return list(db.session.scalars(query))
 
 
-def _newest_first(query: sa.Select[Any]) -> sa.Select[Any]:
+def _newest_first(query: sa.Select[Material]) -> sa.Select[Material]:
     return query.order_by(
         Material.issued_on.is_(None), Material.issued_on.desc(), Material.id.desc()
     )

@@ -204,7 +204,7 @@ def person_record(person: User, period: Period, today: date) -> PersonRecord:
     )
 
 
-def _session_info(row: sa.Row[Any], tz: tzinfo) -> SessionInfo:
+def _session_info(row: sa.Row[*tuple[Any, ...]], tz: tzinfo) -> SessionInfo:
     """The session's columns of a row; its date is the local date of its start (the
     database's datetimes are aware UTC)."""
     return SessionInfo(
@@ -213,7 +213,9 @@ def _session_info(row: sa.Row[Any], tz: tzinfo) -> SessionInfo:
     )
 
 
-def _session_row(row: sa.Row[Any], session: SessionInfo, person_id: int, today: date) -> SessionRow:
+def _session_row(
+    row: sa.Row[*tuple[Any, ...]], session: SessionInfo, person_id: int, today: date
+) -> SessionRow:
     reflection = None
     if row.reflection_id is not None:
         reflection = ReflectionInfo(
@@ -237,7 +239,9 @@ def _session_row(row: sa.Row[Any], session: SessionInfo, person_id: int, today: 
     )
 
 
-def _task_row(row: sa.Row[Any], session: SessionInfo, person_id: int, today: date) -> TaskRow:
+def _task_row(
+    row: sa.Row[*tuple[Any, ...]], session: SessionInfo, person_id: int, today: date
+) -> TaskRow:
     return TaskRow(
         row.task_id, row.task_title, row.due_on, row.task_status, row.completion_note,
         task_overdue(row.due_on, row.task_status, today), session,
