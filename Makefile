@@ -60,12 +60,6 @@ run: $(RUN_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check studytrack tests benchmarks
 	$(BIN)/mypy
-	@# TEMPORARY (issue 16): list, without failing, the type errors left in the area packages
-	@# that pyproject.toml's TEMPORARY override ignores; remove together with that override.
-	@sed '/^# TEMPORARY: the restructuring of issue 16/,/^ignore_errors = true$$/d' \
-		pyproject.toml > .mypy_cache/areas.toml
-	@echo "Type errors left in the areas being restructured (issue 16; listed, not failing):"
-	@$(BIN)/mypy --config-file .mypy_cache/areas.toml --cache-dir .mypy_cache/areas || true
 	$(BIN)/python scripts/vendor_manifest.py --check
 
 test: lint

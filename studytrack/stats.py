@@ -62,7 +62,7 @@ def _count_of(model: Any, *where: sa.SQLColumnExpression[bool]) -> sa.ScalarSele
     )
 
 
-def stats_select(where: sa.ColumnElement[bool] | None = None) -> sa.Select[Any]:
+def stats_select(where: sa.ColumnElement[bool] | None = None) -> sa.Select[int, *tuple[int, ...]]:
     """(session_id, *COUNT_COLUMNS) computed from the raw rows, one row per study session
     (sessions without attendance, talks or tasks get zeros), each count by the figure's
     definition (dashboard/figures.py). Also the from-scratch check of the tests."""
@@ -104,10 +104,9 @@ def _upsert_statement(dialect: str) -> sa.Executable:
     """INSERT … SELECT … ON CONFLICT (session_id) DO UPDATE for the sessions in the expanding
     parameter `ids`: one statement on SQLite (3.24+) and PostgreSQL. Built once (and so
     compiled once per dialect by SQLAlchemy's cache): it runs on many flushes."""
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
     table = SessionStats.__table__
     select = stats_select(StudySession.id.in_(sa.bindparam("ids", expanding=True)))
     statement = insert(table).from_select(["session_id", *COUNT_COLUMNS], select)

@@ -43,7 +43,7 @@ class AdminCounts:
 def admin_counts() -> AdminCounts:
     """Every number on the administration index, in one query."""
 
-    def count(model: Any, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+    def count(model: Any, *where: sa.SQLColumnExpression[bool]) -> sa.ScalarSelect[int]:
         return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
 
     row = db.session.execute(

@@ -91,7 +91,7 @@ def _blank_to_none(value: str | None) -> str | None:
     return (value or "").strip() or None
 
 
-def _refuse_if_found(query: sa.Select[tuple[int]], message: Any, field: str) -> None:
+def _refuse_if_found(query: sa.Select[int], message: Any, field: str) -> None:
     """Refuse with `message` beside `field` when `query` (the id of a row that already holds
     the name, or the role) finds one."""
     if db.session.scalar(query.limit(1)) is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -22,7 +23,7 @@ def _login_account_key() -> str:
     return "login-account:" + (request.form.get("username") or "").strip().lower()
 
 
-def _failed(response: Any) -> bool:
+def _failed(response: Response) -> bool:
     return response.status_code != 302  # a successful login redirects
 
 

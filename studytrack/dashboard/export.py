@@ -82,7 +82,7 @@ def _target_zh(cell: Cell, board: Dashboard) -> tuple[Any, str, str]:
         origin = f"继承自 {source.name}"
     held = cell.held_against
     value: Any = Percent(held) if cell.measure.is_rate and held is not None else held
-    verdict = {True: "达标", False: "未达标"}.get(cell.verdict, "—")
+    verdict = "—" if cell.verdict is None else "达标" if cell.verdict else "未达标"
     return value, origin, verdict
 
 

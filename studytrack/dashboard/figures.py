@@ -315,7 +315,11 @@ def task_conditions(today: date | sa.BindParameter[date] | None = None) -> dict[
         "tasks_done": FollowUpTask.status == TaskStatus.DONE,
     }
     if today is not None:
-        conditions["tasks_overdue"] = FollowUpTask.is_overdue(cast(date, today))
+        # SQLAlchemy's stubs type a hybrid_method's class-level call as SQLCoreOperations; it
+        # returns what the expression returns, a ColumnElement
+        conditions["tasks_overdue"] = cast(
+            sa.SQLColumnExpression[bool], FollowUpTask.is_overdue(cast(date, today))
+        )
     return conditions
 
 

@@ -128,9 +128,9 @@ class Cell:
     def css(self) -> str:
         if self.target is None:
             return "figure-no-target" if self.measure.metric else "figure-plain"
-        return {True: "figure-meets", False: "figure-misses"}.get(
-            self.verdict, "figure-no-value"
-        )
+        if self.verdict is None:
+            return "figure-no-value"
+        return "figure-meets" if self.verdict else "figure-misses"
 
     @property
     def sort_key(self) -> float | None:
@@ -141,18 +141,18 @@ class Cell:
         if self.measure.metric is None:
             return ""
         if self.target is None:
-            return _("No target set")
+            return str(_("No target set"))
         return f"{self.target_value_text()} {self.source_text(unit)}"
 
     def target_value_text(self) -> str:
         assert self.target is not None
         value = self.target.value
         if is_rate(self.target.metric):
-            return _("Target %(value)s", value=percent(float(value)))
+            return str(_("Target %(value)s", value=percent(float(value))))
         if self.measure.per_member:
-            text = _("Target %(value)s per member a year", value=_number(value))
+            text = str(_("Target %(value)s per member a year", value=_number(value)))
         else:
-            text = _("Target %(value)s per group a year", value=_number(value))
+            text = str(_("Target %(value)s per group a year", value=_number(value)))
         if self.held_against is not None and self.scaled:
             text += " " + _("(%(value)s for this period)", value=_number(self.held_against))
         return text
@@ -161,10 +161,10 @@ class Cell:
         assert self.target is not None
         source = self.target.source
         if source is None:
-            return _("(default setting)")
+            return str(_("(default setting)"))
         if unit is not None and source.id == unit.id:
-            return _("(set by this unit)")
-        return _("(inherited from %(unit)s)", unit=source.name)
+            return str(_("(set by this unit)"))
+        return str(_("(inherited from %(unit)s)", unit=source.name))
 
 
 class TargetTexts:

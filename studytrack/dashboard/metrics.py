@@ -128,7 +128,7 @@ def _count_if(condition: sa.SQLColumnExpression[bool]) -> sa.ColumnElement[int]:
 
 
 def _rows(
-    query: sa.Select[Any], keys: int = 1, params: dict[str, Any] | None = None
+    query: sa.Select[*tuple[Any, ...]], keys: int = 1, params: dict[str, Any] | None = None
 ) -> dict[Any, _Row]:
     """Run a grouped query (with bound `params`) whose first column is the key (the first
     `keys` columns, as a tuple, when keys > 1); the rest become int fields."""
@@ -142,7 +142,7 @@ def _rows(
     }
 
 
-def _stats_overdue(today: date) -> sa.ColumnElement[int]:
+def _stats_overdue(today: date | sa.BindParameter[date]) -> sa.ColumnElement[int]:
     """Per session_stats row: reflections missing (required - submitted) once the session's
     due date is before `today`, else 0 — "overdue" depends on today, so it is not stored."""
     return sa.case(
@@ -151,7 +151,7 @@ def _stats_overdue(today: date) -> sa.ColumnElement[int]:
     )
 
 
-def _group_query(scope: sa.Subquery, year: Any, quarter: Any | None) -> sa.Select[Any]:
+def _group_query(scope: sa.Subquery, year: Any, quarter: Any | None) -> sa.Select[*tuple[Any, ...]]:
     """groups, members and sessions_planned (plan items of `year`, of `quarter` unless None)
     per scope key: one query, each group's members and plan items counted by a correlated
     subquery (no join that multiplies rows). Year and quarter: values or bound parameters."""
@@ -195,7 +195,7 @@ def _group_query(scope: sa.Subquery, year: Any, quarter: Any | None) -> sa.Selec
 _SUMMED = tuple(name for name in COUNT_COLUMNS if name != "tasks_open_dated")
 
 
-def _not_yet_due(today: date) -> sa.Subquery:
+def _not_yet_due(today: date | sa.BindParameter[date]) -> sa.Subquery:
     """Per session, its open or in-progress tasks due today or later. Overdue tasks are
     session_stats.tasks_open_dated less these: a range of the (status, due_on) index that
     holds only the tasks still ahead, however long the history."""
@@ -208,8 +208,11 @@ def _not_yet_due(today: date) -> sa.Subquery:
 
 
 def _session_query(
-    scope: sa.Subquery, keys: Sequence[Any], where: sa.ColumnElement[bool], today: date
-) -> sa.Select[Any]:
+    scope: sa.Subquery,
+    keys: Sequence[Any],
+    where: sa.ColumnElement[bool],
+    today: date | sa.BindParameter[date],
+) -> sa.Select[*tuple[Any, ...]]:
     """Held sessions with their attendance, reflection, talk and task counts, grouped by
     `keys` (scope.c.key, StudySession.id, or a key and a month): one query summing
     session_stats (kept current on write by studytrack.stats), no scan of the raw rows.
@@ -257,7 +260,7 @@ def _figures_by_scope(
     return _assemble(groups.keys() | sessions.keys(), [groups, sessions]), set(groups)
 
 
-def counted_groups(org: Organization, period: Period) -> sa.Select[tuple[int]]:
+def counted_groups(org: Organization, period: Period) -> sa.Select[int]:
     """SQL: ids of the groups a unit's figures are made of — the groups in the subtree of `org`
     that are active, or that held a session in the period (a group closed since still counts
     for the year it studied in). Pages list these ids to drill down from a unit to its groups:
@@ -265,7 +268,7 @@ def counted_groups(org: Organization, period: Period) -> sa.Select[tuple[int]]:
     return _counted_groups(org.path, *period_bounds(period))
 
 
-def _counted_groups(path: Any, start: Any, end: Any) -> sa.Select[tuple[int]]:
+def _counted_groups(path: Any, start: Any, end: Any) -> sa.Select[int]:
     """counted_groups with the unit's path and the period's bounds as values or parameters."""
     held = sa.exists().where(StudySession.group_id == StudyGroup.id, held_between(start, end))
     return (
@@ -297,7 +300,7 @@ def figures_by_group(
     return {group_id: figures.get(group_id, Figures()) for group_id in ids}
 
 
-def _children_scope(parent_id: Any, counted: sa.Select[tuple[int]] | None) -> sa.Subquery:
+def _children_scope(parent_id: Any, counted: sa.Select[int] | None) -> sa.Subquery:
     """(group_id, key): each group of the subtree of unit `parent_id` mapped to the direct
     child unit whose subtree holds it, or to the parent for its own groups. Only the groups
     of `counted` (counted_groups), or with None every group (a group that is not counted held
@@ -406,7 +409,9 @@ def unit_overview(
 # period, its year's month bounds and today as bound parameters: the dashboard asks them on every
 # request, and building them cost more than running them.
 @functools.cache
-def _overview_statements(quarterly: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
+def _overview_statements(
+    quarterly: bool,
+) -> tuple[sa.Select[*tuple[Any, ...]], sa.Select[*tuple[Any, ...]]]:
     """unit_overview's two statements."""
     parent_id = sa.bindparam("parent_id", type_=sa.Integer)
     counted = _counted_groups(
@@ -417,7 +422,7 @@ def _overview_statements(quarterly: bool) -> tuple[sa.Select[Any], sa.Select[Any
         _children_scope(parent_id, counted), sa.bindparam("year", type_=sa.Integer), quarter
     )
     every_group = _children_scope(parent_id, None)
-    bounds = [sa.bindparam(f"month_{i}") for i in range(13)]
+    bounds: list[sa.BindParameter[datetime]] = [sa.bindparam(f"month_{i}") for i in range(13)]
     sessions = _session_query(
         every_group,
         [every_group.c.key, _month_of(bounds).label("month")],
@@ -488,7 +493,7 @@ def figures_by_person(
 # parameters: the group's figures ask it on every request, and building it cost more than
 # running it.
 @functools.cache
-def _person_query(in_group: bool) -> sa.Select[Any]:
+def _person_query(in_group: bool) -> sa.Select[*tuple[Any, ...]]:
     """figures_by_person's statement (:ids, :start, :end, :today, :group_id). The three
     families (attendance and reflections, talks, tasks) are aggregated apart, then joined on
     the person: one round trip instead of three."""

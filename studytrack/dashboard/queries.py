@@ -33,7 +33,7 @@ class UnitTree:
     groups: dict[int, list[StudyGroup]] = field(default_factory=dict)  # by organization id
 
 
-def _start_condition(reach: authz.Reach, org: Any) -> sa.ColumnElement[bool]:
+def _start_condition(reach: authz.Reach, org: type[Organization]) -> sa.ColumnElement[bool]:
     if reach.is_admin:
         return org.parent_id.is_(None)
     return org.path.in_(reach.led_paths)

@@ -133,7 +133,7 @@ def task_history(task: FollowUpTask) -> list[AuditEvent]:
 # --- choices for the task form -------------------------------------------------------------
 
 
-def assignee_options(session: StudySession, include_ids: Iterable[int] = ()) -> list[User]:
+def assignee_options(session: StudySession, include_ids: Iterable[int | None] = ()) -> list[User]:
     """People a task of `session` can go to: the group's current members and the session's
     participants with an account (observers too); `include_ids` keeps a current choice."""
     members = sa.select(GroupMembership.user_id).where(
@@ -162,7 +162,9 @@ class UnitOption:
     is_active: bool
 
 
-def unit_options(session: StudySession, include_ids: Iterable[int] = ()) -> list[UnitOption]:
+def unit_options(
+    session: StudySession, include_ids: Iterable[int | None] = ()
+) -> list[UnitOption]:
     """The group's unit and the active units below it, in tree order (siblings by sort order,
     then id), with their depth; `include_ids` keeps a current choice."""
     root = session.group.organization

@@ -31,7 +31,8 @@ def _session_url(session: StudySession) -> str:
 
 
 def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    user: User = current_user._get_current_object()  # flask_login has no types
+    return user
 
 
 def _task_form(session: StudySession, task: FollowUpTask | None = None, **kwargs: Any) -> TaskForm:

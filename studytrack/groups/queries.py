@@ -44,15 +44,18 @@ def group_summaries(user: Any = None) -> list[GroupSummary]:
     counted: a member sees 1-2 groups of a site with hundreds)."""
     rows = db.session.execute(_summaries_statement(authz.visible_groups_condition(user)))
     return [
-        GroupSummary(GroupLink(group_id, name), *rest) for group_id, name, *rest in rows
+        GroupSummary(GroupLink(group_id, name), unit, members, held, last)
+        for group_id, name, unit, members, held, last in rows
     ]
 
 
-def _summaries_statement(visible: sa.ColumnElement[bool]) -> sa.Select[Any]:
+def _summaries_statement(
+    visible: sa.ColumnElement[bool],
+) -> sa.Select[int, str, str, int, int, datetime]:
     of_group = StudySession.group_id == StudyGroup.id
     not_cancelled = StudySession.status != SessionStatus.CANCELLED
 
-    def counted(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+    def counted(*where: sa.SQLColumnExpression[bool]) -> sa.ScalarSelect[int]:
         return sa.select(sa.func.count()).where(*where).scalar_subquery()
 
     return (

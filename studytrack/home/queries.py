@@ -209,8 +209,8 @@ def _my_tasks(rows: Sequence[Any], today: date) -> list[MyTask]:
 # The statements are built once (the member home asks them on every request), with the user
 # and their groups as bound parameters ("me", "group_ids"); they read plain rows.
 
-_ME = sa.bindparam("me")
-_GROUP_IDS = sa.bindparam("group_ids", expanding=True)
+_ME: sa.BindParameter[int] = sa.bindparam("me")
+_GROUP_IDS: sa.BindParameter[int] = sa.bindparam("group_ids", expanding=True)
 
 
 def _my_reflection() -> sa.ColumnElement[bool]:
@@ -218,7 +218,7 @@ def _my_reflection() -> sa.ColumnElement[bool]:
 
 
 @cache
-def _sessions_query() -> sa.Select[Any]:
+def _sessions_query() -> sa.Select[*tuple[Any, ...]]:
     """The published and closed sessions of my groups that are either owed or among the latest
     (one statement for two lists), with my reflection and its reviewer. Owed: published, the
     roster says I must write (Attendance.owes_reflection) and my reflection is missing, a
@@ -270,7 +270,9 @@ def _sessions_query() -> sa.Select[Any]:
 
 
 @cache
-def _tasks_query() -> sa.Select[Any]:
+def _tasks_query() -> sa.Select[
+    int, str, date | None, TaskStatus, int, str, datetime, int, SessionStatus, datetime | None
+]:
     """My open and in-progress tasks, one more than shown (to tell whether there are more),
     with what authz reads of their session (its group, status and whether it was published)."""
     return (
@@ -288,7 +290,9 @@ def _tasks_query() -> sa.Select[Any]:
 
 
 @cache
-def _history_query() -> sa.Select[Any]:
+def _history_query() -> sa.Select[
+    int, int, str, str, datetime | None, ReflectionStatus, bool, int
+]:
     return (
         sa.select(
             Reflection.id, Reflection.session_id, StudySession.topic, StudyGroup.name,

@@ -43,7 +43,7 @@ def group_libraries_condition(group: StudyGroup) -> sa.ColumnElement[bool]:
     return Organization.id.in_(group.organization.ancestor_ids)
 
 
-def _libraries(condition: sa.ColumnElement[bool]) -> sa.Select[tuple[Organization]]:
+def _libraries(condition: sa.ColumnElement[bool]) -> sa.Select[Organization]:
     return sa.select(Organization).where(condition).order_by(
         Organization.path, Organization.sort_order
     )
@@ -66,7 +66,7 @@ def kept_organizations(user: Any = None) -> list[Organization]:
     return list(db.session.scalars(query))
 
 
-def _newest_first(query: sa.Select[Any]) -> sa.Select[Any]:
+def _newest_first(query: sa.Select[Material]) -> sa.Select[Material]:
     return query.order_by(
         Material.issued_on.is_(None), Material.issued_on.desc(), Material.id.desc()
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -58,6 +58,10 @@ def enum_column(enum: type[StrEnum], name: str, **kwargs: Any) -> sa.Enum:
 
 
 class Base(DeclarativeBase):
+    # Every model is mapped to a Table (DeclarativeBase types __table__ as any FromClause,
+    # which has no insert() or delete(); SQLAlchemy's advice for Table-only mappings)
+    __table__: ClassVar[sa.Table]
+
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
 

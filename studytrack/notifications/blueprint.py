@@ -14,11 +14,12 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 def unread_notification_count() -> int | None:
     """The current user's unread count (loaded with the user: security.load_user), else read
     once per request; None for anonymous visitors."""
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     if user is None or not user.is_authenticated:
         return None
-    if user.unread_notifications is not None:
-        return user.unread_notifications  # type: ignore[no-any-return]
+    loaded: int | None = user.unread_notifications
+    if loaded is not None:
+        return loaded
     if "unread_notifications" not in g:
         from studytrack.extensions import db
         from studytrack.notifications.queries import unread_count
@@ -28,7 +29,8 @@ def unread_notification_count() -> int | None:
         except SQLAlchemyError:  # an error page after a failed transaction still renders
             db.session.rollback()
             g.unread_notifications = None
-    return g.unread_notifications  # type: ignore[no-any-return]
+    count: int | None = g.unread_notifications
+    return count
 
 
 @bp.app_context_processor

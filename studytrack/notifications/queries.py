@@ -15,7 +15,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload
 
 from studytrack.extensions import db
-from studytrack.models import FollowUpTask, Notification, Reflection, StudySession
+from studytrack.models import FollowUpTask, Notification, Reflection, StudySession, User
 
 PER_PAGE = 20
 RECENT = 5
@@ -43,12 +43,12 @@ class NotificationItem:
         return self.notification.read_at is None
 
 
-def _mine(user: Any) -> sa.ColumnElement[bool]:
+def _mine(user: User) -> sa.ColumnElement[bool]:
     return Notification.user_id == user.id
 
 
 @cache
-def _unread_statement() -> sa.Select[tuple[int]]:
+def _unread_statement() -> sa.Select[int]:
     # Built once: every page's navigation bar asks.
     return (
         sa.select(sa.func.count())
@@ -62,7 +62,7 @@ def unread_count(user: Any) -> int:
     return db.session.scalar(_unread_statement(), {"user_id": user.id}) or 0
 
 
-def _items(where: sa.ColumnElement[bool]) -> sa.Select[tuple[Notification]]:
+def _items(where: sa.ColumnElement[bool]) -> sa.Select[Notification]:
     """Notifications with their session, reflection (and its author) and task, newest first
     (all many-to-one: joined into the one query)."""
     return (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -47,10 +47,12 @@ def mark_read(notification: Notification, now: datetime | None = None) -> bool:
 def mark_all_read(user: User | int, now: datetime | None = None) -> int:
     """Mark every unread notification of `user` read, in one UPDATE; returns how many."""
     user_id = user if isinstance(user, int) else user.id
-    result = db.session.execute(
+    # An UPDATE's result is a CursorResult, which Session.execute's stubs do not say (SQLAlchemy
+    # casts the same way in Query.update)
+    result = cast(sa.CursorResult[*tuple[Any, ...]], db.session.execute(
         sa.update(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=now or utcnow())
         .execution_options(synchronize_session="fetch")
-    )
+    ))
     return int(result.rowcount or 0)

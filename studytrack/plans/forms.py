@@ -82,7 +82,7 @@ class TargetField(StringField):
 
 class _TargetsFormBase(FlaskForm):
     def target_fields(self) -> list[TargetField]:
-        return [self[metric.value] for metric in TargetMetric]  # type: ignore[misc]
+        return [self[metric.value] for metric in TargetMetric]
 
     def values(self) -> dict[TargetMetric, Decimal | None]:
         """Every metric as it is to be stored; None clears the unit's own setting."""

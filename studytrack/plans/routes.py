@@ -44,7 +44,8 @@ def target_value(target: Any) -> str:
 
 
 def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    user: User = current_user._get_current_object()  # flask_login has no types
+    return user
 
 
 # --- targets -------------------------------------------------------------------------------

@@ -198,7 +198,7 @@ def _check_item(plan: StudyPlan, data: ItemData, item: PlanItem | None = None) -
 def _item_values(item: PlanItem) -> dict[str, Any]:
     return {
         "topic": item.topic, "month": item.month, "quarter": item.quarter,
-        "kind": str(item.kind) if item.kind is not None else None,
+        "kind": str(item.kind),
         "planned_materials": item.planned_materials,
         "responsible_id": item.responsible_id, "position": item.position,
     }

@@ -59,14 +59,15 @@ class EffectiveTarget:
 
 def _chain(org: Organization) -> list[int]:
     """The unit's own id first, then its ancestors up to the root."""
-    ids = org.ancestor_ids or ([org.id] if org.id is not None else [])
+    own_id: int | None = org.id  # None until the unit is flushed (Mapped[int] says int)
+    ids = org.ancestor_ids or ([own_id] if own_id is not None else [])
     return list(reversed(ids))
 
 
 def _settings(org_ids: Iterable[int]) -> list[tuple[Target, Organization | None]]:
     """Every target row set on one of `org_ids` or as the default, with its unit: one query."""
     ids = sorted(set(org_ids))
-    condition = Target.organization_id.is_(None)
+    condition: sa.ColumnElement[bool] = Target.organization_id.is_(None)
     if ids:
         condition = sa.or_(condition, Target.organization_id.in_(ids))
     rows = db.session.execute(

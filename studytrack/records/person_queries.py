@@ -204,7 +204,7 @@ def person_record(person: User, period: Period, today: date) -> PersonRecord:
     )
 
 
-def _session_info(row: sa.Row[Any], tz: tzinfo) -> SessionInfo:
+def _session_info(row: sa.Row[*tuple[Any, ...]], tz: tzinfo) -> SessionInfo:
     """The session's columns of a row; its date is the local date of its start (the
     database's datetimes are aware UTC)."""
     return SessionInfo(
@@ -213,7 +213,9 @@ def _session_info(row: sa.Row[Any], tz: tzinfo) -> SessionInfo:
     )
 
 
-def _session_row(row: sa.Row[Any], session: SessionInfo, person_id: int, today: date) -> SessionRow:
+def _session_row(
+    row: sa.Row[*tuple[Any, ...]], session: SessionInfo, person_id: int, today: date
+) -> SessionRow:
     reflection = None
     if row.reflection_id is not None:
         reflection = ReflectionInfo(
@@ -237,7 +239,9 @@ def _session_row(row: sa.Row[Any], session: SessionInfo, person_id: int, today: 
     )
 
 
-def _task_row(row: sa.Row[Any], session: SessionInfo, person_id: int, today: date) -> TaskRow:
+def _task_row(
+    row: sa.Row[*tuple[Any, ...]], session: SessionInfo, person_id: int, today: date
+) -> TaskRow:
     return TaskRow(
         row.task_id, row.task_title, row.due_on, row.task_status, row.completion_note,
         task_overdue(row.due_on, row.task_status, today), session,
@@ -248,7 +252,14 @@ def _task_row(row: sa.Row[Any], session: SessionInfo, person_id: int, today: dat
 # Built once, with the person and the period's bounds as parameters: the page asks them on every
 # request, and building them cost more than running them.
 @functools.cache
-def _statements() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+def _statements() -> tuple[
+    sa.Select[int, str, GroupTitle, date | None],
+    # rows of a session's columns and then the attendance's, the talk's or the task's, read
+    # by label
+    sa.Select[*tuple[Any, ...]],
+    sa.Select[*tuple[Any, ...]],
+    sa.Select[*tuple[Any, ...]],
+]:
     """person_record's statements: the person's groups, then their attendance (with their
     reflection), talks and tasks at the period's held sessions (:person_id, :start, :end)."""
     person_id: sa.BindParameter[int] = sa.bindparam("person_id")

@@ -11,6 +11,7 @@ study owed, tasks still open, overdue past their due date.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -192,7 +193,7 @@ def owed_by_people(
     - people on leave or absent whose make-up study is not recorded, by session and roster.
     """
     owes_reflection = sa.and_(Attendance.owes_reflection, reflection_missing())
-    rows = db.session.execute(
+    rows: Sequence[sa.Row[Attendance, StudySession, Reflection | None]] = db.session.execute(
         sa.select(Attendance, StudySession, Reflection)
         .join(StudySession, Attendance.session_id == StudySession.id)
         .join(User, Attendance.user_id == User.id)

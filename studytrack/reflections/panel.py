@@ -50,9 +50,10 @@ def reflection_panel(session: StudySession, user: Any = None) -> Panel:
     mine = next((a for a in session.attendances if a.user_id == user.id), None)
     must = mine is not None and mine.owes_reflection
     reflection = my_reflection(session, user) if mine is not None else None
+    session_ref = authz.target_of(session)
+    assert isinstance(session_ref, authz.SessionRef)  # a StudySession's target
     target = authz.ReflectionRef(
-        authz.target_of(session), user.id, reflection.status if reflection else None,
-        author_must_write=must,
+        session_ref, user.id, reflection.status if reflection else None, author_must_write=must,
     )
     return Panel(
         must_write=must,

@@ -39,7 +39,8 @@ REFLECTION_PAGE = (
 
 
 def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    user: User = current_user._get_current_object()  # flask_login has no types
+    return user
 
 
 def _set_version(form: ReflectionForm, version: int | None) -> None:
@@ -54,8 +55,10 @@ def _set_version(form: ReflectionForm, version: int | None) -> None:
 def _mine(session: StudySession, owes: bool, reflection: Reflection | None) -> authz.ReflectionRef:
     """The current user's reflection on `session` as the policy sees it: the one they have, or
     the one they would write; `owes` is the roster's answer."""
+    session_ref = authz.target_of(session)
+    assert isinstance(session_ref, authz.SessionRef)  # a StudySession's target
     return authz.ReflectionRef(
-        authz.target_of(session), current_user.id,
+        session_ref, current_user.id,
         reflection.status if reflection is not None else None, author_must_write=owes,
     )
 

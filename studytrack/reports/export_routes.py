@@ -80,11 +80,11 @@ def render_pdf(report: SessionReport) -> bytes:
 
 
 def font_missing_message() -> str:
-    return _(
+    return str(_(
         "The PDF cannot be made: no Chinese font is installed on the server, so the text "
         "would print as empty boxes. Please ask the administrator to install a Chinese font "
         "(fonts-wqy-microhei). The Word download works meanwhile."
-    )
+    ))
 
 
 @bp.get("/sessions/<int:session_id>/report.docx")
@@ -121,7 +121,7 @@ def archive_years(group: StudyGroup) -> list[tuple[int, int]]:
             StudySession.group_id == group.id, StudySession.is_held
         )
     )
-    counts = Counter(timeutil.utc_to_local(value).year for value in starts)  # type: ignore[union-attr]
+    counts = Counter(timeutil.utc_to_local(value).year for value in starts)
     return sorted(counts.items(), reverse=True)
 
 

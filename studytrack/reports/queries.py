@@ -114,7 +114,7 @@ def session_report(session: StudySession, today: date | None = None) -> SessionR
 # Built once at import: the report asks them on every request, and composing a select costs
 # more than running it.
 
-SESSION_ID = sa.bindparam("session_id")
+SESSION_ID: sa.BindParameter[int] = sa.bindparam("session_id")
 _talk_speaker = aliased(User, name="talk_speaker")
 _assignee = aliased(User, name="assignee")
 _task_unit = aliased(Organization, name="task_unit")
@@ -226,7 +226,7 @@ def _attendee(row: sa.Row[Any]) -> ReportAttendee:
     )
 
 
-def _task(row: sa.Row[Any], today: date) -> ReportTask:
+def _task(row: sa.Row[*tuple[Any, ...]], today: date) -> ReportTask:
     return ReportTask(
         title=row.title,
         detail=row.detail,

@@ -117,7 +117,7 @@ def roster_form(rows: Iterable[Attendance], *, formdata: Any = None,
         kwargs["formdata"] = None
     elif formdata is not None:
         kwargs["formdata"] = formdata
-    form = form_class(**kwargs)
+    form: RosterForm = form_class(**kwargs)
     form.row_ids = [row.id for row in members]
     return form
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
@@ -81,7 +82,20 @@ class AttendanceSummary:
         return [row for row in self.rows if row.makeup_on is not None]
 
 
-def roster_key(row: Attendance) -> tuple[bool, int, str, int]:
+class RosterRow(Protocol):
+    """What the roster order reads of a row: an Attendance, or a row of the report's roster."""
+
+    @property
+    def status(self) -> AttendanceStatus | None: ...
+    @property
+    def sort_order(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def id(self) -> int: ...
+
+
+def roster_key(row: RosterRow) -> tuple[bool, int, str, int]:
     return (
         row.status == AttendanceStatus.OBSERVER,
         row.sort_order or 0,

@@ -62,7 +62,7 @@ class PersonOrGuestForm(FlaskForm):
         self[self.rule.person_field].choices = people_choices(self.placeholder, people)
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
+        valid: bool = super().validate(extra_validators)
         try:
             self.rule.check(self[self.rule.person_field].data, self[self.rule.guest_field].data)
         except DomainError as error:
@@ -200,7 +200,8 @@ class SessionFilterForm(Form):
 
     @property
     def chosen_year(self) -> int | None:
-        return self.year.data
+        year: int | None = self.year.data  # coerced by optional_int
+        return year
 
     @property
     def chosen_kind(self) -> SessionKind | None:

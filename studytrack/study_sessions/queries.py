@@ -56,7 +56,8 @@ def listed_statuses(include_drafts: bool) -> list[SessionStatus]:
 
 
 @cache
-def _years_query(include_drafts: bool) -> sa.Select[datetime, datetime]:
+def _years_query(include_drafts: bool) -> sa.Select[datetime | None, datetime | None]:
+    # min and max are NULL for a group without sessions
     query = sa.select(
         sa.func.min(StudySession.starts_at), sa.func.max(StudySession.starts_at)
     ).where(StudySession.group_id == sa.bindparam("group_id"))
@@ -89,7 +90,7 @@ def _list_filters(session: Any, include_drafts: bool, by_year: bool, by_kind: bo
 
 @cache
 def _list_query(include_drafts: bool, by_year: bool, by_kind: bool,
-                by_status: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
+                by_status: bool) -> tuple[sa.Select[*tuple[Any, ...]], sa.Select[int]]:
     """(one page of rows with the total beside each, the bare count for a page past the end).
     The total is an uncorrelated subquery, run once: cheaper than a window count, which sorts
     every row, and than a second statement."""

@@ -144,7 +144,7 @@ def edit(session_id: int) -> Any:
     )
     local_start = timeutil.local_naive(session.starts_at)
     _offer_plan_items(
-        form, session.group, local_start.year if local_start else None, session.plan_item_id
+        form, session.group, local_start.year, session.plan_item_id
     )
     outcome = Outcome()
     if form.validate_on_submit():

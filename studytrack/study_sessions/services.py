@@ -110,8 +110,7 @@ def _loggable(name: str, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, datetime):
-        local = timeutil.utc_to_local(value)
-        return local.isoformat(timespec="minutes") if local else None
+        return timeutil.utc_to_local(value).isoformat(timespec="minutes")
     if isinstance(value, date):
         return value.isoformat()
     if name in ("chair_id", "recorder_id"):
