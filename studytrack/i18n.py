@@ -10,6 +10,8 @@ from babel import Locale
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import Domain, get_locale
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
@@ -75,14 +77,23 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    # Templates ask the domain directly: Flask-Babel's callables look it up again per string.
+    # Templates translate with the request's catalogue, found once per page by a context
+    # processor: a page translates a hundred strings or more, and each look-up through
+    # Flask-Babel's request state costs more than the translation (benchmarks/RESULTS.md,
+    # issue 16). Macros imported without context do not see it, and look it up themselves.
     def catalogue() -> Any:
         return babel.domain_instance.get_translations()
 
+    @pass_context
+    def page_catalogue(context: Context) -> Any:
+        found = context.get("page_catalogue")
+        return found if found is not None else catalogue()
+
+    app.context_processor(lambda: {"page_catalogue": catalogue()})
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: catalogue().ugettext(s),
-        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        gettext=pass_context(lambda c, s: page_catalogue(c).ugettext(s)),
+        ngettext=pass_context(lambda c, s, p, n: page_catalogue(c).ungettext(s, p, n)),
         newstyle=True,
-        pgettext=lambda c, s: catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        pgettext=pass_context(lambda c, x, s: page_catalogue(c).upgettext(x, s)),
+        npgettext=pass_context(lambda c, x, s, p, n: page_catalogue(c).unpgettext(x, s, p, n)),
     )
