@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -26,6 +25,7 @@ from studytrack.models import (
     StudyGroup,
     User,
 )
+from tests.fixtures.users import PASSWORD
 
 
 @dataclass

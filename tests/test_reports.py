@@ -34,7 +34,7 @@ from studytrack.models import (
     TaskStatus,
 )
 from studytrack.reports import news, queries
-from tests.conftest import PASSWORD
+from tests.fixtures.users import PASSWORD
 
 PAST = date(2020, 1, 1)  # before any day these tests run on
 FUTURE = date(2999, 12, 31)

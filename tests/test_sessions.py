@@ -27,7 +27,7 @@ from studytrack.models import (
     TalkKind,
     User,
 )
-from tests.conftest import PASSWORD
+from tests.fixtures.users import PASSWORD
 
 ROLES = ("anonymous", "member", "secretary", "leader", "other", "admin")
 
