@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.fixtures.organizations",
     "tests.fixtures.groups",
     "tests.fixtures.sessions",
+    "tests.fixtures.world",
 ]
 
 
