@@ -30,8 +30,8 @@ from studytrack.study_sessions.attendance_queries import (
     observer_choices,
     roster,
 )
+from tests.fixtures.world import ROLES
 
-ROLES = ("anonymous", "member", "secretary", "leader", "other", "admin")
 PRESENT, ON_LEAVE, ABSENT, OBSERVER = (
     AttendanceStatus.PRESENT, AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT,
     AttendanceStatus.OBSERVER,
@@ -50,55 +50,21 @@ def make_person(username, display_name, position=None, **fields):
 
 
 @pytest.fixture
-def world(app, create_org, create_group, create_user, create_session):
-    """A college committee's study group (under the university committee) with a group leader,
-    a deputy, two members and a secretary, and a published session on 26 March 2026."""
-    parent = create_org("学校党委")
-    unit = create_org("学院党委", parent=parent)
-    secretary = create_user("secretary", "秘书小王", locale="en")
-    zhang = make_person("zhang", "张瑜", position="副校长")
-    luo = make_person("luo", "罗宁", position="副校长")
-    group = create_group(organization=unit, name="学院党委理论学习中心组",
-                         members=(zhang, luo), secretaries=(secretary,))
-    ping = make_person("ping", "平杰", position="党委书记")
-    chen = make_person("chen", "陈晓斌", position="校长")
-    admin_services.add_member(group, chen, GroupRole.MEMBER, GroupTitle.DEPUTY)
-    admin_services.add_member(group, ping, GroupRole.MEMBER, GroupTitle.LEADER)
+def world(world, create_session):
+    """The shared world, its member 张瑜 a vice-president; the group's leader (平杰), its deputy
+    (陈晓斌) and another member (罗宁), none of whom logs in; a published session on 26 March
+    2026."""
+    world.zhang = world.member
+    world.zhang.position = "副校长"
+    world.luo = make_person("luo", "罗宁", position="副校长")
+    admin_services.add_member(world.group, world.luo)
+    world.ping = make_person("ping", "平杰", position="党委书记")
+    world.chen = make_person("chen", "陈晓斌", position="校长")
+    admin_services.add_member(world.group, world.chen, GroupRole.MEMBER, GroupTitle.DEPUTY)
+    admin_services.add_member(world.group, world.ping, GroupRole.MEMBER, GroupTitle.LEADER)
     db.session.commit()
-    session = create_session(group, starts_at=datetime(2026, 3, 26, 6, 0, tzinfo=UTC))
-    return SimpleNamespace(parent=parent, unit=unit, group=group, session=session,
-                           secretary=secretary, ping=ping, chen=chen, zhang=zhang, luo=luo)
-
-
-@pytest.fixture
-def person(world, create_user, create_group, grant_leadership):
-    """person(role) makes a user holding `role` with respect to world.group."""
-
-    def make(role):
-        user = create_user(locale="en", is_admin=(role == "admin"))
-        if role in ("member", "secretary"):
-            admin_services.add_member(
-                world.group, user,
-                GroupRole.SECRETARY if role == "secretary" else GroupRole.MEMBER,
-            )
-            db.session.commit()
-        elif role == "leader":
-            grant_leadership(user, world.parent)
-        elif role == "other":
-            create_group(members=(user,))
-        return user
-
-    return make
-
-
-@pytest.fixture
-def as_role(client, login, person):
-    def act(role):
-        if role != "anonymous":
-            login(person(role))
-        return client
-
-    return act
+    world.session = create_session(world.group, starts_at=datetime(2026, 3, 26, 6, 0, tzinfo=UTC))
+    return world
 
 
 @pytest.fixture
@@ -540,7 +506,7 @@ def test_add_observer_service_backstops_the_unique_constraint(world, ctx):
 
 def test_observer_choices_are_active_users_not_on_the_list(world, ctx, create_user):
     services.ensure_roster(world.session)
-    outsider = make_person("outsider", "外单位")
+    outsider = make_person("visitor", "外单位")
     inactive = make_person("inactive", "停用", active=False)
     ids = {user_id for user_id, _ in observer_choices(world.session)}
     assert outsider.id in ids

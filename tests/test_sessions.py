@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
-from studytrack.admin import services as admin_services
 from studytrack.extensions import db
 from studytrack.models import (
     Attachment,
@@ -17,8 +15,6 @@ from studytrack.models import (
     AttendanceStatus,
     AuditEvent,
     FollowUpTask,
-    GroupRole,
-    GroupTitle,
     Material,
     SessionMaterial,
     SessionStatus,
@@ -28,8 +24,7 @@ from studytrack.models import (
     User,
 )
 from tests.fixtures.users import PASSWORD
-
-ROLES = ("anonymous", "member", "secretary", "leader", "other", "admin")
+from tests.fixtures.world import ROLES
 
 VALID_FORM = {
     "kind": "collective",
@@ -43,49 +38,6 @@ VALID_FORM = {
     "min_reflection_chars": "800",
 }
 
-
-
-@pytest.fixture
-def world(app, create_org, create_group):
-    """A university committee above a college committee whose study group we work on."""
-    parent = create_org("学校党委")
-    unit = create_org("学院党委", parent=parent)
-    group = create_group(organization=unit, name="学院党委理论学习中心组")
-    return SimpleNamespace(parent=parent, unit=unit, group=group)
-
-
-@pytest.fixture
-def person(world, create_user, create_group, grant_leadership):
-    """person(role) makes a user holding `role` with respect to world.group."""
-
-    def make(role, **fields):
-        user = create_user(locale="en", is_admin=(role == "admin"), **fields)
-        if role in ("member", "secretary"):
-            admin_services.add_member(
-                world.group, user,
-                GroupRole.SECRETARY if role == "secretary" else GroupRole.MEMBER,
-                GroupTitle.MEMBER,
-            )
-            db.session.commit()
-        elif role == "leader":
-            grant_leadership(user, world.parent)  # leads the unit above the group's unit
-        elif role == "other":
-            create_group(members=(user,))
-        return user
-
-    return make
-
-
-@pytest.fixture
-def as_role(client, login, person):
-    """as_role(role) -> the test client, logged in as a fresh user with that role."""
-
-    def act(role):
-        if role != "anonymous":
-            login(person(role))
-        return client
-
-    return act
 
 
 def another_client(app, user):
@@ -571,7 +523,7 @@ def test_session_page_shows_the_facts_and_buttons_by_permission(world, person, c
     member_client = another_client(app, person("member"))
     login(person("secretary"))
     html = page_text(client.get(f"/sessions/{session.id}"))
-    for text in ("学院党委", "学院党委理论学习中心组", "Collective study", "2026-03-26 14:00–16:00",
+    for text in (world.unit.name, world.group.name, "Collective study", "2026-03-26 14:00–16:00",
                  "518会议室", "平杰", "党委书记", "2026-04-10", "800 characters",
                  "No minutes written yet.", "Edit the session", "Write the minutes",
                  "Close and lock the record", "Cancel the session", "History"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -25,8 +24,7 @@ from studytrack.models import (
 )
 from studytrack.study_sessions import talk_services as services
 from studytrack.study_sessions.attendance_queries import speaker_choices
-
-ROLES = ("anonymous", "member", "secretary", "leader", "other", "admin")
+from tests.fixtures.world import ROLES
 
 
 def make_person(username, display_name, position=None):
@@ -38,49 +36,19 @@ def make_person(username, display_name, position=None):
 
 
 @pytest.fixture
-def world(app, create_org, create_group, create_user, create_session):
-    parent = create_org("学校党委")
-    unit = create_org("学院党委", parent=parent)
-    secretary = create_user("secretary", "秘书小王", locale="en")
-    chen = make_person("chen", "陈晓斌", position="校长")
-    kou = make_person("kou", "寇新建", position="常务副校长")
-    group = create_group(organization=unit, members=(chen, kou), secretaries=(secretary,))
-    ping = make_person("ping", "平杰", position="党委书记")
-    admin_services.add_member(group, ping, GroupRole.MEMBER, GroupTitle.LEADER)
+def world(world, create_session):
+    """The shared world; the group's leader (平杰, who chairs) and two more members (陈晓斌,
+    寇新建), none of whom logs in; a published session on 26 March 2026."""
+    world.chen = make_person("chen", "陈晓斌", position="校长")
+    world.kou = make_person("kou", "寇新建", position="常务副校长")
+    admin_services.add_member(world.group, world.chen)
+    admin_services.add_member(world.group, world.kou)
+    world.ping = make_person("ping", "平杰", position="党委书记")
+    admin_services.add_member(world.group, world.ping, GroupRole.MEMBER, GroupTitle.LEADER)
     db.session.commit()
-    session = create_session(group, starts_at=datetime(2026, 3, 26, 6, 0, tzinfo=UTC),
-                             chair=ping)
-    return SimpleNamespace(parent=parent, unit=unit, group=group, session=session,
-                           secretary=secretary, ping=ping, chen=chen, kou=kou)
-
-
-@pytest.fixture
-def person(world, create_user, create_group, grant_leadership):
-    def make(role):
-        user = create_user(locale="en", is_admin=(role == "admin"))
-        if role in ("member", "secretary"):
-            admin_services.add_member(
-                world.group, user,
-                GroupRole.SECRETARY if role == "secretary" else GroupRole.MEMBER,
-            )
-            db.session.commit()
-        elif role == "leader":
-            grant_leadership(user, world.parent)
-        elif role == "other":
-            create_group(members=(user,))
-        return user
-
-    return make
-
-
-@pytest.fixture
-def as_role(client, login, person):
-    def act(role):
-        if role != "anonymous":
-            login(person(role))
-        return client
-
-    return act
+    world.session = create_session(world.group, starts_at=datetime(2026, 3, 26, 6, 0, tzinfo=UTC),
+                                   chair=world.ping)
+    return world
 
 
 @pytest.fixture
@@ -173,8 +141,8 @@ def test_speaker_choices_put_leaders_first_then_observers(world, ctx):
     ids = [user_id for user_id, _ in speaker_choices(world.session)]
     assert ids[0] == world.ping.id
     assert ids[-1] == observer.id
-    assert set(ids) == {world.ping.id, world.chen.id, world.kou.id, world.secretary.id,
-                        observer.id}
+    assert set(ids) == {world.ping.id, world.chen.id, world.kou.id, world.member.id,
+                        world.secretary.id, observer.id}
     names = dict(speaker_choices(world.session))
     assert names[world.ping.id] == "平杰（党委书记）"
 
