@@ -237,16 +237,16 @@ def test_moving_a_unit_below_its_own_child_is_refused(
     as_admin: FlaskClient, world: World
 ) -> None:
     response = as_admin.post(f"/admin/organizations/{world.top.id}/edit", data={
-        "name": "某某大学党委（新）", "kind": "committee",
+        "name": "市教卫党委（新）", "kind": "committee",
         "parent_id": str(world.unit.id), "sort_order": "0",
     })
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert field_error(html, "parent_id") == "A unit cannot be placed below itself."
-    assert 'value="某某大学党委（新）"' in html
+    assert 'value="市教卫党委（新）"' in html
     assert selected_value(html, "parent_id") == str(world.unit.id)
     db.session.expire_all()
-    assert world.top.parent_id is None and world.top.name == "某某大学党委"
+    assert world.top.parent_id is None and world.top.name == "市教卫党委"
 
 
 def test_moving_a_unit_rewrites_its_subtree(
@@ -337,7 +337,7 @@ def test_group_list_shows_units_and_member_counts(as_admin: FlaskClient, world: 
 def test_group_list_filters_by_unit(
     as_admin: FlaskClient, world: World, create_group: Callable[..., StudyGroup]
 ) -> None:
-    other = create_group(world.top, "校党委理论学习中心组")
+    other = create_group(world.top, "市教卫党委理论学习中心组")
     html = as_admin.get(f"/admin/groups?organization_id={world.top.id}").get_data(as_text=True)
     assert other.name in html and world.group.name not in html
     assert selected_value(html, "organization_id") == str(world.top.id)
@@ -347,11 +347,11 @@ def test_group_list_filters_by_unit(
 
 def test_create_group(as_admin: FlaskClient, world: World) -> None:
     response = as_admin.post("/admin/groups/new", data={
-        "organization_id": str(world.top.id), "name": "校党委理论学习中心组",
+        "organization_id": str(world.top.id), "name": "市教卫党委理论学习中心组",
         "description": "校领导班子", "is_active": "y",
     })
     assert response.status_code == 302
-    name = "校党委理论学习中心组"
+    name = "市教卫党委理论学习中心组"
     group = db.session.scalar(sa.select(StudyGroup).where(StudyGroup.name == name))
     assert group is not None and group.organization_id == world.top.id and group.is_active
     assert group.description == "校领导班子"
@@ -609,17 +609,17 @@ def test_search_finds_a_chinese_substring(as_admin: FlaskClient, world: World) -
     as_admin.post("/admin/users/new", data=new_user_data(username="zy2", display_name="欧阳瑜"))
     html = as_admin.get("/admin/users?q=瑜").get_data(as_text=True)
     assert "张瑜" in html and "欧阳瑜" in html
-    assert "李秘书" not in html and "王书记" not in html
+    assert "李婧" not in html and "王书记" not in html
 
 
 def test_search_by_login_name_ignores_case(as_admin: FlaskClient, world: World) -> None:
     html = as_admin.get("/admin/users?q=SECRET").get_data(as_text=True)
-    assert "李秘书" in html and "张瑜" not in html
+    assert "李婧" in html and "张瑜" not in html
 
 
 def test_search_treats_wildcards_literally(as_admin: FlaskClient, world: World) -> None:
     html = as_admin.get("/admin/users?q=%25").get_data(as_text=True)
-    assert "李秘书" not in html
+    assert "李婧" not in html
 
 
 def test_filter_by_status(
@@ -627,9 +627,9 @@ def test_filter_by_status(
 ) -> None:
     create_user("gone", "离任同志", active=False)
     html = as_admin.get("/admin/users?status=inactive").get_data(as_text=True)
-    assert "离任同志" in html and "李秘书" not in html
+    assert "离任同志" in html and "李婧" not in html
     html = as_admin.get("/admin/users?status=active").get_data(as_text=True)
-    assert "离任同志" not in html and "李秘书" in html
+    assert "离任同志" not in html and "李婧" in html
 
 
 def test_user_list_is_paginated_and_keeps_filters(

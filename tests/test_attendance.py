@@ -51,11 +51,10 @@ def make_person(username, display_name, position=None, **fields):
 
 @pytest.fixture
 def world(world, create_session):
-    """The shared world, its member 张瑜 a vice-president; the group's leader (平杰), its deputy
+    """The shared world (its member 张瑜 a vice-president); the group's leader (平杰), its deputy
     (陈晓斌) and another member (罗宁), none of whom logs in; a published session on 26 March
     2026."""
     world.zhang = world.member
-    world.zhang.position = "副校长"
     world.luo = make_person("luo", "罗宁", position="副校长")
     admin_services.add_member(world.group, world.luo)
     world.ping = make_person("ping", "平杰", position="党委书记")

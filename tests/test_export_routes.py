@@ -136,11 +136,11 @@ def test_word_download_of_the_session_report(client, login, world):
     text = "\n".join(p.text for p in document.paragraphs)
     facts = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
     assert document.paragraphs[0].text == "学习记录"
-    assert facts["学习组"] == world.group.name  # 学院理论学习中心组
+    assert facts["学习组"] == "校党委理论学习中心组"
     assert facts["主题"] == TOPIC
-    assert facts["主持人"] == world.member.display_name  # 张瑜
+    assert facts["主持人"] == "张瑜（副校长）"
     assert "请假（1人）：寇新建（请假事由：出差）" in text
-    assert f"主持讲话：{world.member.display_name}" in text
+    assert "主持讲话：张瑜" in text
     assert "疫情防控是一场大考。" in text  # the accepted reflection in full
     assert "草稿不应出现" not in text  # a draft never
 
@@ -195,9 +195,7 @@ def test_pdf_download_embeds_a_chinese_font(client, login, world):
     assert response.data.startswith(b"%PDF-")
     assert disposition_name(response) == f"2026-03-26 {TOPIC}.pdf"
     assert b"WenQuanYi" in pdf_streams(response.data) or b"Noto" in pdf_streams(response.data)
-    assert set(TOPIC + "学习记录" + world.group.name + world.member.display_name) <= (
-        pdf_characters(response.data)
-    )
+    assert set(TOPIC + "学习记录校党委理论学习中心组张瑜") <= pdf_characters(response.data)
 
 
 def test_pdf_without_a_cjk_font_answers_with_a_clear_message(
@@ -239,14 +237,14 @@ def test_archive_without_pdfs_when_no_font(client, login, world, monkeypatch):
     login(world.secretary)
     response = client.get(f"/groups/{world.group.id}/archive?year=2026", buffered=True)
 
-    root = f"{world.group.name} 2026年学习档案"
+    root = "校党委理论学习中心组 2026年学习档案"
     assert disposition_name(response) == f"{root}.zip"
     assert response.content_length == len(response.data)
     with open_archive(response) as zipped:
         names = zipped.namelist()
         assert names == [
             f"{root}/01 2026-03-26 {TOPIC}/学习记录.docx",
-            f"{root}/01 2026-03-26 {TOPIC}/心得体会/{world.member.display_name}.docx",
+            f"{root}/01 2026-03-26 {TOPIC}/心得体会/张瑜.docx",
             f"{root}/02 2026-09-01 第二次学习/学习记录.docx",
             f"{root}/出勤登记表.xlsx",
             f"{root}/后续任务清单.xlsx",
@@ -254,7 +252,7 @@ def test_archive_without_pdfs_when_no_font(client, login, world, monkeypatch):
         ]  # drafts, cancelled sessions and other years are left out
         index = zipped.read(f"{root}/目录.html").decode("utf-8")
         reflection = docx.Document(io.BytesIO(
-            zipped.read(f"{root}/01 2026-03-26 {TOPIC}/心得体会/{world.member.display_name}.docx")
+            zipped.read(f"{root}/01 2026-03-26 {TOPIC}/心得体会/张瑜.docx")
         ))
         attendance = openpyxl.load_workbook(
             io.BytesIO(zipped.read(f"{root}/出勤登记表.xlsx"))
@@ -266,8 +264,7 @@ def test_archive_without_pdfs_when_no_font(client, login, world, monkeypatch):
     assert "疫情防控是一场大考。" in [p.text for p in reflection.paragraphs]
     rows = list(attendance.iter_rows(values_only=True))
     assert rows[0][:6] == ("日期", "主题", "形式", "姓名", "职务", "出勤情况")
-    assert rows[1][:6] == (datetime(2026, 3, 26), TOPIC, "集体学习", world.member.display_name,
-                           None, "出席")
+    assert rows[1][:6] == (datetime(2026, 3, 26), TOPIC, "集体学习", "张瑜", "副校长", "出席")
     assert rows[2][5:8] == ("请假", "出差", datetime(2026, 3, 30))
     assert attendance["A2"].is_date
     task_rows = list(tasks.iter_rows(values_only=True))
@@ -279,7 +276,7 @@ def test_archive_with_pdfs(client, login, world):
     login(world.leader)
     response = client.get(f"/groups/{world.group.id}/archive?year=2025", buffered=True)
 
-    root = f"{world.group.name} 2025年学习档案"
+    root = "校党委理论学习中心组 2025年学习档案"
     with open_archive(response) as zipped:
         names = zipped.namelist()
         assert f"{root}/01 2025-01-01 元旦的学习/学习记录.pdf" in names

@@ -206,7 +206,7 @@ def test_secretary_adds_a_task(client, login, world):
     for person in (world.member, world.assignee, world.secretary):
         assert f'<option value="{person.id}">{person.display_name}' in form
     assert world.outsider.display_name not in form
-    assert f"\u00a0\u00a0\u00a0{world.branch.name}" in form  # units below the group's, indented
+    assert "\u00a0\u00a0\u00a0办公室党支部" in form  # units below the group's, indented
     assert world.top.name not in form and world.elsewhere.name not in form
 
     response = client.post(

@@ -54,17 +54,18 @@ def world(
     create_session: Callable[..., StudySession],
     grant_leadership: Callable[[User, Organization], None],
 ) -> World:
-    """The shared world (a university above the college of the group, a branch below the
-    college, another organisation) with a material in each library, a study group of the
-    university with its own secretary, a leader of the college and a session of the group.
+    """The shared world with a material in each library (the superior committee's, the
+    university's, its branch's, the other organisation's), a study group of the superior
+    committee with a secretary of its own, a leader of the university (unit_leader) and a
+    session of the group.
 
-    The group uses the university's and the college's libraries, not the branch's (below) nor
-    the other organisation's. The world's leader leads the university, the unit leader the
-    college."""
-    world.university_secretary = create_user("unisecretary", "校秘书", locale="en")
-    world.university_group = create_group(world.top, "校党委理论学习中心组",
-                                          secretaries=(world.university_secretary,))
-    world.unit_leader = create_user("unit_leader", "赵院长", locale="en")
+    The group uses the superior committee's and the university's libraries, not the branch's
+    (below) nor the other organisation's. The world's leader leads the superior committee, the
+    unit leader the university."""
+    world.top_secretary = create_user("top_secretary", "市教卫秘书", locale="en")
+    world.top_group = create_group(world.top, "市教卫党委理论学习中心组",
+                                   secretaries=(world.top_secretary,))
+    world.unit_leader = create_user("unit_leader", "平杰", position="党委书记", locale="en")
     grant_leadership(world.unit_leader, world.unit)
     world.speech = material(world.top, "学习贯彻习近平总书记“2·23”重要讲话精神",
                             speaker="习近平", issued_on=date(2020, 2, 23), source="新华社")
@@ -132,9 +133,9 @@ def titles(page: str, world: World) -> set[str]:
     [
         ("member", {"speech", "notice"}),  # own unit and the units above
         ("secretary", {"speech", "notice"}),
-        # the university and everything below it
+        # the superior committee and everything below it
         ("leader", {"speech", "notice", "branch_note"}),
-        # the college, everything below it, and the university's library above it
+        # the university, everything below it, and the superior committee's library above it
         ("unit_leader", {"speech", "notice", "branch_note"}),
         ("outsider", {"foreign"}),
         ("admin", {"speech", "notice", "branch_note", "foreign"}),
@@ -407,7 +408,7 @@ def test_editing_without_changes_writes_no_event(
 def test_library_users_may_not_edit_what_they_do_not_keep(
     world: World, as_user: Callable[..., FlaskClient]
 ) -> None:
-    client = as_user(world.secretary)  # uses the university's library, does not keep it
+    client = as_user(world.secretary)  # uses the superior committee's library, does not keep it
     assert client.get(f"/materials/{world.speech.id}").status_code == 200
     assert client.get(f"/materials/{world.speech.id}/edit").status_code == 403
     response = client.post(f"/materials/{world.speech.id}/edit", data=form_data(
@@ -439,9 +440,9 @@ def test_detail_shows_facts_files_and_the_sessions_that_studied_it(
     app: Flask,
 ) -> None:
     draft = create_session(world.group, "草稿中的学习", status=SessionStatus.DRAFT)
-    university_session = create_session(world.university_group, "校党委中心组学习")
+    top_session = create_session(world.top_group, "市教卫党委中心组学习")
     with app.test_request_context():
-        for s in (world.session, draft, university_session):
+        for s in (world.session, draft, top_session):
             services.link_materials(s, [world.speech.id])
         services.upload_attachment(world.speech, io.BytesIO(PDF), "讲话全文.pdf")
     db.session.commit()
@@ -451,19 +452,19 @@ def test_detail_shows_facts_files_and_the_sessions_that_studied_it(
     assert "讲话全文.pdf" in member_page and "/attachments/" in member_page
     assert world.session.topic in member_page
     assert "草稿中的学习" not in member_page  # drafts only for the group's secretaries
-    assert "校党委中心组学习" not in member_page  # another group's session
+    assert "市教卫党委中心组学习" not in member_page  # another group's session
     assert "Upload a file" not in member_page and "Remove" not in member_page
 
     secretary_page = text(as_user(world.secretary).get(f"/materials/{world.speech.id}"))
-    assert "草稿中的学习" in secretary_page and "校党委中心组学习" not in secretary_page
+    assert "草稿中的学习" in secretary_page and "市教卫党委中心组学习" not in secretary_page
 
     admin_page = text(as_user(world.admin).get(f"/materials/{world.speech.id}"))
-    for topic in ("草稿中的学习", "校党委中心组学习", world.session.topic):
+    for topic in ("草稿中的学习", "市教卫党委中心组学习", world.session.topic):
         assert topic in admin_page
 
-    keeper_page = text(as_user(world.university_secretary).get(f"/materials/{world.speech.id}"))
+    keeper_page = text(as_user(world.top_secretary).get(f"/materials/{world.speech.id}"))
     assert "Upload a file" in keeper_page and "Edit the material" in keeper_page
-    assert "草稿中的学习" not in keeper_page and "校党委中心组学习" in keeper_page
+    assert "草稿中的学习" not in keeper_page and "市教卫党委中心组学习" in keeper_page
 
 
 def test_user_text_is_escaped(world: World, as_user: Callable[..., FlaskClient]) -> None:

@@ -461,10 +461,10 @@ def test_handed_in_shows_text_author_and_review(world):
     db.session.commit()
     returned, late = queries.handed_in(world.session)  # roster order
     assert (returned.id, returned.author.display_name, returned.status) == (
-        a.id, world.present.display_name, ReflectionStatus.RETURNED)
+        a.id, "张瑜", ReflectionStatus.RETURNED)
     assert (returned.title, returned.body, returned.char_count) == ("学习体会", TEXT, 22)
     assert returned.submitted_at == a.submitted_at and not returned.is_late
     assert returned.review_comment == "请补充具体举措"
-    assert returned.reviewer == (world.secretary.id, world.secretary.display_name, None)
+    assert returned.reviewer == (world.secretary.id, "李婧", None)
     assert returned.reviewed_at == a.reviewed_at is not None
     assert (late.id, late.title, late.is_late, late.reviewer) == (b.id, None, True, None)

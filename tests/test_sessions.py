@@ -523,7 +523,8 @@ def test_session_page_shows_the_facts_and_buttons_by_permission(world, person, c
     member_client = another_client(app, person("member"))
     login(person("secretary"))
     html = page_text(client.get(f"/sessions/{session.id}"))
-    for text in (world.unit.name, world.group.name, "Collective study", "2026-03-26 14:00–16:00",
+    for text in ("中侨职业技术大学党委", "校党委理论学习中心组", "Collective study",
+                 "2026-03-26 14:00–16:00",
                  "518会议室", "平杰", "党委书记", "2026-04-10", "800 characters",
                  "No minutes written yet.", "Edit the session", "Write the minutes",
                  "Close and lock the record", "Cancel the session", "History"):
