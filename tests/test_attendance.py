@@ -71,13 +71,6 @@ def secretary_client(client, login, world):
     return login(world.secretary)
 
 
-@pytest.fixture
-def ctx(app):
-    """Services run inside a request (lazy messages need a locale)."""
-    with app.test_request_context():
-        yield
-
-
 def rows_of(session):
     db.session.expire_all()
     return {row.user_id or row.guest_name: row for row in roster(session)}
@@ -199,7 +192,7 @@ def test_summary_orders_members_then_observers():
 # --- the roster ----------------------------------------------------------------------------
 
 
-def test_ensure_roster_adds_current_members_leaders_first(world, ctx):
+def test_ensure_roster_adds_current_members_leaders_first(world, request_context):
     added = services.ensure_roster(world.session)
     db.session.commit()
     assert len(added) == 4
@@ -215,7 +208,7 @@ def test_ensure_roster_adds_current_members_leaders_first(world, ctx):
     assert "平杰" in event.details["people"]
 
 
-def test_ensure_roster_is_idempotent_and_adds_later_members(world, ctx, create_user):
+def test_ensure_roster_is_idempotent_and_adds_later_members(world, request_context, create_user):
     services.ensure_roster(world.session)
     db.session.commit()
     assert services.ensure_roster(world.session) == []
@@ -236,7 +229,7 @@ def test_ensure_roster_is_idempotent_and_adds_later_members(world, ctx, create_u
     assert len(events("attendance.create")) == 2
 
 
-def test_ensure_roster_keeps_marks_and_observers(world, ctx, create_user):
+def test_ensure_roster_keeps_marks_and_observers(world, request_context, create_user):
     guest = make_person("guest", "列席人")
     services.ensure_roster(world.session)
     services.add_observer(world.session, user_id=guest.id)
@@ -358,7 +351,7 @@ def test_rows_not_changed_by_the_user_keep_other_peoples_marks(world, secretary_
     assert len(events("attendance.update")) == 1
 
 
-def test_save_service_refuses_leave_without_reason(world, ctx):
+def test_save_service_refuses_leave_without_reason(world, request_context):
     services.ensure_roster(world.session)
     rows = member_rows(world.session)
     with pytest.raises(services.RowErrors) as raised:
@@ -370,7 +363,7 @@ def test_save_service_refuses_leave_without_reason(world, ctx):
     assert (problem.attendance_id, problem.field) == (rows[1].id, "leave_reason")
 
 
-def test_leave_reason_is_dropped_when_no_longer_on_leave(world, ctx):
+def test_leave_reason_is_dropped_when_no_longer_on_leave(world, request_context):
     services.ensure_roster(world.session)
     row = member_rows(world.session)[0]
     services.save_attendance(world.session, [services.RowInput(row.id, ON_LEAVE, "病假")])
@@ -496,14 +489,14 @@ def test_observer_form_refuses_bad_input(world, secretary_client, create_user, d
         Attendance.status == OBSERVER)) == 0
 
 
-def test_add_observer_service_backstops_the_unique_constraint(world, ctx):
+def test_add_observer_service_backstops_the_unique_constraint(world, request_context):
     services.ensure_roster(world.session)
     with pytest.raises(DomainError) as raised:
         services.add_observer(world.session, user_id=world.ping.id)
     assert raised.value.field == "user_id"
 
 
-def test_observer_choices_are_active_users_not_on_the_list(world, ctx, create_user):
+def test_observer_choices_are_active_users_not_on_the_list(world, request_context, create_user):
     services.ensure_roster(world.session)
     outsider = make_person("visitor", "外单位")
     inactive = make_person("inactive", "停用", active=False)
@@ -533,7 +526,7 @@ def test_remove_an_observer_but_never_a_member(world, secretary_client):
 
 
 @pytest.fixture
-def on_leave(world, ctx):
+def on_leave(world, request_context):
     """The deputy was on leave; the group leader was present."""
     services.ensure_roster(world.session)
     rows = rows_of(world.session)

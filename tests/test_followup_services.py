@@ -27,13 +27,6 @@ from studytrack.timeutil import local_date_of, today_local
 
 
 @pytest.fixture
-def request_context(app):
-    """Services run inside requests (messages are translated for the current user)."""
-    with app.test_request_context():
-        yield
-
-
-@pytest.fixture
 def world(request_context, world, create_user, create_session):
     """The shared world (the group's unit has a branch below it), a second member of the group
     and a session 30 days ago."""

@@ -30,12 +30,6 @@ from studytrack.reflections.queries import State
 DUE = date(2026, 4, 10)
 
 
-@pytest.fixture
-def request_context(app):
-    with app.test_request_context():
-        yield
-
-
 def attend(session, user, status, *, makeup_on=None, sort_order=0):
     row = Attendance(
         session=session, user=user, status=status, makeup_on=makeup_on, sort_order=sort_order,

@@ -56,12 +56,6 @@ def secretary_client(client, login, world):
     return login(world.secretary)
 
 
-@pytest.fixture
-def ctx(app):
-    with app.test_request_context():
-        yield
-
-
 def talks_of(session):
     db.session.expire_all()
     return list(db.session.scalars(
@@ -96,7 +90,7 @@ def add(session, speaker=None, name=None, kind=TalkKind.EXCHANGE, **fields):
 # --- services ------------------------------------------------------------------------------
 
 
-def test_talks_are_appended_in_order(world, ctx):
+def test_talks_are_appended_in_order(world, request_context):
     first = add(world.session, world.ping, kind=TalkKind.CHAIR_ADDRESS, summary="要点一")
     second = add(world.session, world.chen, kind=TalkKind.KEYNOTE)
     third = add(world.session, name="张教授（市委党校）", title="辅导报告")
@@ -115,13 +109,13 @@ def test_talks_are_appended_in_order(world, ctx):
     ("speaker", "name", "field"),
     [(None, None, "speaker_id"), ("chen", "张教授", "speaker_name"), (None, "  ", "speaker_id")],
 )
-def test_exactly_one_speaker(world, ctx, speaker, name, field):
+def test_exactly_one_speaker(world, request_context, speaker, name, field):
     with pytest.raises(DomainError) as raised:
         add(world.session, getattr(world, speaker) if speaker else None, name)
     assert raised.value.field == field
 
 
-def test_speaker_must_be_from_the_group_or_the_attendance_list(world, ctx):
+def test_speaker_must_be_from_the_group_or_the_attendance_list(world, request_context):
     stranger = make_person("stranger", "外人")
     with pytest.raises(DomainError) as raised:
         add(world.session, stranger)
@@ -133,7 +127,7 @@ def test_speaker_must_be_from_the_group_or_the_attendance_list(world, ctx):
     assert add(world.session, stranger).speaker_id == stranger.id
 
 
-def test_speaker_choices_put_leaders_first_then_observers(world, ctx):
+def test_speaker_choices_put_leaders_first_then_observers(world, request_context):
     observer = make_person("observer", "列席者")
     db.session.add(Attendance(session=world.session, user=observer,
                               status=AttendanceStatus.OBSERVER, sort_order=100_000))
@@ -147,7 +141,7 @@ def test_speaker_choices_put_leaders_first_then_observers(world, ctx):
     assert names[world.ping.id] == "平杰（党委书记）"
 
 
-def test_update_logs_changes(world, ctx):
+def test_update_logs_changes(world, request_context):
     talk = add(world.session, world.chen, title="旧题目")
     db.session.commit()
     changes = services.update_talk(talk, services.TalkData(
@@ -166,7 +160,7 @@ def test_update_logs_changes(world, ctx):
     assert len(events("talk.update")) == 1
 
 
-def test_a_speaker_who_left_stays_on_an_edited_talk(world, ctx):
+def test_a_speaker_who_left_stays_on_an_edited_talk(world, request_context):
     talk = add(world.session, world.kou)
     db.session.commit()
     for membership in world.kou.memberships:
@@ -178,7 +172,7 @@ def test_a_speaker_who_left_stays_on_an_edited_talk(world, ctx):
     assert talks_of(world.session)[0].summary == "补充要点"
 
 
-def test_delete_keeps_positions_contiguous(world, ctx):
+def test_delete_keeps_positions_contiguous(world, request_context):
     talks = [add(world.session, world.ping), add(world.session, world.chen),
              add(world.session, world.kou)]
     db.session.commit()
@@ -192,7 +186,7 @@ def test_delete_keeps_positions_contiguous(world, ctx):
     assert event.details["speaker"] == "陈晓斌"
 
 
-def test_move_swaps_with_the_neighbour(world, ctx):
+def test_move_swaps_with_the_neighbour(world, request_context):
     a, b, c = (add(world.session, world.ping), add(world.session, world.chen),
                add(world.session, world.kou))
     db.session.commit()
@@ -213,7 +207,7 @@ def test_move_swaps_with_the_neighbour(world, ctx):
         services.move_talk(a, "sideways")
 
 
-def test_move_repairs_gaps_in_positions(world, ctx):
+def test_move_repairs_gaps_in_positions(world, request_context):
     a, b = add(world.session, world.ping), add(world.session, world.chen)
     a.position, b.position = 5, 9
     db.session.commit()
@@ -280,7 +274,7 @@ def test_bad_talk_input_is_shown_beside_the_field(world, secretary_client, data,
     assert talks_of(world.session) == []
 
 
-def test_edit_refuses_bad_input_and_keeps_it(world, secretary_client, ctx):
+def test_edit_refuses_bad_input_and_keeps_it(world, secretary_client, request_context):
     talk = add(world.session, world.chen, summary="原要点")
     db.session.commit()
     response = secretary_client.post(f"/talks/{talk.id}/edit", data=talk_form(
@@ -292,7 +286,7 @@ def test_edit_refuses_bad_input_and_keeps_it(world, secretary_client, ctx):
     assert talks_of(world.session)[0].summary == "原要点"
 
 
-def test_talks_section_on_the_session_page(world, client, login, person, ctx):
+def test_talks_section_on_the_session_page(world, client, login, person, request_context):
     add(world.session, world.ping, kind=TalkKind.CHAIR_ADDRESS,
         summary="统筹推进疫情防控\n\n<script>alert(1)</script>")
     add(world.session, name="张教授（市委党校）", kind=TalkKind.KEYNOTE, title="辅导报告")
@@ -315,7 +309,7 @@ def test_talks_section_on_the_session_page(world, client, login, person, ctx):
     assert "/move" not in section and "/delete" not in section
 
 
-def test_talks_section_for_the_secretary(world, secretary_client, ctx):
+def test_talks_section_for_the_secretary(world, secretary_client, request_context):
     html = secretary_client.get(f"/sessions/{world.session.id}").get_data(as_text=True)
     section = html[html.index('id="talks"'):]
     assert "No talks recorded yet." in section
