@@ -39,17 +39,6 @@ needs_cjk_font = pytest.mark.skipif(
 
 
 @pytest.fixture
-def login(login, client):
-    """conftest's login(user), after logging out whoever was logged in before."""
-
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
-@pytest.fixture
 def world(world, create_user, create_group, create_session):
     """The shared world; a second member of the group (the absentee), the outsider the
     secretary of another group of the other organisation; the session of 26 March 2026

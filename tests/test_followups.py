@@ -26,18 +26,6 @@ from studytrack.timeutil import local_date_of, today_local
 
 
 @pytest.fixture
-def login(login, client):
-    """conftest's login(user), after logging out whoever was logged in before (the login page
-    sends a logged-in user away without switching)."""
-
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
-@pytest.fixture
 def world(app, world, create_user, create_session):
     """The shared world (the group's unit has a branch below it), the assignee (a second member
     of the group), a session 30 days ago and two of its tasks for the assignee: one open, due

@@ -25,17 +25,6 @@ TOPIC = "学习贯彻党的二十届三中全会精神"
 
 
 @pytest.fixture
-def login(login, client):
-    """conftest's login(user), after logging out whoever was logged in before."""
-
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
-@pytest.fixture
 def world(world, create_user, create_session):
     """The shared world; two more members of the group, one reading Chinese; a session three
     days ago with the member's submitted reflection."""

@@ -27,15 +27,6 @@ from studytrack.plans.rules import ItemData
 PAST, FUTURE = 2020, 2099  # a year wholly over, and one not begun, whatever today is
 
 
-@pytest.fixture
-def login(login, client):
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
 def make_plan(group, year, *items):
     """make_plan(group, year, (month, quarter, topic), ...) -> the plan, committed."""
     plan = services.create_plan(group, year, title=f"{year}年学习计划")

@@ -45,17 +45,6 @@ YEAR = 2025
 FAR = date(2099, 1, 1)  # a due date that has not passed
 
 
-@pytest.fixture
-def login(login, client):
-    """conftest's login(user), after logging out whoever was logged in before."""
-
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
 def _at(month, day, hour=2):
     """A UTC time: 10:00 in Beijing on that day of YEAR."""
     return datetime(YEAR, month, day, hour, 0, tzinfo=UTC)

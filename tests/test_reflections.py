@@ -24,17 +24,6 @@ from studytrack.models import (
 TEXT = "学习贯彻习近平总书记重要讲话精神，深刻领会其核心要义。"
 
 
-@pytest.fixture
-def login(login, client):
-    """conftest's login(user), after logging out whoever was logged in before."""
-
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
 def attend(session, user, status, makeup_on=None):
     db.session.add(Attendance(
         session=session, user=user, status=status, makeup_on=makeup_on,
