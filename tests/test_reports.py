@@ -34,7 +34,6 @@ from studytrack.models import (
     TaskStatus,
 )
 from studytrack.reports import news, queries
-from tests.fixtures.users import PASSWORD
 
 PAST = date(2020, 1, 1)  # before any day these tests run on
 FUTURE = date(2999, 12, 31)
@@ -497,14 +496,7 @@ def test_reflections_accepted_in_full_others_by_status(example, client, login):
     assert "Due on 2026-04-02." in text and "At least 800 characters." in text
 
 
-def client_for(app, user):
-    other = app.test_client()
-    response = other.post("/auth/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302
-    return other
-
-
-def test_buttons_print_word_pdf_and_news(example, client, login, app):
+def test_buttons_print_word_pdf_and_news(example, client, login, another_client):
     login(example.people.pingjie)
     sid = example.session.id
     _, html = page(client, f"/sessions/{sid}/report")
@@ -515,7 +507,7 @@ def test_buttons_print_word_pdf_and_news(example, client, login, app):
     assert 'href="/static/css/report_print.css' in html
     assert 'src="/static/js/report.js' in html
 
-    _, html = page(client_for(app, example.people.secretary), f"/sessions/{sid}/report")
+    _, html = page(another_client(example.people.secretary), f"/sessions/{sid}/report")
     assert f'href="/sessions/{sid}/news-release"' in html
 
 
@@ -553,7 +545,7 @@ def test_hostile_text_is_shown_inert(world, create_session, client, login):
 
 
 def test_a_draft_report_is_marked_and_only_for_secretaries(world, create_session, client, login,
-                                                           app):
+                                                           another_client):
     session = create_session(world.group, status=SessionStatus.DRAFT)
     login(world.people.secretary)
     response, html = page(client, f"/sessions/{session.id}/report")
@@ -561,7 +553,7 @@ def test_a_draft_report_is_marked_and_only_for_secretaries(world, create_session
     assert "report-draft-notice" in html and "report-is-draft" in html
 
     for user in (world.people.pingjie, world.people.leader):
-        other = client_for(app, user)
+        other = another_client(user)
         assert other.get(f"/sessions/{session.id}/report").status_code == 404
 
 
