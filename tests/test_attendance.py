@@ -22,7 +22,6 @@ from studytrack.models import (
     GroupRole,
     GroupTitle,
     SessionStatus,
-    User,
 )
 from studytrack.study_sessions import attendance_services as services
 from studytrack.study_sessions.attendance_queries import (
@@ -30,6 +29,7 @@ from studytrack.study_sessions.attendance_queries import (
     observer_choices,
     roster,
 )
+from tests.fixtures.users import make_person
 from tests.fixtures.world import ROLES
 
 PRESENT, ON_LEAVE, ABSENT, OBSERVER = (
@@ -39,14 +39,6 @@ PRESENT, ON_LEAVE, ABSENT, OBSERVER = (
 
 
 # --- fixtures ------------------------------------------------------------------------------
-
-
-def make_person(username, display_name, position=None, **fields):
-    """A saved user without a password (hashing one is slow): for people who never log in."""
-    user = User(username=username, display_name=display_name, position=position, **fields)
-    db.session.add(user)
-    db.session.commit()
-    return user
 
 
 @pytest.fixture

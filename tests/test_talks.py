@@ -20,19 +20,11 @@ from studytrack.models import (
     SessionStatus,
     Talk,
     TalkKind,
-    User,
 )
 from studytrack.study_sessions import talk_services as services
 from studytrack.study_sessions.attendance_queries import speaker_choices
+from tests.fixtures.users import make_person
 from tests.fixtures.world import ROLES
-
-
-def make_person(username, display_name, position=None):
-    """A saved user without a password (hashing one is slow): for people who never log in."""
-    user = User(username=username, display_name=display_name, position=position)
-    db.session.add(user)
-    db.session.commit()
-    return user
 
 
 @pytest.fixture
