@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -26,50 +24,29 @@ from studytrack.models import (
     StudyGroup,
     User,
 )
-
-
-@dataclass
-class World:
-    """A small tree: a committee, a college below it with a study group, and its people."""
-
-    root: Organization
-    college: Organization
-    group: StudyGroup
-    admin: User
-    member: User
-    secretary: User
-    leader: User
-    membership: GroupMembership
-    leadership: LeadershipRole
-
-    def ids(self) -> dict[str, int]:
-        return {
-            "org": self.college.id, "group": self.group.id, "user": self.member.id,
-            "membership": self.membership.id, "role": self.leadership.id,
-        }
+from tests.fixtures.users import PASSWORD
+from tests.fixtures.world import World
 
 
 @pytest.fixture
-def world(
-    app: Flask,
-    create_user: Callable[..., User],
-    create_org: Callable[..., Organization],
-    create_group: Callable[..., StudyGroup],
-) -> World:
-    root = create_org("某某大学党委")
-    college = create_org("马克思主义学院党委", parent=root)
-    admin = create_user("admin", "系统管理员", is_admin=True, locale="en")
-    member = create_user("member", "张瑜", locale="en")
-    secretary = create_user("secretary", "李秘书", locale="en")
-    leader = create_user("leader", "王书记", locale="en")
-    group = create_group(college, "学院理论学习中心组", members=(member,), secretaries=(secretary,))
-    leadership = services.grant_leadership(leader, root)
-    db.session.commit()
-    membership = db.session.scalar(
-        sa.select(GroupMembership).where(GroupMembership.user_id == member.id)
-    )
-    assert membership is not None
-    return World(root, college, group, admin, member, secretary, leader, membership, leadership)
+def world(world: World) -> World:
+    """The shared world, with the member's membership of the group and the leader's role
+    (of top) at hand."""
+    world.membership = db.session.scalars(sa.select(GroupMembership).where(
+        GroupMembership.user_id == world.member.id, GroupMembership.group_id == world.group.id
+    )).one()
+    world.leadership = db.session.scalars(
+        sa.select(LeadershipRole).where(LeadershipRole.user_id == world.leader.id)
+    ).one()
+    return world
+
+
+def ids(world: World) -> dict[str, int]:
+    """The ids the admin URLs take."""
+    return {
+        "org": world.unit.id, "group": world.group.id, "user": world.member.id,
+        "membership": world.membership.id, "role": world.leadership.id,
+    }
 
 
 @pytest.fixture
@@ -152,7 +129,7 @@ def test_endpoint_list_covers_every_admin_route(app: Flask) -> None:
 def test_every_page_renders_for_an_admin(
     as_admin: FlaskClient, world: World, endpoint: str, url: str
 ) -> None:
-    response = as_admin.get(url.format(**world.ids()))
+    response = as_admin.get(url.format(**ids(world)))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "style=" not in html and "<script>" not in html
@@ -168,7 +145,7 @@ def test_non_admins_are_forbidden(
     before = audit_actions()
     for person in (world.member, world.secretary, world.leader):
         login(person)
-        response = client.open(url.format(**world.ids()), method=method, data={"name": "x"})
+        response = client.open(url.format(**ids(world)), method=method, data={"name": "x"})
         assert response.status_code == 403, person.username
         logout(client)
     assert [a for a in audit_actions()[len(before):] if a != "user.login"] == []
@@ -207,9 +184,9 @@ def test_admin_index_shows_counts_and_links(as_admin: FlaskClient) -> None:
 def test_tree_lists_units_indented_in_tree_order(
     as_admin: FlaskClient, world: World, create_org: Callable[..., Organization]
 ) -> None:
-    branch = create_org("第一党支部", parent=world.college, kind=OrganizationKind.BRANCH)
+    branch = create_org("第一党支部", parent=world.unit, kind=OrganizationKind.BRANCH)
     html = as_admin.get("/admin/organizations").get_data(as_text=True)
-    positions = [html.index(name) for name in (world.root.name, world.college.name, branch.name)]
+    positions = [html.index(name) for name in (world.top.name, world.unit.name, branch.name)]
     assert positions == sorted(positions)
     assert "unit-depth-2" in html
 
@@ -217,12 +194,12 @@ def test_tree_lists_units_indented_in_tree_order(
 def test_create_unit_below_a_parent(as_admin: FlaskClient, world: World) -> None:
     response = as_admin.post("/admin/organizations/new", data={
         "name": "第二党支部", "short_name": "二支部", "kind": "branch",
-        "parent_id": str(world.college.id), "sort_order": "2",
+        "parent_id": str(world.unit.id), "sort_order": "2",
     })
     assert response.status_code == 302
     unit = db.session.scalar(sa.select(Organization).where(Organization.name == "第二党支部"))
-    assert unit is not None and unit.parent_id == world.college.id
-    assert unit.path == f"{world.college.path}{unit.id}/"
+    assert unit is not None and unit.parent_id == world.unit.id
+    assert unit.path == f"{world.unit.path}{unit.id}/"
     assert unit.kind == OrganizationKind.BRANCH and unit.short_name == "二支部"
     assert response.headers["Location"] == f"/admin/organizations/{unit.id}"
 
@@ -238,84 +215,84 @@ def test_create_top_level_unit(as_admin: FlaskClient) -> None:
 
 
 def test_new_unit_form_preselects_the_parent(as_admin: FlaskClient, world: World) -> None:
-    html = as_admin.get(f"/admin/organizations/new?parent_id={world.college.id}").get_data(
+    html = as_admin.get(f"/admin/organizations/new?parent_id={world.unit.id}").get_data(
         as_text=True
     )
-    assert selected_value(html, "parent_id") == str(world.college.id)
+    assert selected_value(html, "parent_id") == str(world.unit.id)
 
 
 def test_duplicate_unit_name_is_shown_beside_the_name(as_admin: FlaskClient, world: World) -> None:
     response = as_admin.post("/admin/organizations/new", data={
-        "name": world.college.name, "short_name": "马院", "kind": "committee",
-        "parent_id": str(world.root.id),
+        "name": world.unit.name, "short_name": "马院", "kind": "committee",
+        "parent_id": str(world.top.id),
     })
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert field_error(html, "name") == "A unit with this name already exists here."
     assert 'value="马院"' in html
-    assert selected_value(html, "parent_id") == str(world.root.id)
+    assert selected_value(html, "parent_id") == str(world.top.id)
 
 
 def test_moving_a_unit_below_its_own_child_is_refused(
     as_admin: FlaskClient, world: World
 ) -> None:
-    response = as_admin.post(f"/admin/organizations/{world.root.id}/edit", data={
-        "name": "某某大学党委（新）", "kind": "committee",
-        "parent_id": str(world.college.id), "sort_order": "0",
+    response = as_admin.post(f"/admin/organizations/{world.top.id}/edit", data={
+        "name": "市教卫党委（新）", "kind": "committee",
+        "parent_id": str(world.unit.id), "sort_order": "0",
     })
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert field_error(html, "parent_id") == "A unit cannot be placed below itself."
-    assert 'value="某某大学党委（新）"' in html
-    assert selected_value(html, "parent_id") == str(world.college.id)
+    assert 'value="市教卫党委（新）"' in html
+    assert selected_value(html, "parent_id") == str(world.unit.id)
     db.session.expire_all()
-    assert world.root.parent_id is None and world.root.name == "某某大学党委"
+    assert world.top.parent_id is None and world.top.name == "市教卫党委"
 
 
 def test_moving_a_unit_rewrites_its_subtree(
     as_admin: FlaskClient, world: World, create_org: Callable[..., Organization]
 ) -> None:
     other = create_org("另一所大学党委")
-    branch = create_org("第一党支部", parent=world.college)
-    response = as_admin.post(f"/admin/organizations/{world.college.id}/edit", data={
-        "name": world.college.name, "kind": "committee", "parent_id": str(other.id),
+    branch = create_org("第一党支部", parent=world.unit)
+    response = as_admin.post(f"/admin/organizations/{world.unit.id}/edit", data={
+        "name": world.unit.name, "kind": "committee", "parent_id": str(other.id),
     })
     assert response.status_code == 302
     db.session.expire_all()
-    assert world.college.path == f"/{other.id}/{world.college.id}/"
-    assert branch.path == f"/{other.id}/{world.college.id}/{branch.id}/"
+    assert world.unit.path == f"/{other.id}/{world.unit.id}/"
+    assert branch.path == f"/{other.id}/{world.unit.id}/{branch.id}/"
 
 
 def test_deactivate_and_activate_a_unit(as_admin: FlaskClient, world: World) -> None:
-    url = f"/admin/organizations/{world.college.id}"
+    url = f"/admin/organizations/{world.unit.id}"
     assert as_admin.post(f"{url}/deactivate").status_code == 302
     db.session.expire_all()
-    assert not world.college.is_active
+    assert not world.unit.is_active
     assert "Inactive" in as_admin.get(url).get_data(as_text=True)
     assert as_admin.post(f"{url}/activate").status_code == 302
     db.session.expire_all()
-    assert world.college.is_active
-    assert db.session.get(Organization, world.college.id) is not None
+    assert world.unit.is_active
+    assert db.session.get(Organization, world.unit.id) is not None
     assert audit_actions()[-2:] == ["organization.deactivate", "organization.activate"]
 
 
 def test_unit_page_lists_groups_and_leaders(as_admin: FlaskClient, world: World) -> None:
-    html = as_admin.get(f"/admin/organizations/{world.root.id}").get_data(as_text=True)
+    html = as_admin.get(f"/admin/organizations/{world.top.id}").get_data(as_text=True)
     assert world.leader.display_name in html
     assert f"/admin/leadership/{world.leadership.id}/revoke" in html
-    html = as_admin.get(f"/admin/organizations/{world.college.id}").get_data(as_text=True)
+    html = as_admin.get(f"/admin/organizations/{world.unit.id}").get_data(as_text=True)
     assert world.group.name in html
-    assert world.root.name in html  # the breadcrumb up the tree
+    assert world.top.name in html  # the breadcrumb up the tree
 
 
 def test_grant_and_revoke_leadership(as_admin: FlaskClient, world: World) -> None:
     response = as_admin.post(
-        f"/admin/organizations/{world.college.id}/leaders", data={"user_id": world.member.id}
+        f"/admin/organizations/{world.unit.id}/leaders", data={"user_id": world.member.id}
     )
     assert response.status_code == 302
     role = db.session.scalar(sa.select(LeadershipRole).where(
         LeadershipRole.user_id == world.member.id,
-        LeadershipRole.organization_id == world.college.id,
+        LeadershipRole.organization_id == world.unit.id,
     ))
     assert role is not None
     role_id = role.id
@@ -325,7 +302,7 @@ def test_grant_and_revoke_leadership(as_admin: FlaskClient, world: World) -> Non
 
 def test_granting_leadership_twice_shows_the_error(as_admin: FlaskClient, world: World) -> None:
     response = as_admin.post(
-        f"/admin/organizations/{world.root.id}/leaders", data={"user_id": world.leader.id}
+        f"/admin/organizations/{world.top.id}/leaders", data={"user_id": world.leader.id}
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -337,10 +314,10 @@ def test_leadership_select_offers_only_active_people(
     as_admin: FlaskClient, world: World, create_user: Callable[..., User]
 ) -> None:
     gone = create_user("gone", "离任同志", active=False)
-    html = as_admin.get(f"/admin/organizations/{world.root.id}").get_data(as_text=True)
+    html = as_admin.get(f"/admin/organizations/{world.top.id}").get_data(as_text=True)
     assert "离任同志" not in html
     response = as_admin.post(
-        f"/admin/organizations/{world.root.id}/leaders", data={"user_id": gone.id}
+        f"/admin/organizations/{world.top.id}/leaders", data={"user_id": gone.id}
     )
     assert response.status_code == 200
     assert field_error(response.get_data(as_text=True), "user_id")
@@ -353,30 +330,30 @@ def test_group_list_shows_units_and_member_counts(as_admin: FlaskClient, world: 
     html = as_admin.get("/admin/groups").get_data(as_text=True)
     row = re.search(rf"{world.group.name}</a></td>(.*?)</tr>", html, re.S)
     assert row is not None
-    assert world.college.name in row.group(1)
+    assert world.unit.name in row.group(1)
     assert '<td class="text-end">2</td>' in row.group(1)
 
 
 def test_group_list_filters_by_unit(
     as_admin: FlaskClient, world: World, create_group: Callable[..., StudyGroup]
 ) -> None:
-    other = create_group(world.root, "校党委理论学习中心组")
-    html = as_admin.get(f"/admin/groups?organization_id={world.root.id}").get_data(as_text=True)
+    other = create_group(world.top, "市教卫党委理论学习中心组")
+    html = as_admin.get(f"/admin/groups?organization_id={world.top.id}").get_data(as_text=True)
     assert other.name in html and world.group.name not in html
-    assert selected_value(html, "organization_id") == str(world.root.id)
+    assert selected_value(html, "organization_id") == str(world.top.id)
     html = as_admin.get("/admin/groups").get_data(as_text=True)
     assert other.name in html and world.group.name in html
 
 
 def test_create_group(as_admin: FlaskClient, world: World) -> None:
     response = as_admin.post("/admin/groups/new", data={
-        "organization_id": str(world.root.id), "name": "校党委理论学习中心组",
+        "organization_id": str(world.top.id), "name": "市教卫党委理论学习中心组",
         "description": "校领导班子", "is_active": "y",
     })
     assert response.status_code == 302
-    name = "校党委理论学习中心组"
+    name = "市教卫党委理论学习中心组"
     group = db.session.scalar(sa.select(StudyGroup).where(StudyGroup.name == name))
-    assert group is not None and group.organization_id == world.root.id and group.is_active
+    assert group is not None and group.organization_id == world.top.id and group.is_active
     assert group.description == "校领导班子"
 
 
@@ -390,7 +367,7 @@ def test_create_group_needs_a_unit(as_admin: FlaskClient) -> None:
 
 def test_duplicate_group_name_in_a_unit(as_admin: FlaskClient, world: World) -> None:
     response = as_admin.post("/admin/groups/new", data={
-        "organization_id": str(world.college.id), "name": world.group.name,
+        "organization_id": str(world.unit.id), "name": world.group.name,
         "description": "重复",
     })
     assert response.status_code == 200
@@ -401,11 +378,11 @@ def test_duplicate_group_name_in_a_unit(as_admin: FlaskClient, world: World) -> 
 
 def test_edit_group_moves_and_deactivates_it(as_admin: FlaskClient, world: World) -> None:
     response = as_admin.post(f"/admin/groups/{world.group.id}/edit", data={
-        "organization_id": str(world.root.id), "name": "新名称", "description": "",
+        "organization_id": str(world.top.id), "name": "新名称", "description": "",
     })  # no is_active: the box was unticked
     assert response.status_code == 302
     db.session.expire_all()
-    assert world.group.organization_id == world.root.id and world.group.name == "新名称"
+    assert world.group.organization_id == world.top.id and world.group.name == "新名称"
     assert not world.group.is_active and world.group.description is None
 
 
@@ -483,13 +460,13 @@ def new_user_data(**fields: Any) -> dict[str, Any]:
 
 def test_create_user(as_admin: FlaskClient, world: World) -> None:
     response = as_admin.post(
-        "/admin/users/new", data=new_user_data(organization_id=str(world.college.id))
+        "/admin/users/new", data=new_user_data(organization_id=str(world.unit.id))
     )
     assert response.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.username == "zhangyu"))
     assert user is not None
     assert (user.display_name, user.position, user.organization_id) == (
-        "张瑜", "党委副书记", world.college.id
+        "张瑜", "党委副书记", world.unit.id
     )
     assert user.must_change_password and not user.is_admin and user.check_password("temp-pass-1")
     assert "user.create" in audit_actions()
@@ -550,12 +527,12 @@ def test_edit_user(as_admin: FlaskClient, world: World) -> None:
     assert 'value="张瑜"' in html
     response = as_admin.post(url, data=new_user_data(
         username="member", display_name="张瑜", position="院长",
-        organization_id=str(world.college.id), locale="en", is_admin="y",
+        organization_id=str(world.unit.id), locale="en", is_admin="y",
     ))
     assert response.status_code == 302
     db.session.expire_all()
     assert world.member.position == "院长" and world.member.is_admin
-    assert world.member.organization_id == world.college.id and world.member.locale == "en"
+    assert world.member.organization_id == world.unit.id and world.member.locale == "en"
 
 
 def test_admin_cannot_remove_their_own_admin_rights(
@@ -625,24 +602,24 @@ def test_user_page_shows_memberships_and_leadership(
     html = as_admin.get(f"/admin/users/{world.member.id}").get_data(as_text=True)
     assert world.group.name in html
     html = as_admin.get(f"/admin/users/{world.leader.id}").get_data(as_text=True)
-    assert world.root.name in html
+    assert world.top.name in html
 
 
 def test_search_finds_a_chinese_substring(as_admin: FlaskClient, world: World) -> None:
     as_admin.post("/admin/users/new", data=new_user_data(username="zy2", display_name="欧阳瑜"))
     html = as_admin.get("/admin/users?q=瑜").get_data(as_text=True)
     assert "张瑜" in html and "欧阳瑜" in html
-    assert "李秘书" not in html and "王书记" not in html
+    assert "李婧" not in html and "王书记" not in html
 
 
 def test_search_by_login_name_ignores_case(as_admin: FlaskClient, world: World) -> None:
     html = as_admin.get("/admin/users?q=SECRET").get_data(as_text=True)
-    assert "李秘书" in html and "张瑜" not in html
+    assert "李婧" in html and "张瑜" not in html
 
 
 def test_search_treats_wildcards_literally(as_admin: FlaskClient, world: World) -> None:
     html = as_admin.get("/admin/users?q=%25").get_data(as_text=True)
-    assert "李秘书" not in html
+    assert "李婧" not in html
 
 
 def test_filter_by_status(
@@ -650,9 +627,9 @@ def test_filter_by_status(
 ) -> None:
     create_user("gone", "离任同志", active=False)
     html = as_admin.get("/admin/users?status=inactive").get_data(as_text=True)
-    assert "离任同志" in html and "李秘书" not in html
+    assert "离任同志" in html and "李婧" not in html
     html = as_admin.get("/admin/users?status=active").get_data(as_text=True)
-    assert "离任同志" not in html and "李秘书" in html
+    assert "离任同志" not in html and "李婧" in html
 
 
 def test_user_list_is_paginated_and_keeps_filters(
@@ -674,7 +651,7 @@ def grow(world: World, n: int, create_user: Callable[..., User],
          create_org: Callable[..., Organization]) -> None:
     """Add n units, groups, people, memberships and leadership roles."""
     for _ in range(n):
-        unit = create_org(parent=world.college)
+        unit = create_org(parent=world.unit)
         person = create_user()
         group = services.create_group(unit, f"{unit.name}中心组")
         services.add_member(group, person)
@@ -694,7 +671,7 @@ def test_queries_do_not_grow_with_the_data(
     as_admin: FlaskClient, world: World, count_queries: Callable[[], Any],
     create_user: Callable[..., User], create_org: Callable[..., Organization],
 ) -> None:
-    urls = [page.format(**world.ids()) for page in BUDGETED_PAGES]
+    urls = [page.format(**ids(world)) for page in BUDGETED_PAGES]
 
     def measure(url: str) -> int:
         with count_queries() as counter:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 
 from studytrack.admin import queries, services
 from studytrack.errors import DomainError
@@ -23,12 +22,7 @@ from studytrack.models import (
     User,
 )
 
-
-@pytest.fixture(autouse=True)
-def request_context(app: Flask) -> Iterator[None]:
-    """DomainError messages are lazy translations, which need a request to pick a language."""
-    with app.test_request_context():
-        yield
+pytestmark = pytest.mark.usefixtures("request_context")  # services run inside a request
 
 
 def actions() -> list[str]:

@@ -22,7 +22,6 @@ from studytrack.models import (
     GroupRole,
     GroupTitle,
     SessionStatus,
-    User,
 )
 from studytrack.study_sessions import attendance_services as services
 from studytrack.study_sessions.attendance_queries import (
@@ -30,8 +29,9 @@ from studytrack.study_sessions.attendance_queries import (
     observer_choices,
     roster,
 )
+from tests.fixtures.users import make_person
+from tests.fixtures.world import ROLES
 
-ROLES = ("anonymous", "member", "secretary", "leader", "other", "admin")
 PRESENT, ON_LEAVE, ABSENT, OBSERVER = (
     AttendanceStatus.PRESENT, AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT,
     AttendanceStatus.OBSERVER,
@@ -41,76 +41,26 @@ PRESENT, ON_LEAVE, ABSENT, OBSERVER = (
 # --- fixtures ------------------------------------------------------------------------------
 
 
-def make_person(username, display_name, position=None, **fields):
-    """A saved user without a password (hashing one is slow): for people who never log in."""
-    user = User(username=username, display_name=display_name, position=position, **fields)
-    db.session.add(user)
+@pytest.fixture
+def world(world, create_session):
+    """The shared world (its member 张瑜 a vice-president); the group's leader (平杰), its deputy
+    (陈晓斌) and another member (罗宁), none of whom logs in; a published session on 26 March
+    2026."""
+    world.zhang = world.member
+    world.luo = make_person("luo", "罗宁", position="副校长")
+    admin_services.add_member(world.group, world.luo)
+    world.ping = make_person("ping", "平杰", position="党委书记")
+    world.chen = make_person("chen", "陈晓斌", position="校长")
+    admin_services.add_member(world.group, world.chen, GroupRole.MEMBER, GroupTitle.DEPUTY)
+    admin_services.add_member(world.group, world.ping, GroupRole.MEMBER, GroupTitle.LEADER)
     db.session.commit()
-    return user
-
-
-@pytest.fixture
-def world(app, create_org, create_group, create_user, create_session):
-    """A college committee's study group (under the university committee) with a group leader,
-    a deputy, two members and a secretary, and a published session on 26 March 2026."""
-    parent = create_org("学校党委")
-    unit = create_org("学院党委", parent=parent)
-    secretary = create_user("secretary", "秘书小王", locale="en")
-    zhang = make_person("zhang", "张瑜", position="副校长")
-    luo = make_person("luo", "罗宁", position="副校长")
-    group = create_group(organization=unit, name="学院党委理论学习中心组",
-                         members=(zhang, luo), secretaries=(secretary,))
-    ping = make_person("ping", "平杰", position="党委书记")
-    chen = make_person("chen", "陈晓斌", position="校长")
-    admin_services.add_member(group, chen, GroupRole.MEMBER, GroupTitle.DEPUTY)
-    admin_services.add_member(group, ping, GroupRole.MEMBER, GroupTitle.LEADER)
-    db.session.commit()
-    session = create_session(group, starts_at=datetime(2026, 3, 26, 6, 0, tzinfo=UTC))
-    return SimpleNamespace(parent=parent, unit=unit, group=group, session=session,
-                           secretary=secretary, ping=ping, chen=chen, zhang=zhang, luo=luo)
-
-
-@pytest.fixture
-def person(world, create_user, create_group, grant_leadership):
-    """person(role) makes a user holding `role` with respect to world.group."""
-
-    def make(role):
-        user = create_user(locale="en", is_admin=(role == "admin"))
-        if role in ("member", "secretary"):
-            admin_services.add_member(
-                world.group, user,
-                GroupRole.SECRETARY if role == "secretary" else GroupRole.MEMBER,
-            )
-            db.session.commit()
-        elif role == "leader":
-            grant_leadership(user, world.parent)
-        elif role == "other":
-            create_group(members=(user,))
-        return user
-
-    return make
-
-
-@pytest.fixture
-def as_role(client, login, person):
-    def act(role):
-        if role != "anonymous":
-            login(person(role))
-        return client
-
-    return act
+    world.session = create_session(world.group, starts_at=datetime(2026, 3, 26, 6, 0, tzinfo=UTC))
+    return world
 
 
 @pytest.fixture
 def secretary_client(client, login, world):
     return login(world.secretary)
-
-
-@pytest.fixture
-def ctx(app):
-    """Services run inside a request (lazy messages need a locale)."""
-    with app.test_request_context():
-        yield
 
 
 def rows_of(session):
@@ -234,7 +184,7 @@ def test_summary_orders_members_then_observers():
 # --- the roster ----------------------------------------------------------------------------
 
 
-def test_ensure_roster_adds_current_members_leaders_first(world, ctx):
+def test_ensure_roster_adds_current_members_leaders_first(world, request_context):
     added = services.ensure_roster(world.session)
     db.session.commit()
     assert len(added) == 4
@@ -250,7 +200,7 @@ def test_ensure_roster_adds_current_members_leaders_first(world, ctx):
     assert "平杰" in event.details["people"]
 
 
-def test_ensure_roster_is_idempotent_and_adds_later_members(world, ctx, create_user):
+def test_ensure_roster_is_idempotent_and_adds_later_members(world, request_context, create_user):
     services.ensure_roster(world.session)
     db.session.commit()
     assert services.ensure_roster(world.session) == []
@@ -271,7 +221,7 @@ def test_ensure_roster_is_idempotent_and_adds_later_members(world, ctx, create_u
     assert len(events("attendance.create")) == 2
 
 
-def test_ensure_roster_keeps_marks_and_observers(world, ctx, create_user):
+def test_ensure_roster_keeps_marks_and_observers(world, request_context, create_user):
     guest = make_person("guest", "列席人")
     services.ensure_roster(world.session)
     services.add_observer(world.session, user_id=guest.id)
@@ -393,7 +343,7 @@ def test_rows_not_changed_by_the_user_keep_other_peoples_marks(world, secretary_
     assert len(events("attendance.update")) == 1
 
 
-def test_save_service_refuses_leave_without_reason(world, ctx):
+def test_save_service_refuses_leave_without_reason(world, request_context):
     services.ensure_roster(world.session)
     rows = member_rows(world.session)
     with pytest.raises(services.RowErrors) as raised:
@@ -405,7 +355,7 @@ def test_save_service_refuses_leave_without_reason(world, ctx):
     assert (problem.attendance_id, problem.field) == (rows[1].id, "leave_reason")
 
 
-def test_leave_reason_is_dropped_when_no_longer_on_leave(world, ctx):
+def test_leave_reason_is_dropped_when_no_longer_on_leave(world, request_context):
     services.ensure_roster(world.session)
     row = member_rows(world.session)[0]
     services.save_attendance(world.session, [services.RowInput(row.id, ON_LEAVE, "病假")])
@@ -531,16 +481,16 @@ def test_observer_form_refuses_bad_input(world, secretary_client, create_user, d
         Attendance.status == OBSERVER)) == 0
 
 
-def test_add_observer_service_backstops_the_unique_constraint(world, ctx):
+def test_add_observer_service_backstops_the_unique_constraint(world, request_context):
     services.ensure_roster(world.session)
     with pytest.raises(DomainError) as raised:
         services.add_observer(world.session, user_id=world.ping.id)
     assert raised.value.field == "user_id"
 
 
-def test_observer_choices_are_active_users_not_on_the_list(world, ctx, create_user):
+def test_observer_choices_are_active_users_not_on_the_list(world, request_context, create_user):
     services.ensure_roster(world.session)
-    outsider = make_person("outsider", "外单位")
+    outsider = make_person("visitor", "外单位")
     inactive = make_person("inactive", "停用", active=False)
     ids = {user_id for user_id, _ in observer_choices(world.session)}
     assert outsider.id in ids
@@ -568,7 +518,7 @@ def test_remove_an_observer_but_never_a_member(world, secretary_client):
 
 
 @pytest.fixture
-def on_leave(world, ctx):
+def on_leave(world, request_context):
     """The deputy was on leave; the group leader was present."""
     services.ensure_roster(world.session)
     rows = rows_of(world.session)

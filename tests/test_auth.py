@@ -11,7 +11,6 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import IsolatedClient
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import gettext
@@ -21,8 +20,9 @@ from studytrack import create_app
 from studytrack.config import TestConfig
 from studytrack.extensions import db
 from studytrack.models import AuditEvent, Base
+from tests.fixtures.app import IsolatedClient
+from tests.fixtures.users import PASSWORD
 
-PASSWORD = "correct-horse-42"  # the factories' default password (conftest.PASSWORD)
 NEW_PASSWORD = "a-brand-new-secret-7"
 
 

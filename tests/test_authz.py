@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,55 +30,35 @@ from studytrack.models import (
     GroupMembership,
     GroupRole,
     Organization,
-    OrganizationKind,
     ReflectionStatus,
     SessionStatus,
     StudyGroup,
     StudySession,
     User,
 )
+from tests.fixtures.world import World
 
-# --- a small world ------------------------------------------------------------------------
+# --- the world ------------------------------------------------------------------------------
 #
-#   party committee (市委)                      elsewhere (另一党委)       unrelated (无关党委)
-#     ├── group_top                               └── group_b               └── group_u
-#     ├── branch (机关党支部)  └── group_a
-#     └── sibling (教育党支部) └── group_sibling
-
-
-@dataclass
-class World:
-    party: Organization
-    branch: Organization
-    sibling: Organization
-    elsewhere: Organization
-    unrelated: Organization
-    group_top: StudyGroup
-    group_a: StudyGroup
-    group_sibling: StudyGroup
-    group_b: StudyGroup
-    group_u: StudyGroup
-
-    @property
-    def groups(self) -> set[StudyGroup]:
-        return {self.group_top, self.group_a, self.group_sibling, self.group_b, self.group_u}
+# The shared world, with three more groups and two more units:
+#
+#   top (市教卫党委)                           elsewhere (兄弟院校党委)    unrelated (无关党委)
+#     ├── group_top                              └── other_group             └── group_u
+#     ├── unit (中侨职业技术大学党委) └── group
+#     │     └── branch (办公室党支部)
+#     └── sibling (教育党委)          └── group_sibling
 
 
 @pytest.fixture
-def world(app, create_org, create_group) -> World:
-    party = create_org("市委")
-    branch = create_org("机关党支部", parent=party, kind=OrganizationKind.BRANCH)
-    sibling = create_org("教育党支部", parent=party, kind=OrganizationKind.BRANCH)
-    elsewhere = create_org("另一党委")
-    unrelated = create_org("无关党委")
-    return World(
-        party, branch, sibling, elsewhere, unrelated,
-        group_top=create_group(party, "市委理论学习中心组"),
-        group_a=create_group(branch, "机关支部学习组"),
-        group_sibling=create_group(sibling, "教育支部学习组"),
-        group_b=create_group(elsewhere, "另一党委中心组"),
-        group_u=create_group(unrelated, "无关党委中心组"),
-    )
+def world(world: World, create_org, create_group) -> World:
+    world.sibling = create_org("教育党委", parent=world.top)
+    world.unrelated = create_org("无关党委")
+    world.group_top = create_group(world.top, "市教卫党委中心组")
+    world.group_sibling = create_group(world.sibling, "教育党委中心组")
+    world.group_u = create_group(world.unrelated, "无关党委中心组")
+    world.groups = {world.group_top, world.group, world.group_sibling, world.other_group,
+                    world.group_u}
+    return world
 
 
 ROLES = (
@@ -89,20 +68,21 @@ ROLES = (
 
 
 def make_viewer(role: str, world: World, create_user, grant_leadership) -> User | None:
-    """One person holding `role` with respect to group_a (the group the matrix is about)."""
+    """One person holding `role` with respect to world.group (the group the matrix is
+    about)."""
     if role == "anonymous":
         return None
     user = create_user(f"viewer-{role}", is_admin=role == "admin")
     if role == "member":
-        admin_services.add_member(world.group_a, user)
+        admin_services.add_member(world.group, user)
     elif role == "secretary":
-        admin_services.add_member(world.group_a, user, role=GroupRole.SECRETARY)
+        admin_services.add_member(world.group, user, role=GroupRole.SECRETARY)
     elif role == "parent_leader":
-        grant_leadership(user, world.party)
+        grant_leadership(user, world.top)
     elif role == "unrelated_leader":
         grant_leadership(user, world.unrelated)
     elif role == "other_member":
-        admin_services.add_member(world.group_b, user)
+        admin_services.add_member(world.other_group, user)
     db.session.commit()
     return user
 
@@ -114,7 +94,7 @@ OK, FORBIDDEN, NOT_FOUND = 200, 403, 404
 MATRIX: dict[str, dict[str, int]] = {
     "/": dict.fromkeys(ROLES[1:], OK),
     "/groups/": dict.fromkeys(ROLES[1:], OK),
-    "/groups/{group_a}": {
+    "/groups/{group}": {
         "member": OK, "secretary": OK, "parent_leader": OK, "unrelated_leader": NOT_FOUND,
         "other_member": NOT_FOUND, "admin": OK,
     },
@@ -152,7 +132,7 @@ def test_permission_matrix(client, login, world, create_user, grant_leadership,
     viewer = make_viewer(role, world, create_user, grant_leadership)
     if viewer is not None:
         login(viewer)
-    path = endpoint.format(group_a=world.group_a.id, missing=world.group_u.id + 1000)
+    path = endpoint.format(group=world.group.id, missing=world.group_u.id + 1000)
 
     response = client.get(path)
 
@@ -166,8 +146,8 @@ def test_permission_matrix(client, login, world, create_user, grant_leadership,
     body = response.get_data(as_text=True)
     if expected == OK:
         assert viewer.display_name in body  # the page itself, not a login or error page
-    if endpoint == "/groups/{group_a}" and expected == NOT_FOUND:
-        assert world.group_a.name not in body  # a 404 tells nothing about the group
+    if endpoint == "/groups/{group}" and expected == NOT_FOUND:
+        assert world.group.name not in body  # a 404 tells nothing about the group
 
 
 @pytest.mark.parametrize("role", ["member", "secretary"])
@@ -175,8 +155,8 @@ def test_cross_organisation_group_answers_404(client, login, world, create_user,
                                               grant_leadership, role):
     viewer = make_viewer(role, world, create_user, grant_leadership)
     login(viewer)
-    assert client.get(f"/groups/{world.group_a.id}").status_code == 200
-    for other in (world.group_b, world.group_sibling, world.group_top, world.group_u):
+    assert client.get(f"/groups/{world.group.id}").status_code == 200
+    for other in (world.other_group, world.group_sibling, world.group_top, world.group_u):
         response = client.get(f"/groups/{other.id}")
         assert response.status_code == 404, other.name
         assert other.name not in response.get_data(as_text=True)
@@ -185,7 +165,7 @@ def test_cross_organisation_group_answers_404(client, login, world, create_user,
 def test_former_member_loses_access(client, login, world, create_user, grant_leadership):
     viewer = make_viewer("member", world, create_user, grant_leadership)
     login(viewer)
-    assert client.get(f"/groups/{world.group_a.id}").status_code == 200
+    assert client.get(f"/groups/{world.group.id}").status_code == 200
 
     membership = db.session.scalars(
         db.select(GroupMembership).where(GroupMembership.user_id == viewer.id)
@@ -193,7 +173,7 @@ def test_former_member_loses_access(client, login, world, create_user, grant_lea
     admin_services.remove_member(membership)
     db.session.commit()
 
-    assert client.get(f"/groups/{world.group_a.id}").status_code == 404
+    assert client.get(f"/groups/{world.group.id}").status_code == 404
 
 
 # --- authz without HTTP --------------------------------------------------------------------
@@ -212,7 +192,7 @@ class People:
         if name not in self._made:
             if name == "branch_leader":
                 user = self._create_user("branch-leader")
-                self._grant(user, self._world.branch)
+                self._grant(user, self._world.unit)
             elif name == "nobody":
                 user = self._create_user("nobody")
             else:
@@ -245,31 +225,31 @@ def test_roles_anywhere(people):
 
 def test_roles_add_up_across_groups(world, people):
     secretary = people["secretary"]
-    admin_services.add_member(world.group_b, secretary)
+    admin_services.add_member(world.other_group, secretary)
     db.session.commit()
     assert authz.roles_anywhere(secretary) == {Role.SECRETARY, Role.MEMBER}
-    assert authz.can("session.create", world.group_a, user=secretary)
-    assert not authz.can("session.create", world.group_b, user=secretary)
-    assert authz.can("group.view", world.group_b, user=secretary)
+    assert authz.can("session.create", world.group, user=secretary)
+    assert not authz.can("session.create", world.other_group, user=secretary)
+    assert authz.can("group.view", world.other_group, user=secretary)
 
 
 def test_the_reach_knows_every_group_and_unit_below_the_units_led(world, people):
     reach = authz.reach_of(people["parent_leader"])
-    assert reach.led_groups == {world.group_top.id, world.group_a.id, world.group_sibling.id}
-    assert reach.led_units == {world.party.id, world.branch.id, world.sibling.id}
-    assert reach.led_paths == (world.party.path,)
+    assert reach.led_groups == {world.group_top.id, world.group.id, world.group_sibling.id}
+    assert reach.led_units == {world.top.id, world.unit.id, world.branch.id, world.sibling.id}
+    assert reach.led_paths == (world.top.path,)
     member = authz.reach_of(people["member"])
-    assert member.group_roles == {world.group_a.id: GroupRole.MEMBER}
-    assert member.group_units == {world.group_a.id: world.branch.id}
-    assert member.member_lineage == {world.party.id, world.branch.id}
+    assert member.group_roles == {world.group.id: GroupRole.MEMBER}
+    assert member.group_units == {world.group.id: world.unit.id}
+    assert member.member_lineage == {world.top.id, world.unit.id}
 
 
 def test_a_session_is_judged_by_its_group_and_status(world, people, create_session):
-    session = create_session(world.group_a)
+    session = create_session(world.group)
     assert authz.can("session.view", session, user=people["member"])
     assert not authz.can("session.view", session, user=people["other_member"])
     # the same answer for the object and for its ids and state
-    target = SessionRef(session.id, world.group_a.id, SessionStatus.PUBLISHED, False)
+    target = SessionRef(session.id, world.group.id, SessionStatus.PUBLISHED, False)
     assert authz.target_of(session) == target
     for person, user in people.items():
         assert authz.can("session.view", session, user=user) == authz.can(
@@ -279,19 +259,19 @@ def test_a_session_is_judged_by_its_group_and_status(world, people, create_sessi
 def test_leader_of_a_parent_reaches_child_units_but_not_sibling_subtrees(world, people):
     parent_leader, branch_leader = people["parent_leader"], people["branch_leader"]
 
-    for group in (world.group_top, world.group_a, world.group_sibling):
+    for group in (world.group_top, world.group, world.group_sibling):
         assert authz.can("group.view", group, user=parent_leader), group.name
-    for group in (world.group_b, world.group_u):
+    for group in (world.other_group, world.group_u):
         assert not authz.can("group.view", group, user=parent_leader), group.name
 
-    assert authz.can("group.view", world.group_a, user=branch_leader)
-    assert authz.can("group.view_records", world.group_a, user=branch_leader)
-    # Not the sibling branch, and not the unit above.
-    for group in (world.group_sibling, world.group_top, world.group_b, world.group_u):
+    assert authz.can("group.view", world.group, user=branch_leader)
+    assert authz.can("group.view_records", world.group, user=branch_leader)
+    # Not the sibling unit, and not the unit above.
+    for group in (world.group_sibling, world.group_top, world.other_group, world.group_u):
         assert not authz.can("group.view", group, user=branch_leader), group.name
 
-    assert authz.can("dashboard.view", world.branch, user=branch_leader)
-    assert not authz.can("dashboard.view", world.party, user=branch_leader)
+    assert authz.can("dashboard.view", world.unit, user=branch_leader)
+    assert not authz.can("dashboard.view", world.top, user=branch_leader)
     assert not authz.can("dashboard.view", world.sibling, user=branch_leader)
 
 
@@ -315,9 +295,9 @@ def test_unit_paths_do_not_match_by_prefix(app, create_org, create_group, create
 
 
 def test_members_cannot_see_draft_sessions_but_secretaries_can(world, people, create_session):
-    draft = create_session(world.group_a, status=SessionStatus.DRAFT)
-    published = create_session(world.group_a, status=SessionStatus.PUBLISHED)
-    closed = create_session(world.group_a, status=SessionStatus.CLOSED)
+    draft = create_session(world.group, status=SessionStatus.DRAFT)
+    published = create_session(world.group, status=SessionStatus.PUBLISHED)
+    closed = create_session(world.group, status=SessionStatus.CLOSED)
 
     expectations = {
         "member": False, "secretary": True, "parent_leader": False, "admin": True,
@@ -332,8 +312,8 @@ def test_members_cannot_see_draft_sessions_but_secretaries_can(world, people, cr
 
 
 def test_only_secretaries_and_admins_edit_open_sessions(world, people, create_session):
-    draft = create_session(world.group_a, status=SessionStatus.DRAFT)
-    closed = create_session(world.group_a, status=SessionStatus.CLOSED)
+    draft = create_session(world.group, status=SessionStatus.DRAFT)
+    closed = create_session(world.group, status=SessionStatus.CLOSED)
     for person, may_edit in {"secretary": True, "admin": True, "member": False,
                              "parent_leader": False}.items():
         assert authz.can("session.edit", draft, user=people[person]) is may_edit, person
@@ -344,7 +324,7 @@ def test_only_secretaries_and_admins_edit_open_sessions(world, people, create_se
 
 
 def test_records_by_role(world, people):
-    group = world.group_a
+    group = world.group
     assert authz.can("group.view_records", group, user=people["secretary"])
     assert authz.can("group.view_records", group, user=people["parent_leader"])
     assert not authz.can("group.view_records", group, user=people["member"])
@@ -355,7 +335,7 @@ def test_who_writes_a_reflection_is_decided_by_the_roster(world, people, create_
     not say: a member who was not marked present writes nothing."""
     from studytrack.models import Attendance, AttendanceStatus
 
-    session = create_session(world.group_a)
+    session = create_session(world.group)
     member = people["member"]
     mine = ReflectionRef(authz.target_of(session), member.id, None)
     assert not authz.can("reflection.write", mine, user=member)
@@ -374,13 +354,13 @@ def test_admin_manage_only_for_admins(people):
 def test_visible_groups_per_role(world, people):
     visible = visible_groups
 
-    assert visible(people["member"]) == {world.group_a}
-    assert visible(people["secretary"]) == {world.group_a}
-    assert visible(people["parent_leader"]) == {world.group_top, world.group_a,
+    assert visible(people["member"]) == {world.group}
+    assert visible(people["secretary"]) == {world.group}
+    assert visible(people["parent_leader"]) == {world.group_top, world.group,
                                                 world.group_sibling}
-    assert visible(people["branch_leader"]) == {world.group_a}
+    assert visible(people["branch_leader"]) == {world.group}
     assert visible(people["unrelated_leader"]) == {world.group_u}
-    assert visible(people["other_member"]) == {world.group_b}
+    assert visible(people["other_member"]) == {world.other_group}
     assert visible(people["admin"]) == world.groups
     assert visible(people["nobody"]) == set()
     assert visible(AnonymousUserMixin()) == set()
@@ -421,7 +401,7 @@ def test_visible_sessions_agree_with_can(world, people, create_session):
         create_session(group, status=status)
         for group in world.groups for status in SessionStatus
     ]
-    sessions.append(create_session(world.group_a, status=SessionStatus.CANCELLED,
+    sessions.append(create_session(world.group, status=SessionStatus.CANCELLED,
                                    published_at=datetime(2026, 3, 1, tzinfo=UTC)))
     for person, user in people.items():
         listed = set(db.session.scalars(
@@ -446,11 +426,11 @@ def in_request_as(app: Flask, user: User, check: Callable[[], Any]) -> Any:
 
 def test_can_and_visible_groups_default_to_the_current_user(app, world, people):
     member = people["member"]
-    assert in_request_as(app, member, lambda: authz.can("group.view", world.group_a))
-    assert not in_request_as(app, member, lambda: authz.can("group.view", world.group_b))
+    assert in_request_as(app, member, lambda: authz.can("group.view", world.group))
+    assert not in_request_as(app, member, lambda: authz.can("group.view", world.other_group))
     assert in_request_as(
         app, member, lambda: {g.id for g in visible_groups()}
-    ) == {world.group_a.id}
+    ) == {world.group.id}
     assert in_request_as(
         app, people["admin"], lambda: authz.can("admin.manage")
     )
@@ -463,22 +443,22 @@ def test_loaders_answer_404_outside_reach_and_require_answers_403(app, world, pe
         return lambda: authz.group_or_404(group_id)
 
     member = people["member"]
-    assert in_request_as(app, member, load(world.group_a.id)).id == world.group_a.id
+    assert in_request_as(app, member, load(world.group.id)).id == world.group.id
     with pytest.raises(NotFound):
-        in_request_as(app, member, load(world.group_b.id))
+        in_request_as(app, member, load(world.other_group.id))
     with pytest.raises(NotFound):
         in_request_as(app, member, load(world.group_u.id + 1000))
     with pytest.raises(Forbidden):
-        in_request_as(app, member, lambda: authz.require("session.create", world.group_a))
+        in_request_as(app, member, lambda: authz.require("session.create", world.group))
     assert in_request_as(
-        app, people["secretary"], lambda: authz.require("session.create", world.group_a)
+        app, people["secretary"], lambda: authz.require("session.create", world.group)
     ) is None
 
 
 def test_session_loader_hides_drafts_from_members(app, world, people, create_session):
     from werkzeug.exceptions import NotFound
 
-    draft = create_session(world.group_a, status=SessionStatus.DRAFT)
+    draft = create_session(world.group, status=SessionStatus.DRAFT)
     with pytest.raises(NotFound):
         in_request_as(app, people["member"], lambda: authz.session_or_404(draft.id))
     assert in_request_as(
@@ -616,9 +596,9 @@ def test_rules_compose_and_keep_their_names():
 
 
 def test_can_refuses_the_anonymous_and_unknown_permissions(world, people):
-    assert not authz.can("group.view", world.group_a, user=AnonymousUserMixin())
+    assert not authz.can("group.view", world.group, user=AnonymousUserMixin())
     for user in people.values():
-        assert not authz.can("group.destroy", world.group_a, user=user)
+        assert not authz.can("group.destroy", world.group, user=user)
 
 
 # --- a person's yearly record ----------------------------------------------------------------
@@ -627,7 +607,7 @@ def test_can_refuses_the_anonymous_and_unknown_permissions(world, people):
 @pytest.mark.parametrize(
     ("role", "may_read"),
     [
-        ("member", False),  # a fellow member of group_a
+        ("member", False),  # a fellow member of world.group
         ("secretary", True),
         ("parent_leader", True),
         ("unrelated_leader", False),
@@ -637,7 +617,7 @@ def test_can_refuses_the_anonymous_and_unknown_permissions(world, people):
 )
 def test_who_reads_a_members_record(world, create_user, grant_leadership, role, may_read):
     person = create_user("record-owner")
-    admin_services.add_member(world.group_a, person)
+    admin_services.add_member(world.group, person)
     db.session.commit()
     viewer = make_viewer(role, world, create_user, grant_leadership)
     assert authz.can("record.view", person, user=viewer) is may_read
@@ -657,7 +637,7 @@ def test_who_reads_a_members_record(world, create_user, grant_leadership, role, 
 def test_library_conditions_agree_with_can(world, people, permission, condition):
     from studytrack.models import Material, MaterialKind
 
-    units = [world.party, world.branch, world.sibling, world.elsewhere, world.unrelated]
+    units = [world.top, world.unit, world.sibling, world.elsewhere, world.unrelated]
     materials = [
         Material(organization=unit, kind=MaterialKind.DOCUMENT, title=f"{unit.name}的材料")
         for unit in units
@@ -674,4 +654,4 @@ def test_library_conditions_agree_with_can(world, people, permission, condition)
     # what the rule is, for the cast: the libraries above one's group, and the subtree led
     reader = people["member"]
     assert {m.organization for m in materials if authz.can("material.view", m, user=reader)} \
-        == {world.party, world.branch}
+        == {world.top, world.unit}

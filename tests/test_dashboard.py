@@ -22,7 +22,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-from conftest import PASSWORD
 from flask.testing import FlaskClient
 
 from studytrack.dashboard import metrics, queries
@@ -45,6 +44,7 @@ from studytrack.models import (
     TargetMetric,
     TaskStatus,
 )
+from tests.fixtures.users import PASSWORD
 
 YEAR = 2025
 

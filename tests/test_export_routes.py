@@ -9,20 +9,19 @@ import re
 import zipfile
 import zlib
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
 from urllib.parse import quote, unquote
 
 import docx
 import openpyxl
 import pytest
 
+from studytrack.admin import services as admin_services
 from studytrack.exports import pdf
 from studytrack.extensions import db
 from studytrack.models import (
     Attendance,
     AttendanceStatus,
     FollowUpTask,
-    OrganizationKind,
     Reflection,
     ReflectionStatus,
     SessionStatus,
@@ -40,64 +39,47 @@ needs_cjk_font = pytest.mark.skipif(
 
 
 @pytest.fixture
-def login(login, client):
-    """conftest's login(user), after logging out whoever was logged in before."""
-
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
-@pytest.fixture
-def world(app, create_org, create_user, create_group, create_session, grant_leadership):
-    top = create_org("校党委")
-    unit = create_org("机关党总支", parent=top, kind=OrganizationKind.GENERAL_BRANCH)
-    elsewhere = create_org("其他党委")
-    users = {
-        name: create_user(username=name, display_name=display)
-        for name, display in (("member", "平杰"), ("secretary", "王秘书"), ("leader", "陈晓斌"),
-                              ("outsider", "外人"), ("absentee", "寇新建"))
-    }
-    users["admin"] = create_user(username="admin", display_name="管理员", is_admin=True)
-    group = create_group(unit, name="机关党总支理论学习中心组",
-                         members=(users["member"], users["absentee"]),
-                         secretaries=(users["secretary"],))
-    create_group(elsewhere, secretaries=(users["outsider"],))
-    grant_leadership(users["leader"], top)
-
-    session = create_session(group, topic=TOPIC, chair=users["member"],
-                             recorder=users["secretary"], minutes="会议指出，要抓紧抓实。")
+def world(world, create_user, create_group, create_session):
+    """The shared world; a second member of the group (the absentee), the outsider the
+    secretary of another group of the other organisation; the session of 26 March 2026
+    recorded (attendance, a talk, a task, an accepted reflection and a draft), and five more:
+    a closed one in September, a draft, a cancelled one, and two of the year before, at its
+    two ends in Beijing time."""
+    world.absentee = create_user("absentee", "寇新建", locale="en")
+    admin_services.add_member(world.group, world.absentee)
+    create_group(world.elsewhere, secretaries=(world.outsider,))
+    world.session = create_session(world.group, topic=TOPIC, chair=world.member,
+                                   recorder=world.secretary, minutes="会议指出，要抓紧抓实。")
     db.session.add_all([
-        Attendance(session=session, user=users["member"], status=AttendanceStatus.PRESENT),
-        Attendance(session=session, user=users["absentee"], status=AttendanceStatus.ON_LEAVE,
-                   leave_reason="出差", makeup_on=date(2026, 3, 30), sort_order=1),
-        Talk(session=session, speaker=users["member"], kind=TalkKind.CHAIR_ADDRESS,
+        Attendance(session=world.session, user=world.member, status=AttendanceStatus.PRESENT),
+        Attendance(session=world.session, user=world.absentee,
+                   status=AttendanceStatus.ON_LEAVE, leave_reason="出差",
+                   makeup_on=date(2026, 3, 30), sort_order=1),
+        Talk(session=world.session, speaker=world.member, kind=TalkKind.CHAIR_ADDRESS,
              summary="抓紧抓实抓细。"),
-        FollowUpTask(session=session, title="制定开学方案", assignee=users["member"],
+        FollowUpTask(session=world.session, title="制定开学方案", assignee=world.member,
                      due_on=date(2026, 4, 15), status=TaskStatus.OPEN),
-        Reflection(session=session, author=users["member"], title="凝心聚力",
+        Reflection(session=world.session, author=world.member, title="凝心聚力",
                    body="疫情防控是一场大考。", char_count=10, status=ReflectionStatus.ACCEPTED,
                    submitted_at=datetime(2026, 3, 28, 2, 0, tzinfo=UTC)),
-        Reflection(session=session, author=users["absentee"], body="草稿不应出现。",
+        Reflection(session=world.session, author=world.absentee, body="草稿不应出现。",
                    char_count=7, status=ReflectionStatus.DRAFT),
     ])
     db.session.commit()
-    later = create_session(group, topic="第二次学习", status=SessionStatus.CLOSED,
-                           starts_at=datetime(2026, 9, 1, 6, 0, tzinfo=UTC))
-    draft = create_session(group, topic="草稿学习", status=SessionStatus.DRAFT,
-                           starts_at=datetime(2026, 5, 1, 6, 0, tzinfo=UTC))
-    cancelled = create_session(group, topic="取消的学习", status=SessionStatus.CANCELLED,
-                               starts_at=datetime(2026, 6, 1, 6, 0, tzinfo=UTC),
-                               published_at=datetime(2026, 5, 20, tzinfo=UTC))
+    world.later = create_session(world.group, topic="第二次学习", status=SessionStatus.CLOSED,
+                                 starts_at=datetime(2026, 9, 1, 6, 0, tzinfo=UTC))
+    world.draft = create_session(world.group, topic="草稿学习", status=SessionStatus.DRAFT,
+                                 starts_at=datetime(2026, 5, 1, 6, 0, tzinfo=UTC))
+    world.cancelled = create_session(world.group, topic="取消的学习",
+                                     status=SessionStatus.CANCELLED,
+                                     starts_at=datetime(2026, 6, 1, 6, 0, tzinfo=UTC),
+                                     published_at=datetime(2026, 5, 20, tzinfo=UTC))
     # Local (Asia/Shanghai) years: 2025-12-31 23:00 and 2025-01-01 01:00.
-    last_year = create_session(group, topic="去年的学习",
-                               starts_at=datetime(2025, 12, 31, 15, 0, tzinfo=UTC))
-    new_year = create_session(group, topic="元旦的学习",
-                              starts_at=datetime(2024, 12, 31, 17, 0, tzinfo=UTC))
-    return SimpleNamespace(**users, group=group, session=session, later=later, draft=draft,
-                           cancelled=cancelled, last_year=last_year, new_year=new_year)
+    world.last_year = create_session(world.group, topic="去年的学习",
+                                     starts_at=datetime(2025, 12, 31, 15, 0, tzinfo=UTC))
+    world.new_year = create_session(world.group, topic="元旦的学习",
+                                    starts_at=datetime(2024, 12, 31, 17, 0, tzinfo=UTC))
+    return world
 
 
 def pdf_streams(data: bytes) -> bytes:
@@ -143,11 +125,11 @@ def test_word_download_of_the_session_report(client, login, world):
     text = "\n".join(p.text for p in document.paragraphs)
     facts = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
     assert document.paragraphs[0].text == "学习记录"
-    assert facts["学习组"] == "机关党总支理论学习中心组"
+    assert facts["学习组"] == "校党委理论学习中心组"
     assert facts["主题"] == TOPIC
-    assert facts["主持人"] == "平杰"
+    assert facts["主持人"] == "张瑜（副校长）"
     assert "请假（1人）：寇新建（请假事由：出差）" in text
-    assert "主持讲话：平杰" in text
+    assert "主持讲话：张瑜" in text
     assert "疫情防控是一场大考。" in text  # the accepted reflection in full
     assert "草稿不应出现" not in text  # a draft never
 
@@ -202,7 +184,7 @@ def test_pdf_download_embeds_a_chinese_font(client, login, world):
     assert response.data.startswith(b"%PDF-")
     assert disposition_name(response) == f"2026-03-26 {TOPIC}.pdf"
     assert b"WenQuanYi" in pdf_streams(response.data) or b"Noto" in pdf_streams(response.data)
-    assert set(TOPIC + "学习记录机关党总支平杰") <= pdf_characters(response.data)
+    assert set(TOPIC + "学习记录校党委理论学习中心组张瑜") <= pdf_characters(response.data)
 
 
 def test_pdf_without_a_cjk_font_answers_with_a_clear_message(
@@ -244,14 +226,14 @@ def test_archive_without_pdfs_when_no_font(client, login, world, monkeypatch):
     login(world.secretary)
     response = client.get(f"/groups/{world.group.id}/archive?year=2026", buffered=True)
 
-    root = "机关党总支理论学习中心组 2026年学习档案"
+    root = "校党委理论学习中心组 2026年学习档案"
     assert disposition_name(response) == f"{root}.zip"
     assert response.content_length == len(response.data)
     with open_archive(response) as zipped:
         names = zipped.namelist()
         assert names == [
             f"{root}/01 2026-03-26 {TOPIC}/学习记录.docx",
-            f"{root}/01 2026-03-26 {TOPIC}/心得体会/平杰.docx",
+            f"{root}/01 2026-03-26 {TOPIC}/心得体会/张瑜.docx",
             f"{root}/02 2026-09-01 第二次学习/学习记录.docx",
             f"{root}/出勤登记表.xlsx",
             f"{root}/后续任务清单.xlsx",
@@ -259,7 +241,7 @@ def test_archive_without_pdfs_when_no_font(client, login, world, monkeypatch):
         ]  # drafts, cancelled sessions and other years are left out
         index = zipped.read(f"{root}/目录.html").decode("utf-8")
         reflection = docx.Document(io.BytesIO(
-            zipped.read(f"{root}/01 2026-03-26 {TOPIC}/心得体会/平杰.docx")
+            zipped.read(f"{root}/01 2026-03-26 {TOPIC}/心得体会/张瑜.docx")
         ))
         attendance = openpyxl.load_workbook(
             io.BytesIO(zipped.read(f"{root}/出勤登记表.xlsx"))
@@ -271,7 +253,7 @@ def test_archive_without_pdfs_when_no_font(client, login, world, monkeypatch):
     assert "疫情防控是一场大考。" in [p.text for p in reflection.paragraphs]
     rows = list(attendance.iter_rows(values_only=True))
     assert rows[0][:6] == ("日期", "主题", "形式", "姓名", "职务", "出勤情况")
-    assert rows[1][:6] == (datetime(2026, 3, 26), TOPIC, "集体学习", "平杰", None, "出席")
+    assert rows[1][:6] == (datetime(2026, 3, 26), TOPIC, "集体学习", "张瑜", "副校长", "出席")
     assert rows[2][5:8] == ("请假", "出差", datetime(2026, 3, 30))
     assert attendance["A2"].is_date
     task_rows = list(tasks.iter_rows(values_only=True))
@@ -283,7 +265,7 @@ def test_archive_with_pdfs(client, login, world):
     login(world.leader)
     response = client.get(f"/groups/{world.group.id}/archive?year=2025", buffered=True)
 
-    root = "机关党总支理论学习中心组 2025年学习档案"
+    root = "校党委理论学习中心组 2025年学习档案"
     with open_archive(response) as zipped:
         names = zipped.namelist()
         assert f"{root}/01 2025-01-01 元旦的学习/学习记录.pdf" in names

@@ -4,7 +4,6 @@ counter, the audit trail and the reads behind "my tasks"."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -28,32 +27,14 @@ from studytrack.timeutil import local_date_of, today_local
 
 
 @pytest.fixture
-def request_context(app):
-    """Services run inside requests (messages are translated for the current user)."""
-    with app.test_request_context():
-        yield
-
-
-@pytest.fixture
-def world(request_context, create_org, create_user, create_group, create_session):
-    """A committee with a general branch (the group's unit) and a branch below it."""
-    top = create_org("校党委")
-    unit = create_org("机关党总支", parent=top, kind=OrganizationKind.GENERAL_BRANCH)
-    branch = create_org("办公室党支部", parent=unit, kind=OrganizationKind.BRANCH)
-    elsewhere = create_org("其他党委")
-    secretary = create_user(display_name="秘书")
-    member = create_user(display_name="成员甲")
-    other_member = create_user(display_name="成员乙")
-    outsider = create_user(display_name="外人")
-    group = create_group(unit, members=(member, other_member), secretaries=(secretary,))
-    create_group(elsewhere, members=(outsider,))
-    starts = datetime.now(UTC) - timedelta(days=30)
-    session = create_session(group, starts_at=starts)
-    return SimpleNamespace(
-        top=top, unit=unit, branch=branch, elsewhere=elsewhere, secretary=secretary,
-        member=member, other_member=other_member, outsider=outsider, group=group,
-        session=session, session_date=local_date_of(session.starts_at),
-    )
+def world(request_context, world, create_user, create_session):
+    """The shared world (the group's unit has a branch below it), a second member of the group
+    and a session 30 days ago."""
+    world.other_member = create_user(display_name="成员乙")
+    admin_services.add_member(world.group, world.other_member)
+    world.session = create_session(world.group, starts_at=datetime.now(UTC) - timedelta(days=30))
+    world.session_date = local_date_of(world.session.starts_at)
+    return world
 
 
 def _task(world, **fields):

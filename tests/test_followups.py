@@ -4,13 +4,13 @@ forms, "my tasks", the session page's task section, and who may open what."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from flask import g, render_template
 from flask_login import login_user
 
+from studytrack.admin import services as admin_services
 from studytrack.authz import session_or_404
 from studytrack.extensions import db
 from studytrack.followups import queries, services
@@ -18,7 +18,6 @@ from studytrack.models import (
     AuditEvent,
     FollowUpTask,
     GroupMembership,
-    OrganizationKind,
     SessionStatus,
     TaskStatus,
 )
@@ -27,50 +26,25 @@ from studytrack.timeutil import local_date_of, today_local
 
 
 @pytest.fixture
-def login(login, client):
-    """conftest's login(user), after logging out whoever was logged in before (the login page
-    sends a logged-in user away without switching)."""
-
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
-@pytest.fixture
-def world(app, create_org, create_user, create_group, create_session, grant_leadership):
-    top = create_org("校党委")
-    unit = create_org("机关党总支", parent=top, kind=OrganizationKind.GENERAL_BRANCH)
-    branch = create_org("办公室党支部", parent=unit, kind=OrganizationKind.BRANCH)
-    elsewhere = create_org("其他党委")
-    users = {
-        name: create_user(username=name, display_name=f"{name}同志", locale="en")
-        for name in ("member", "assignee", "secretary", "leader", "outsider")
-    }
-    users["admin"] = create_user(username="admin", display_name="管理员", is_admin=True,
-                                 locale="en")
-    group = create_group(
-        unit, members=(users["member"], users["assignee"]), secretaries=(users["secretary"],)
-    )
-    create_group(elsewhere, members=(users["outsider"],))
-    grant_leadership(users["leader"], top)
-    session = create_session(group, starts_at=datetime.now(UTC) - timedelta(days=30))
-    session_date = local_date_of(session.starts_at)
-    with _as(app, users["secretary"]):
-        task = services.create_task(
-            session, title="报送学习心得", assignee=users["assignee"],
-            due_on=session_date + timedelta(days=60), actor=users["secretary"],
+def world(app, world, create_user, create_session):
+    """The shared world (the group's unit has a branch below it), the assignee (a second member
+    of the group), a session 30 days ago and two of its tasks for the assignee: one open, due
+    in 30 days, and one done."""
+    world.assignee = create_user("assignee", "assignee同志", locale="en")
+    admin_services.add_member(world.group, world.assignee)
+    world.session = create_session(world.group, starts_at=datetime.now(UTC) - timedelta(days=30))
+    world.session_date = local_date_of(world.session.starts_at)
+    with _as(app, world.secretary):
+        world.task = services.create_task(
+            world.session, title="报送学习心得", assignee=world.assignee,
+            due_on=world.session_date + timedelta(days=60), actor=world.secretary,
         )
-        done = services.create_task(
-            session, title="已完成的任务", assignee=users["assignee"], actor=users["secretary"],
+        world.done = services.create_task(
+            world.session, title="已完成的任务", assignee=world.assignee, actor=world.secretary,
         )
-        services.complete_task(done, "已报送", actor=users["assignee"])
+        services.complete_task(world.done, "已报送", actor=world.assignee)
     db.session.commit()
-    return SimpleNamespace(
-        unit=unit, branch=branch, top=top, elsewhere=elsewhere, group=group, session=session,
-        session_date=session_date, task=task, done=done, **users,
-    )
+    return world
 
 
 class _as:

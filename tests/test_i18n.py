@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from conftest import PASSWORD
 from flask.testing import FlaskClient
 
 from studytrack import PACKAGE_DIR
 from studytrack.extensions import db
 from studytrack.models import User
+from tests.fixtures.users import PASSWORD
 
 CATALOGUE = PACKAGE_DIR / "translations" / "zh" / "LC_MESSAGES"
 SOURCE_ROOT = PACKAGE_DIR.parent

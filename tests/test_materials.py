@@ -6,7 +6,6 @@ import html
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -31,45 +30,13 @@ from studytrack.models import (
     StudySession,
     User,
 )
+from tests.fixtures.world import World
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
 
 # --- the world -------------------------------------------------------------------------------
-
-
-@dataclass
-class World:
-    """A university above a college (with a branch below it) and an unrelated unit.
-
-    The college's study group uses the university's and the college's libraries, not the
-    branch's (below) nor the other unit's. The leader leads the college."""
-
-    university: Organization
-    college: Organization
-    branch: Organization
-    other_unit: Organization
-    group: StudyGroup
-    university_group: StudyGroup
-    other_group: StudyGroup
-    admin: User
-    member: User
-    secretary: User
-    leader: User
-    outsider: User  # member of a group of the other unit
-    university_secretary: User
-    speech: Material  # university library
-    notice: Material  # college library
-    branch_note: Material  # branch library (below the college)
-    foreign: Material  # other unit's library
-    session: StudySession  # of the college group
-
-    def user(self, role: str) -> User | None:
-        return {
-            "anonymous": None, "member": self.member, "secretary": self.secretary,
-            "leader": self.leader, "other": self.outsider, "admin": self.admin,
-        }[role]
 
 
 def material(org: Organization, title: str, kind: MaterialKind = MaterialKind.SPEECH,
@@ -81,44 +48,34 @@ def material(org: Organization, title: str, kind: MaterialKind = MaterialKind.SP
 
 @pytest.fixture
 def world(
-    app: Flask,
+    world: World,
     create_user: Callable[..., User],
-    create_org: Callable[..., Organization],
     create_group: Callable[..., StudyGroup],
     create_session: Callable[..., StudySession],
     grant_leadership: Callable[[User, Organization], None],
 ) -> World:
-    university = create_org("某某大学党委")
-    college = create_org("马克思主义学院党委", parent=university)
-    branch = create_org("教工第一党支部", parent=college)
-    other_unit = create_org("另一所大学党委")
-    people = {
-        name: create_user(name, display, locale="en", is_admin=name == "admin")
-        for name, display in [
-            ("admin", "管理员"), ("member", "张瑜"), ("secretary", "李秘书"),
-            ("leader", "王书记"), ("outsider", "外单位"), ("unisecretary", "校秘书"),
-        ]
-    }
-    group = create_group(college, "学院理论学习中心组", members=(people["member"],),
-                         secretaries=(people["secretary"],))
-    university_group = create_group(university, "校党委理论学习中心组",
-                                    secretaries=(people["unisecretary"],))
-    other_group = create_group(other_unit, "外校中心组", members=(people["outsider"],))
-    grant_leadership(people["leader"], college)
-    speech = material(university, "学习贯彻习近平总书记“2·23”重要讲话精神",
-                      speaker="习近平", issued_on=date(2020, 2, 23), source="新华社")
-    notice = material(college, "学院关于开展专题学习的通知", MaterialKind.DOCUMENT,
-                      issued_on=date(2020, 3, 1))
-    branch_note = material(branch, "支部学习笔记", MaterialKind.ARTICLE)
-    foreign = material(other_unit, "外校重要讲话汇编", MaterialKind.BOOK)
+    """The shared world with a material in each library (the superior committee's, the
+    university's, its branch's, the other organisation's), a study group of the superior
+    committee with a secretary of its own, a leader of the university (unit_leader) and a
+    session of the group.
+
+    The group uses the superior committee's and the university's libraries, not the branch's
+    (below) nor the other organisation's. The world's leader leads the superior committee, the
+    unit leader the university."""
+    world.top_secretary = create_user("top_secretary", "市教卫秘书", locale="en")
+    world.top_group = create_group(world.top, "市教卫党委理论学习中心组",
+                                   secretaries=(world.top_secretary,))
+    world.unit_leader = create_user("unit_leader", "平杰", position="党委书记", locale="en")
+    grant_leadership(world.unit_leader, world.unit)
+    world.speech = material(world.top, "学习贯彻习近平总书记“2·23”重要讲话精神",
+                            speaker="习近平", issued_on=date(2020, 2, 23), source="新华社")
+    world.notice = material(world.unit, "学院关于开展专题学习的通知", MaterialKind.DOCUMENT,
+                            issued_on=date(2020, 3, 1))
+    world.branch_note = material(world.branch, "支部学习笔记", MaterialKind.ARTICLE)
+    world.foreign = material(world.elsewhere, "外校重要讲话汇编", MaterialKind.BOOK)
     db.session.commit()
-    session = create_session(group, "学习贯彻重要讲话精神")
-    return World(
-        university, college, branch, other_unit, group, university_group, other_group,
-        people["admin"], people["member"], people["secretary"], people["leader"],
-        people["outsider"], people["unisecretary"], speech, notice, branch_note, foreign,
-        session,
-    )
+    world.session = create_session(world.group, "学习贯彻重要讲话精神")
+    return world
 
 
 @pytest.fixture
@@ -176,9 +133,11 @@ def titles(page: str, world: World) -> set[str]:
     [
         ("member", {"speech", "notice"}),  # own unit and the units above
         ("secretary", {"speech", "notice"}),
-        # the college, everything below it, and the university's library above it
+        # the superior committee and everything below it
         ("leader", {"speech", "notice", "branch_note"}),
-        ("other", {"foreign"}),
+        # the university, everything below it, and the superior committee's library above it
+        ("unit_leader", {"speech", "notice", "branch_note"}),
+        ("outsider", {"foreign"}),
         ("admin", {"speech", "notice", "branch_note", "foreign"}),
     ],
 )
@@ -204,17 +163,17 @@ def test_search_by_chinese_substring_kind_and_library(
     assert titles(text(client.get("/materials?q=2·23")), world) == {world.speech.title}
     assert titles(text(client.get("/materials?q=通知")), world) == {world.notice.title}
     assert titles(text(client.get("/materials?kind=document")), world) == {world.notice.title}
-    by_unit = text(client.get(f"/materials?organization_id={world.university.id}"))
+    by_unit = text(client.get(f"/materials?organization_id={world.top.id}"))
     assert titles(by_unit, world) == {world.speech.title}
     # a unit outside the scope, an unknown kind or a long query is ignored, never a 500
-    assert client.get(f"/materials?organization_id={world.other_unit.id}").status_code == 200
+    assert client.get(f"/materials?organization_id={world.elsewhere.id}").status_code == 200
     assert client.get("/materials?kind=poem&organization_id=abc").status_code == 200
     assert titles(text(client.get("/materials?q=100%")), world) == set()
     assert "No materials match the search." in text(client.get("/materials?q=不存在的材料"))
 
 
 def test_search_escapes_like_wildcards(world: World) -> None:
-    material(world.college, "100%完成")
+    material(world.unit, "100%完成")
     db.session.commit()
     scope = authz.usable_libraries_condition(world.admin)
     assert [m.title for m in queries.search_materials(scope, q="%").items] == ["100%完成"]
@@ -223,7 +182,7 @@ def test_search_escapes_like_wildcards(world: World) -> None:
 
 def test_newest_issued_first_and_pagination(world: World) -> None:
     for day in range(1, 26):
-        material(world.college, f"第{day}期学习材料", issued_on=date(2021, 1, day))
+        material(world.unit, f"第{day}期学习材料", issued_on=date(2021, 1, day))
     db.session.commit()
     scope = authz.usable_libraries_condition(world.member)
     first = queries.search_materials(scope, per_page=10)
@@ -236,7 +195,7 @@ def test_newest_issued_first_and_pagination(world: World) -> None:
 
 def test_library_page_paginates(world: World, as_user: Callable[..., FlaskClient]) -> None:
     for day in range(1, 26):
-        material(world.college, f"第{day}期学习材料", issued_on=date(2021, 1, day))
+        material(world.unit, f"第{day}期学习材料", issued_on=date(2021, 1, day))
     db.session.commit()
     client = as_user(world.member)
     page = text(client.get("/materials?q=学习材料"))
@@ -258,7 +217,7 @@ def test_library_page_query_count_does_not_grow(
     client.get("/materials")
     small = measure()
     for n in range(15):
-        m = material(world.university if n % 2 else world.college, f"材料{n}")
+        m = material(world.top if n % 2 else world.unit, f"材料{n}")
         db.session.add(Attachment(material=m, original_name=f"{n}.pdf", stored_name=f"{n:032x}.pdf",
                                   content_type="application/pdf", size_bytes=1, sha256="0" * 64))
     db.session.commit()
@@ -284,7 +243,7 @@ def test_detail_and_link_pages_query_count_does_not_grow(
         with app.test_request_context():
             for i in range(n):
                 s = create_session(world.group, f"第{i}次学习")
-                m = material(world.college, f"新材料{n}-{i}")
+                m = material(world.unit, f"新材料{n}-{i}")
                 services.link_materials(s, [world.speech.id])
                 services.link_materials(world.session, [m.id])
                 services.upload_attachment(m, io.BytesIO(PDF), f"附件{i}.pdf")
@@ -329,14 +288,14 @@ def test_secretary_creates_a_material_in_the_library_they_keep(
     select = re.search(r'<select[^>]*id="organization_id"[^>]*>(.*?)</select>', page, re.S)
     assert select is not None
     assert re.findall(r"<option[^>]*>", select.group(1)) == [
-        f'<option selected value="{world.college.id}">'
+        f'<option selected value="{world.unit.id}">'
     ]
-    response = client.post("/materials/new", data=form_data(organization_id=world.college.id))
+    response = client.post("/materials/new", data=form_data(organization_id=world.unit.id))
     assert response.status_code == 302
     created = db.session.scalar(sa.select(Material).order_by(Material.id.desc()))
     assert created is not None
     assert response.headers["Location"] == f"/materials/{created.id}"
-    assert created.organization_id == world.college.id
+    assert created.organization_id == world.unit.id
     assert created.issued_on == date(2020, 2, 23)
     assert created.speaker == "习近平" and created.body == "第一段。\n\n第二段。"
     assert created.created_by_id == world.secretary.id
@@ -345,7 +304,7 @@ def test_secretary_creates_a_material_in_the_library_they_keep(
     ))
     assert event is not None
     assert (event.object_id, event.organization_id, event.actor_id) == (
-        created.id, world.college.id, world.secretary.id
+        created.id, world.unit.id, world.secretary.id
     )
     detail = text(client.get(f"/materials/{created.id}"))
     assert created.title in detail and "第一段。" in detail
@@ -357,7 +316,7 @@ def test_admin_chooses_among_all_libraries(
     client = as_user(world.admin)
     page = text(client.get("/materials/new"))
     assert "Choose the library…" in page
-    for org in (world.university, world.college, world.branch, world.other_unit):
+    for org in (world.top, world.unit, world.branch, world.elsewhere):
         assert f'value="{org.id}"' in page
     response = client.post("/materials/new", data=form_data(organization_id=0))
     assert field_error(text(response), "organization_id") == "Choose the library."
@@ -370,7 +329,7 @@ def test_secretary_cannot_put_a_material_in_another_library(
 ) -> None:
     client = as_user(world.secretary)
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Material))
-    for org in (world.university, world.other_unit, world.branch):
+    for org in (world.top, world.elsewhere, world.branch):
         response = client.post("/materials/new", data=form_data(organization_id=org.id))
         assert response.status_code == 200
         assert field_error(text(response), "organization_id") == "Not a valid choice."
@@ -397,7 +356,7 @@ def test_bad_input_is_shown_beside_the_field_and_kept(
 ) -> None:
     client = as_user(world.secretary)
     before = actions()
-    data = form_data(organization_id=world.college.id, **overrides)
+    data = form_data(organization_id=world.unit.id, **overrides)
     response = client.post("/materials/new", data=data)
     assert response.status_code == 200
     page = text(response)
@@ -409,7 +368,7 @@ def test_bad_input_is_shown_beside_the_field_and_kept(
 def test_http_urls_are_accepted(world: World, as_user: Callable[..., FlaskClient]) -> None:
     client = as_user(world.secretary)
     response = client.post("/materials/new", data=form_data(
-        organization_id=world.college.id, url="http://theory.people.com.cn/n1/2020/0224/c40531.html"
+        organization_id=world.unit.id, url="http://theory.people.com.cn/n1/2020/0224/c40531.html"
     ))
     assert response.status_code == 302
 
@@ -421,7 +380,7 @@ def test_edit_changes_fields_and_writes_the_change(
     page = text(client.get(f"/materials/{world.notice.id}/edit"))
     assert world.notice.title in page
     response = client.post(f"/materials/{world.notice.id}/edit", data={
-        "organization_id": world.college.id, "kind": "document",
+        "organization_id": world.unit.id, "kind": "document",
         "title": "学院关于开展专题学习的通知（修订）", "issued_on": "2020-03-01",
         "speaker": "", "source": "学院党委", "url": "", "body": "",
     })
@@ -439,7 +398,7 @@ def test_editing_without_changes_writes_no_event(
 ) -> None:
     client = as_user(world.secretary)
     response = client.post(f"/materials/{world.notice.id}/edit", data={
-        "organization_id": world.college.id, "kind": "document", "title": world.notice.title,
+        "organization_id": world.unit.id, "kind": "document", "title": world.notice.title,
         "issued_on": "2020-03-01",
     })
     assert response.status_code == 302
@@ -449,11 +408,11 @@ def test_editing_without_changes_writes_no_event(
 def test_library_users_may_not_edit_what_they_do_not_keep(
     world: World, as_user: Callable[..., FlaskClient]
 ) -> None:
-    client = as_user(world.secretary)  # uses the university's library, does not keep it
+    client = as_user(world.secretary)  # uses the superior committee's library, does not keep it
     assert client.get(f"/materials/{world.speech.id}").status_code == 200
     assert client.get(f"/materials/{world.speech.id}/edit").status_code == 403
     response = client.post(f"/materials/{world.speech.id}/edit", data=form_data(
-        organization_id=world.college.id
+        organization_id=world.unit.id
     ))
     assert response.status_code == 403
     assert "Edit the material" not in text(client.get(f"/materials/{world.speech.id}"))
@@ -469,8 +428,8 @@ def test_moving_a_studied_material_keeps_it_usable(world: World, app: Flask) -> 
         assert refused.value.field == "organization_id"
         services.update_material(world.notice, services.MaterialData(
             kind=MaterialKind.DOCUMENT, title=world.notice.title
-        ), world.university)
-        assert world.notice.organization_id == world.university.id
+        ), world.top)
+        assert world.notice.organization_id == world.top.id
 
 
 # --- detail ----------------------------------------------------------------------------------
@@ -481,9 +440,9 @@ def test_detail_shows_facts_files_and_the_sessions_that_studied_it(
     app: Flask,
 ) -> None:
     draft = create_session(world.group, "草稿中的学习", status=SessionStatus.DRAFT)
-    university_session = create_session(world.university_group, "校党委中心组学习")
+    top_session = create_session(world.top_group, "市教卫党委中心组学习")
     with app.test_request_context():
-        for s in (world.session, draft, university_session):
+        for s in (world.session, draft, top_session):
             services.link_materials(s, [world.speech.id])
         services.upload_attachment(world.speech, io.BytesIO(PDF), "讲话全文.pdf")
     db.session.commit()
@@ -493,25 +452,25 @@ def test_detail_shows_facts_files_and_the_sessions_that_studied_it(
     assert "讲话全文.pdf" in member_page and "/attachments/" in member_page
     assert world.session.topic in member_page
     assert "草稿中的学习" not in member_page  # drafts only for the group's secretaries
-    assert "校党委中心组学习" not in member_page  # another group's session
+    assert "市教卫党委中心组学习" not in member_page  # another group's session
     assert "Upload a file" not in member_page and "Remove" not in member_page
 
     secretary_page = text(as_user(world.secretary).get(f"/materials/{world.speech.id}"))
-    assert "草稿中的学习" in secretary_page and "校党委中心组学习" not in secretary_page
+    assert "草稿中的学习" in secretary_page and "市教卫党委中心组学习" not in secretary_page
 
     admin_page = text(as_user(world.admin).get(f"/materials/{world.speech.id}"))
-    for topic in ("草稿中的学习", "校党委中心组学习", world.session.topic):
+    for topic in ("草稿中的学习", "市教卫党委中心组学习", world.session.topic):
         assert topic in admin_page
 
-    keeper_page = text(as_user(world.university_secretary).get(f"/materials/{world.speech.id}"))
+    keeper_page = text(as_user(world.top_secretary).get(f"/materials/{world.speech.id}"))
     assert "Upload a file" in keeper_page and "Edit the material" in keeper_page
-    assert "草稿中的学习" not in keeper_page and "校党委中心组学习" in keeper_page
+    assert "草稿中的学习" not in keeper_page and "市教卫党委中心组学习" in keeper_page
 
 
 def test_user_text_is_escaped(world: World, as_user: Callable[..., FlaskClient]) -> None:
     client = as_user(world.secretary)
     client.post("/materials/new", data=form_data(
-        organization_id=world.college.id, title="<script>alert(1)</script>",
+        organization_id=world.unit.id, title="<script>alert(1)</script>",
         body="<img src=x onerror=alert(1)>",
     ))
     created = db.session.scalar(sa.select(Material).order_by(Material.id.desc()))
@@ -549,7 +508,7 @@ def test_secretary_links_materials_in_order(
     )
     assert response.status_code == 302
     assert links_of(world.session) == [(world.speech.id, 0), (world.notice.id, 1)]
-    extra = material(world.college, "补充材料")
+    extra = material(world.unit, "补充材料")
     db.session.commit()
     client.post(f"/sessions/{world.session.id}/materials", data={"material_ids": [extra.id]})
     assert links_of(world.session)[-1] == (extra.id, 2)  # appended at the end
@@ -600,7 +559,7 @@ def test_bad_links_are_refused_beside_the_field(
 def test_unlink_and_move_keep_positions_contiguous(
     world: World, as_user: Callable[..., FlaskClient], app: Flask
 ) -> None:
-    third = material(world.university, "第三份材料")
+    third = material(world.top, "第三份材料")
     db.session.commit()
     with app.test_request_context():
         services.link_materials(world.session, [world.speech.id, world.notice.id, third.id])
@@ -652,7 +611,7 @@ def test_new_material_from_the_session_is_linked_at_once(
     page = text(client.get(f"/sessions/{world.session.id}/materials"))
     assert f"/materials/new?session_id={world.session.id}" in page
     response = client.post(f"/materials/new?session_id={world.session.id}",
-                           data=form_data(organization_id=world.college.id, title="新学习材料"))
+                           data=form_data(organization_id=world.unit.id, title="新学习材料"))
     assert response.status_code == 302
     assert response.headers["Location"] == f"/sessions/{world.session.id}/materials"
     created = db.session.scalar(sa.select(Material).where(Material.title == "新学习材料"))
@@ -697,7 +656,7 @@ def test_session_page_empty_state(world: World, as_user: Callable[..., FlaskClie
 
 # --- the permission matrix -------------------------------------------------------------------
 
-ROLES = ["anonymous", "member", "secretary", "leader", "other", "admin"]
+ROLES = ["anonymous", "member", "secretary", "leader", "outsider", "admin"]
 
 # (method, url, form, expected status per role in ROLES order)
 MATRIX: list[tuple[str, str, dict[str, Any], tuple[int, ...]]] = [
@@ -764,7 +723,7 @@ def test_another_units_material_answers_404(
         target = url.format(id=world.foreign.id, attachment=attachment.id)
         assert client.get(target).status_code == 404, (user.username, name)
         if name == "edit":
-            assert client.post(target, data=form_data(organization_id=world.college.id)
+            assert client.post(target, data=form_data(organization_id=world.unit.id)
                                ).status_code == 404
     client = as_user(world.secretary)
     assert client.post(f"/materials/{world.foreign.id}/attachments").status_code == 404

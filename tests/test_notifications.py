@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
+from studytrack.admin import services as admin_services
 from studytrack.extensions import db
 from studytrack.followups import services as followup_services
 from studytrack.models import (
@@ -25,33 +25,21 @@ TOPIC = "学习贯彻党的二十届三中全会精神"
 
 
 @pytest.fixture
-def login(login, client):
-    """conftest's login(user), after logging out whoever was logged in before."""
-
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
-@pytest.fixture
-def world(app, create_org, create_user, create_group, create_session):
-    member = create_user("member", "张瑜", locale="en")
-    secretary = create_user("secretary", "李秘书", locale="en")
-    zh_member = create_user("zh_member", "王同志")  # reads Chinese (the default)
-    other = create_user("other", "赵同志", locale="en")
-    group = create_group(create_org("校党委"), members=(member, zh_member, other),
-                         secretaries=(secretary,))
-    session = create_session(group, topic=TOPIC,
-                             starts_at=datetime.now(UTC) - timedelta(days=3))
-    reflection = Reflection(session=session, author=member, body="体会" * 50, char_count=100,
-                            status=ReflectionStatus.SUBMITTED,
-                            submitted_at=datetime.now(UTC))
-    db.session.add(reflection)
+def world(world, create_user, create_session):
+    """The shared world; two more members of the group, one reading Chinese; a session three
+    days ago with the member's submitted reflection."""
+    world.zh_member = create_user("zh_member", "王同志")  # reads Chinese (the default)
+    world.other = create_user("other", "赵同志", locale="en")
+    for user in (world.zh_member, world.other):
+        admin_services.add_member(world.group, user)
+    world.session = create_session(world.group, topic=TOPIC,
+                                   starts_at=datetime.now(UTC) - timedelta(days=3))
+    world.reflection = Reflection(session=world.session, author=world.member, body="体会" * 50,
+                                  char_count=100, status=ReflectionStatus.SUBMITTED,
+                                  submitted_at=datetime.now(UTC))
+    db.session.add(world.reflection)
     db.session.commit()
-    return SimpleNamespace(member=member, secretary=secretary, zh_member=zh_member, other=other,
-                           group=group, session=session, reflection=reflection)
+    return world
 
 
 def notify_returned(world, user=None, comment="请结合本职工作谈体会"):

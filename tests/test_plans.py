@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,34 +25,6 @@ from studytrack.plans.queries import ItemStatus, PlanStatus, item_status, plan_s
 from studytrack.plans.rules import ItemData
 
 PAST, FUTURE = 2020, 2099  # a year wholly over, and one not begun, whatever today is
-
-
-@pytest.fixture
-def login(login, client):
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
-@pytest.fixture
-def world(app, create_org, create_user, create_group, grant_leadership):
-    top = create_org("校党委")
-    unit = create_org("文学院党委", parent=top)
-    elsewhere = create_org("其他党委")
-    users = {
-        name: create_user(username=name, display_name=f"{name}同志", locale="en")
-        for name in ("member", "secretary", "leader", "outsider", "former")
-    }
-    users["admin"] = create_user(username="admin", display_name="管理员", is_admin=True,
-                                 locale="en")
-    group = create_group(unit, name="文学院党委理论学习中心组",
-                         members=(users["member"], users["former"]),
-                         secretaries=(users["secretary"],))
-    other_group = create_group(elsewhere, members=(users["outsider"],))
-    grant_leadership(users["leader"], top)
-    return SimpleNamespace(top=top, unit=unit, group=group, other_group=other_group, **users)
 
 
 def make_plan(group, year, *items):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -46,17 +45,6 @@ YEAR = 2025
 FAR = date(2099, 1, 1)  # a due date that has not passed
 
 
-@pytest.fixture
-def login(login, client):
-    """conftest's login(user), after logging out whoever was logged in before."""
-
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
 def _at(month, day, hour=2):
     """A UTC time: 10:00 in Beijing on that day of YEAR."""
     return datetime(YEAR, month, day, hour, 0, tzinfo=UTC)
@@ -90,27 +78,27 @@ def _task(session, title, assignee=None, organization=None, due_on=None,
 
 
 @pytest.fixture
-def world(app, create_org, create_user, create_group, create_session, grant_leadership):
-    top = create_org("校党委")
-    unit = create_org("机关党委", parent=top, kind=OrganizationKind.GENERAL_BRANCH)
-    beside_unit = create_org("学院党委", parent=top, kind=OrganizationKind.GENERAL_BRANCH)
-    users = {
-        name: create_user(username=name, display_name=display, locale="en")
-        for name, display in (
-            ("alice", "甲同志"), ("bob", "乙同志"), ("carol", "丙同志"), ("sec", "秘书"),
-            ("visitor", "列席者"), ("leader", "校领导"), ("beside", "学院领导"),
-        )
-    }
-    users["admin"] = create_user(username="admin", display_name="管理员", is_admin=True,
-                                 locale="en")
-    alice, bob, carol, visitor = (users[n] for n in ("alice", "bob", "carol", "visitor"))
-    group = create_group(unit, "机关党委理论学习中心组", members=(alice, bob, carol),
-                         secretaries=(users["sec"],))
-    for order, membership in enumerate(sorted(group.memberships, key=lambda m: m.user_id)):
-        membership.sort_order = order  # alice, bob, carol, sec
+def world(world, create_org, create_user, create_group, create_session, grant_leadership):
+    """The shared world (its member is alice, its secretary sec) with a year of records: two
+    more members (bob, carol), a visitor who attends as an observer, a unit beside the
+    university (学院党委, with its leader and its group), and the group's sessions of YEAR (s1,
+    s2 closed, s3, a draft, a cancelled one), one of the year before and one on New Year's Day
+    in Beijing, with attendance, reflections, talks and tasks."""
+    world.alice, world.sec = world.member, world.secretary
+    world.bob = create_user("bob", "乙同志", locale="en")
+    world.carol = create_user("carol", "丙同志", locale="en")
+    world.visitor = create_user("visitor", "列席者", locale="en")
+    alice, bob, carol, visitor = world.alice, world.bob, world.carol, world.visitor
+    group = world.group
+    for user in (bob, carol):
+        admin_services.add_member(group, user)
+    order = [alice.id, bob.id, carol.id, world.sec.id]
+    for membership in group.memberships:
+        membership.sort_order = order.index(membership.user_id)
+    beside_unit = create_org("学院党委", parent=world.top, kind=OrganizationKind.GENERAL_BRANCH)
     create_group(beside_unit, "学院中心组")
-    grant_leadership(users["leader"], top)
-    grant_leadership(users["beside"], beside_unit)
+    world.beside = create_user("beside", "学院领导", locale="en")
+    grant_leadership(world.beside, beside_unit)
 
     s1 = create_session(group, "学习党的二十届四中全会精神", starts_at=_at(3, 10),
                         reflection_due_on=date(YEAR, 3, 20))
@@ -153,13 +141,12 @@ def world(app, create_org, create_user, create_group, create_session, grant_lead
     _task(s1, "报送学习心得", assignee=bob, status=TaskStatus.DONE)
     _task(s1, "已取消的任务", assignee=carol, status=TaskStatus.CANCELLED)
     _task(s2, "制定整改措施", assignee=alice, due_on=date(YEAR, 7, 1), status=TaskStatus.DONE)
-    unit_task = _task(s3, "梳理问题清单", organization=unit, due_on=FAR)
+    unit_task = _task(s3, "梳理问题清单", organization=world.unit, due_on=FAR)
     _task(draft, "草稿里的任务", assignee=alice, due_on=date(YEAR, 10, 5))
     db.session.commit()
-    return SimpleNamespace(
-        top=top, unit=unit, group=group, s1=s1, s2=s2, s3=s3, draft=draft,
-        new_year=new_year, overdue=overdue, unit_task=unit_task, **users,
-    )
+    world.s1, world.s2, world.s3, world.draft, world.new_year = s1, s2, s3, draft, new_year
+    world.overdue, world.unit_task = overdue, unit_task
+    return world
 
 
 PERIOD = Period(YEAR)
@@ -608,7 +595,7 @@ def test_person_record_xlsx(world, login, client):
     assert sessions["G2"].is_date and sessions.max_row == 4
 
     talks = list(book["发言"].iter_rows(min_row=2, values_only=True))
-    assert talks == [(datetime(YEAR, 6, 5), "机关党委理论学习中心组", "专题研讨：作风建设",
+    assert talks == [(datetime(YEAR, 6, 5), "校党委理论学习中心组", "专题研讨：作风建设",
                       "交流发言", "改进作风")]
     reflections = list(book["心得体会"].iter_rows(min_row=2, values_only=True))
     assert [r[4] for r in reflections] == ["逾期提交", "逾期未交", "未提交"]
@@ -631,7 +618,7 @@ def test_group_figures_xlsx(world, login, client):
     assert sessions.cell(row=3, column=rate_column).number_format == "0.0%"
 
     members = list(book["成员"].iter_rows(min_row=2, values_only=True))
-    assert [m[0] for m in members] == ["甲同志", "乙同志", "丙同志"]
+    assert [m[0] for m in members] == ["张瑜", "乙同志", "丙同志"]
     owed = book["待办"]
     assert _header(owed) == [
         "类别", "日期", "学习主题", "事项", "姓名/责任人", "截止日期", "情况", "已逾期"
@@ -640,7 +627,7 @@ def test_group_figures_xlsx(world, login, client):
     assert kinds == ["心得体会未提交"] * 4 + ["补学未登记"] * 2 + ["后续任务未完成"] * 2
     assert owed["F2"].is_date and owed["F2"].value == datetime(YEAR, 6, 15)
     assert owed["H2"].value == "是"
-    assert owed.cell(row=9, column=5).value == "机关党委"  # a task owned by a unit
+    assert owed.cell(row=9, column=5).value == "中侨职业技术大学党委"  # a task owned by a unit
 
 
 # --- query budgets -------------------------------------------------------------------------

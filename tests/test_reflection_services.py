@@ -5,11 +5,11 @@ and the reads behind the review pages."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
+from studytrack.admin import services as admin_services
 from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.models import (
@@ -17,6 +17,7 @@ from studytrack.models import (
     AttendanceStatus,
     AuditEvent,
     GroupMembership,
+    GroupRole,
     Notification,
     NotificationKind,
     Reflection,
@@ -27,12 +28,6 @@ from studytrack.reflections import queries, services
 from studytrack.reflections.queries import State
 
 DUE = date(2026, 4, 10)
-
-
-@pytest.fixture
-def request_context(app):
-    with app.test_request_context():
-        yield
 
 
 def attend(session, user, status, *, makeup_on=None, sort_order=0):
@@ -46,29 +41,34 @@ def attend(session, user, status, *, makeup_on=None, sort_order=0):
 
 
 @pytest.fixture
-def world(request_context, create_org, create_user, create_group, create_session):
-    people = {
-        name: create_user(username=name, display_name=f"{name}同志")
-        for name in ("present", "madeup", "absent", "observer", "unmarked", "secretary",
-                     "secretary2", "former_secretary", "outsider")
-    }
-    group = create_group(
-        create_org("机关党委"),
-        members=(people["present"], people["madeup"], people["absent"], people["unmarked"]),
-        secretaries=(people["secretary"], people["secretary2"], people["former_secretary"]),
-    )
-    membership = db.session.scalar(sa.select(GroupMembership).where(
-        GroupMembership.user_id == people["former_secretary"].id))
-    membership.left_on = date(2026, 1, 1)
+def world(request_context, world, create_user, create_session):
+    """The shared world, its member the one present; three more members (madeup, on leave with
+    a make-up, absent and unmarked), two more secretaries (former_secretary left on 1 January
+    2026), an observer who is no member, and a session (reflections due DUE, at least 10
+    characters) with everyone's attendance."""
+    world.present = world.member
+    people = {name: create_user(name, f"{name}同志")
+              for name in ("madeup", "absent", "unmarked", "secretary2", "former_secretary",
+                           "observer")}
+    for name, user in people.items():
+        setattr(world, name, user)
+        if name in ("madeup", "absent", "unmarked"):
+            admin_services.add_member(world.group, user)
+        elif name != "observer":
+            admin_services.add_member(world.group, user, GroupRole.SECRETARY)
+    former = db.session.scalars(sa.select(GroupMembership).where(
+        GroupMembership.user_id == world.former_secretary.id)).one()
+    former.left_on = date(2026, 1, 1)
     db.session.commit()
-    session = create_session(group, reflection_due_on=DUE, min_reflection_chars=10)
-    attend(session, people["present"], AttendanceStatus.PRESENT, sort_order=1)
-    attend(session, people["madeup"], AttendanceStatus.ON_LEAVE, makeup_on=date(2026, 4, 1),
+    session = world.session = create_session(world.group, reflection_due_on=DUE,
+                                             min_reflection_chars=10)
+    attend(session, world.present, AttendanceStatus.PRESENT, sort_order=1)
+    attend(session, world.madeup, AttendanceStatus.ON_LEAVE, makeup_on=date(2026, 4, 1),
            sort_order=2)
-    attend(session, people["absent"], AttendanceStatus.ABSENT, sort_order=3)
-    attend(session, people["observer"], AttendanceStatus.OBSERVER, sort_order=4)
-    attend(session, people["unmarked"], None, sort_order=5)
-    return SimpleNamespace(group=group, session=session, **people)
+    attend(session, world.absent, AttendanceStatus.ABSENT, sort_order=3)
+    attend(session, world.observer, AttendanceStatus.OBSERVER, sort_order=4)
+    attend(session, world.unmarked, None, sort_order=5)
+    return world
 
 
 TEXT = "学习贯彻习近平总书记重要讲话精神，深刻领会。"  # 22 characters
@@ -455,10 +455,10 @@ def test_handed_in_shows_text_author_and_review(world):
     db.session.commit()
     returned, late = queries.handed_in(world.session)  # roster order
     assert (returned.id, returned.author.display_name, returned.status) == (
-        a.id, "present同志", ReflectionStatus.RETURNED)
+        a.id, "张瑜", ReflectionStatus.RETURNED)
     assert (returned.title, returned.body, returned.char_count) == ("学习体会", TEXT, 22)
     assert returned.submitted_at == a.submitted_at and not returned.is_late
     assert returned.review_comment == "请补充具体举措"
-    assert returned.reviewer == (world.secretary.id, "secretary同志", None)
+    assert returned.reviewer == (world.secretary.id, "李婧", None)
     assert returned.reviewed_at == a.reviewed_at is not None
     assert (late.id, late.title, late.is_late, late.reviewer) == (b.id, None, True, None)

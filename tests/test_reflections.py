@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
+from studytrack.admin import services as admin_services
 from studytrack.extensions import db
 from studytrack.models import (
     Attendance,
@@ -24,17 +24,6 @@ from studytrack.models import (
 TEXT = "学习贯彻习近平总书记重要讲话精神，深刻领会其核心要义。"
 
 
-@pytest.fixture
-def login(login, client):
-    """conftest's login(user), after logging out whoever was logged in before."""
-
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
 def attend(session, user, status, makeup_on=None):
     db.session.add(Attendance(
         session=session, user=user, status=status, makeup_on=makeup_on,
@@ -44,25 +33,22 @@ def attend(session, user, status, makeup_on=None):
 
 
 @pytest.fixture
-def world(app, create_org, create_user, create_group, create_session, grant_leadership):
-    top = create_org("校党委")
-    unit = create_org("机关党委", parent=top)
-    elsewhere = create_org("其他党委")
-    users = {
-        name: create_user(username=name, display_name=f"{name}同志", locale="en")
-        for name in ("author", "colleague", "observer", "secretary", "leader", "outsider")
-    }
-    group = create_group(
-        unit, members=(users["author"], users["colleague"], users["observer"]),
-        secretaries=(users["secretary"],),
-    )
-    other_group = create_group(elsewhere, members=(users["outsider"],))
-    grant_leadership(users["leader"], top)
-    session = create_session(group, reflection_due_on=date(2030, 1, 1), min_reflection_chars=10)
-    attend(session, users["author"], AttendanceStatus.PRESENT)
-    attend(session, users["colleague"], AttendanceStatus.PRESENT)
-    attend(session, users["observer"], AttendanceStatus.OBSERVER)
-    return SimpleNamespace(group=group, other_group=other_group, session=session, **users)
+def world(world, create_user, create_session):
+    """The shared world, its member the author; two more members of the group, a colleague and
+    one who attends as an observer; a session (reflections due 1 January 2030, at least 10
+    characters) that the author and the colleague attended."""
+    world.author = world.member
+    world.colleague = create_user("colleague", "colleague同志", locale="en")
+    world.observer = create_user("observer", "observer同志", locale="en")
+    for user in (world.colleague, world.observer):
+        admin_services.add_member(world.group, user)
+    db.session.commit()
+    world.session = create_session(world.group, reflection_due_on=date(2030, 1, 1),
+                                   min_reflection_chars=10)
+    attend(world.session, world.author, AttendanceStatus.PRESENT)
+    attend(world.session, world.colleague, AttendanceStatus.PRESENT)
+    attend(world.session, world.observer, AttendanceStatus.OBSERVER)
+    return world
 
 
 def editor_url(world):

@@ -34,7 +34,6 @@ from studytrack.models import (
     TaskStatus,
 )
 from studytrack.reports import news, queries
-from tests.conftest import PASSWORD
 
 PAST = date(2020, 1, 1)  # before any day these tests run on
 FUTURE = date(2999, 12, 31)
@@ -57,37 +56,33 @@ KEYNOTE = "结合学习情况和工作实践，从四个方面交流了思考与
 
 
 @pytest.fixture
-def world(app, create_org, create_user, create_group, grant_leadership):
-    """市教卫党委 above 中侨职业技术大学党委, whose 校党委理论学习中心组 met on 3月26日."""
-    parent = create_org("市教卫党委")
-    unit = create_org("中侨职业技术大学党委", parent=parent)
-    group = create_group(organization=unit, name="校党委理论学习中心组")
+def world(world, create_user):
+    """The shared world as the news release of 26 March 2020 has it: the university's leaders
+    are the members of its 校党委理论学习中心组 (the world's member, 张瑜, among them), 李婧 (the
+    world's secretary) keeps its record, 王列席 attends as an observer; `world.people` names
+    them all, with the world's leader (of 市教卫党委) and outsider."""
 
-    def user(username, name, position, role=None):
+    def member(username, name, position):
         person = create_user(username, name, position=position, locale="en")
-        if role is not None:
-            admin_services.add_member(group, person, role, GroupTitle.MEMBER)
-            db.session.commit()
+        admin_services.add_member(world.group, person, GroupRole.MEMBER, GroupTitle.MEMBER)
         return person
 
-    member = GroupRole.MEMBER
-    people = SimpleNamespace(
-        pingjie=user("pingjie", "平杰", "党委书记", member),
-        chen=user("chen", "陈晓斌", "校长、党委副书记", member),
-        kou=user("kou", "寇新建", "常务副校长", member),
-        guan=user("guan", "管琰琰", "党委副书记、副校长", member),
-        zhang=user("zhang", "张瑜", "副校长", member),
-        luo=user("luo", "罗宁", "副校长", member),
-        xu=user("xu", "徐卫东", "党委委员、纪委书记", member),
-        zhou=user("zhou", "周敏", "党委委员", member),
-        secretary=user("lijing", "李婧", "党委办公室主任", GroupRole.SECRETARY),
-        observer=user("wang", "王列席", "组织部部长"),
-        leader=user("leader", "上级领导", "市教卫党委书记"),
-        outsider=user("outsider", "外单位", None),
+    world.people = SimpleNamespace(
+        pingjie=member("pingjie", "平杰", "党委书记"),
+        chen=member("chen", "陈晓斌", "校长、党委副书记"),
+        kou=member("kou", "寇新建", "常务副校长"),
+        guan=member("guan", "管琰琰", "党委副书记、副校长"),
+        zhang=world.member,  # 副校长
+        luo=member("luo", "罗宁", "副校长"),
+        xu=member("xu", "徐卫东", "党委委员、纪委书记"),
+        zhou=member("zhou", "周敏", "党委委员"),
+        secretary=world.secretary,  # 党委办公室主任
+        observer=create_user("wang", "王列席", position="组织部部长", locale="en"),
+        leader=world.leader,
+        outsider=world.outsider,
     )
-    grant_leadership(people.leader, parent)
-    create_group(members=(people.outsider,))  # another organisation's group
-    return SimpleNamespace(parent=parent, unit=unit, group=group, people=people)
+    db.session.commit()
+    return world
 
 
 def add_material(session, title, position, kind=MaterialKind.SPEECH, files=(), **fields):
@@ -356,7 +351,7 @@ def test_guests_authors_off_the_roster_and_unsaved_changes(world, create_session
     assert [(t.speaker, t.position) for t in report.talks] == [("刘专家", None)]
     assert [(r.author, r.position, r.status, r.is_required) for r in report.reflections] == [
         ("平杰", "党委书记", None, True),
-        ("上级领导", "市教卫党委书记", ReflectionStatus.SUBMITTED, False),
+        ("王书记", "市教卫党委书记", ReflectionStatus.SUBMITTED, False),
     ]
     assert report.reflections[1].body is None  # submitted, not accepted: its text is not shown
 
@@ -491,14 +486,7 @@ def test_reflections_accepted_in_full_others_by_status(example, client, login):
     assert "Due on 2026-04-02." in text and "At least 800 characters." in text
 
 
-def client_for(app, user):
-    other = app.test_client()
-    response = other.post("/auth/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302
-    return other
-
-
-def test_buttons_print_word_pdf_and_news(example, client, login, app):
+def test_buttons_print_word_pdf_and_news(example, client, login, another_client):
     login(example.people.pingjie)
     sid = example.session.id
     _, html = page(client, f"/sessions/{sid}/report")
@@ -509,7 +497,7 @@ def test_buttons_print_word_pdf_and_news(example, client, login, app):
     assert 'href="/static/css/report_print.css' in html
     assert 'src="/static/js/report.js' in html
 
-    _, html = page(client_for(app, example.people.secretary), f"/sessions/{sid}/report")
+    _, html = page(another_client(example.people.secretary), f"/sessions/{sid}/report")
     assert f'href="/sessions/{sid}/news-release"' in html
 
 
@@ -547,7 +535,7 @@ def test_hostile_text_is_shown_inert(world, create_session, client, login):
 
 
 def test_a_draft_report_is_marked_and_only_for_secretaries(world, create_session, client, login,
-                                                           app):
+                                                           another_client):
     session = create_session(world.group, status=SessionStatus.DRAFT)
     login(world.people.secretary)
     response, html = page(client, f"/sessions/{session.id}/report")
@@ -555,7 +543,7 @@ def test_a_draft_report_is_marked_and_only_for_secretaries(world, create_session
     assert "report-draft-notice" in html and "report-is-draft" in html
 
     for user in (world.people.pingjie, world.people.leader):
-        other = client_for(app, user)
+        other = another_client(user)
         assert other.get(f"/sessions/{session.id}/report").status_code == 404
 
 
@@ -580,20 +568,6 @@ NEWS_MATRIX = [
     ("anonymous", 302), ("member", 403), ("secretary", 200), ("leader", 403), ("outsider", 404),
     ("admin", 200),
 ]
-
-
-@pytest.fixture
-def as_role(world, client, login, create_user):
-    def act(role):
-        users = {"member": world.people.pingjie, "secretary": world.people.secretary,
-                 "leader": world.people.leader, "outsider": world.people.outsider}
-        if role == "admin":
-            users["admin"] = create_user("root", "管理员", is_admin=True)
-        if role != "anonymous":
-            login(users[role])
-        return client
-
-    return act
 
 
 @pytest.mark.parametrize(("role", "status"), REPORT_MATRIX)

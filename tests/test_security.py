@@ -13,13 +13,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import IsolatedClient
 from flask import Flask
 from flask_babel import gettext
 
 from studytrack import PACKAGE_DIR, create_app, resource_dir
 from studytrack.config import TestConfig
 from studytrack.extensions import db
+from tests.fixtures.app import IsolatedClient
 
 REPO_ROOT = PACKAGE_DIR.parent
 TEMPLATES = resource_dir("templates")

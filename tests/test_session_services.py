@@ -26,12 +26,7 @@ from studytrack.models import (
 from studytrack.study_sessions import queries, rules, services
 from studytrack.study_sessions.routes import paragraphs
 
-
-@pytest.fixture(autouse=True)
-def _request_context(app):
-    """Services run inside a request (lazy messages need a locale); an anonymous one here."""
-    with app.test_request_context():
-        yield
+pytestmark = pytest.mark.usefixtures("request_context")  # services run inside a request
 
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib.util
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -65,19 +64,18 @@ def exact(session: StudySession) -> dict[str, int]:
 
 
 @pytest.fixture
-def world(app, create_org, create_user, create_group, create_session):
+def world(app, world, create_user, create_session):
+    """The shared world, its member `a`; three more members of the group (b, c, d), a person
+    outside it (guest_user) and a session (reflections due 10 April 2026, at least 5
+    characters). The test runs inside a request."""
     with app.test_request_context():
-        people = {
-            name: create_user(username=name, display_name=f"{name}同志")
-            for name in ("a", "b", "c", "d", "secretary", "guest_user")
-        }
-        group = create_group(
-            create_org("机关党委"),
-            members=(people["a"], people["b"], people["c"], people["d"]),
-            secretaries=(people["secretary"],),
-        )
-        session = create_session(group, reflection_due_on=DUE, min_reflection_chars=5)
-        yield SimpleNamespace(group=group, session=session, **people)
+        world.a = world.member
+        for name in ("b", "c", "d"):
+            setattr(world, name, create_user(name, f"{name}同志"))
+            admin.add_member(world.group, getattr(world, name))
+        world.guest_user = create_user("guest_user", "guest_user同志")
+        world.session = create_session(world.group, reflection_due_on=DUE, min_reflection_chars=5)
+        yield world
 
 
 def _mark(world, **statuses):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
-from studytrack.admin import services as admin_services
 from studytrack.extensions import db
 from studytrack.models import (
     Attachment,
@@ -17,8 +15,6 @@ from studytrack.models import (
     AttendanceStatus,
     AuditEvent,
     FollowUpTask,
-    GroupRole,
-    GroupTitle,
     Material,
     SessionMaterial,
     SessionStatus,
@@ -27,9 +23,7 @@ from studytrack.models import (
     TalkKind,
     User,
 )
-from tests.conftest import PASSWORD
-
-ROLES = ("anonymous", "member", "secretary", "leader", "other", "admin")
+from tests.fixtures.world import ROLES
 
 VALID_FORM = {
     "kind": "collective",
@@ -43,56 +37,6 @@ VALID_FORM = {
     "min_reflection_chars": "800",
 }
 
-
-
-@pytest.fixture
-def world(app, create_org, create_group):
-    """A university committee above a college committee whose study group we work on."""
-    parent = create_org("学校党委")
-    unit = create_org("学院党委", parent=parent)
-    group = create_group(organization=unit, name="学院党委理论学习中心组")
-    return SimpleNamespace(parent=parent, unit=unit, group=group)
-
-
-@pytest.fixture
-def person(world, create_user, create_group, grant_leadership):
-    """person(role) makes a user holding `role` with respect to world.group."""
-
-    def make(role, **fields):
-        user = create_user(locale="en", is_admin=(role == "admin"), **fields)
-        if role in ("member", "secretary"):
-            admin_services.add_member(
-                world.group, user,
-                GroupRole.SECRETARY if role == "secretary" else GroupRole.MEMBER,
-                GroupTitle.MEMBER,
-            )
-            db.session.commit()
-        elif role == "leader":
-            grant_leadership(user, world.parent)  # leads the unit above the group's unit
-        elif role == "other":
-            create_group(members=(user,))
-        return user
-
-    return make
-
-
-@pytest.fixture
-def as_role(client, login, person):
-    """as_role(role) -> the test client, logged in as a fresh user with that role."""
-
-    def act(role):
-        if role != "anonymous":
-            login(person(role))
-        return client
-
-    return act
-
-
-def another_client(app, user):
-    other = app.test_client()
-    response = other.post("/auth/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302
-    return other
 
 
 def page_text(response):
@@ -207,8 +151,9 @@ def test_another_groups_session_answers_404_even_to_its_secretary(
 # --- list ----------------------------------------------------------------------------------
 
 
-def test_list_shows_drafts_and_the_new_button_to_secretaries_only(app, world, as_role, person,
-                                                                  create_session):
+def test_list_shows_drafts_and_the_new_button_to_secretaries_only(
+    another_client, world, as_role, person, create_session
+):
     create_session(world.group, topic="已发布的学习", status=SessionStatus.PUBLISHED)
     create_session(world.group, topic="草稿中的学习", status=SessionStatus.DRAFT)
     create_session(world.group, topic="未发布就取消", status=SessionStatus.CANCELLED)
@@ -220,7 +165,7 @@ def test_list_shows_drafts_and_the_new_button_to_secretaries_only(app, world, as
     assert "New session" not in html
     assert 'value="draft"' not in html  # nor can a member filter by it
 
-    html = page_text(another_client(app, person("secretary")).get(url))
+    html = page_text(another_client(person("secretary")).get(url))
     assert "已发布的学习" in html and "草稿中的学习" in html and "未发布就取消" in html
     assert f'href="/groups/{world.group.id}/sessions/new"' in html
     assert "New session" in html
@@ -277,18 +222,18 @@ def test_list_filters_and_paginates(world, as_role, create_session):
 
 
 def test_list_filters_show_each_viewer_their_language_choices_and_choice(
-    app, world, person, create_session
+    another_client, world, person, create_session
 ):
     """The filter fields are rendered once and kept (study_sessions.routes): what is kept
     must follow the language, the states offered and the choice made."""
     create_session(world.group, topic="研讨", kind="seminar",
                    starts_at=datetime(2025, 3, 1, 1, 0, tzinfo=UTC))
     url = f"/groups/{world.group.id}/sessions"
-    secretary = another_client(app, person("secretary"))
+    secretary = another_client(person("secretary"))
     chinese = person("member")
     chinese.locale = "zh"
     db.session.commit()
-    member = another_client(app, chinese)
+    member = another_client(chinese)
 
     html = page_text(secretary.get(url + "?kind=seminar"))
     assert '<option selected value="seminar">' in html and 'value="draft"' in html
@@ -400,10 +345,10 @@ def test_edit_form_shows_local_times_and_saves_changes(world, as_role, create_se
                                                    "2026-03-26T16:30+08:00"]
 
 
-def test_concurrent_edits_the_later_save_is_refused(app, world, person, create_session):
+def test_concurrent_edits_the_later_save_is_refused(another_client, world, person, create_session):
     session = create_session(world.group, topic="原来的主题")
-    first = another_client(app, person("secretary"))
-    second = another_client(app, person("secretary"))
+    first = another_client(person("secretary"))
+    second = another_client(person("secretary"))
     url = f"/sessions/{session.id}/edit"
     version_first = input_value(page_text(first.get(url)), "version")
     version_second = input_value(page_text(second.get(url)), "version")
@@ -470,10 +415,12 @@ def test_minutes_are_saved_and_shown_escaped_as_paragraphs(world, as_role, creat
     )
 
 
-def test_concurrent_minutes_the_later_save_is_refused(app, world, person, create_session):
+def test_concurrent_minutes_the_later_save_is_refused(
+    another_client, world, person, create_session
+):
     session = create_session(world.group)
-    first = another_client(app, person("secretary"))
-    second = another_client(app, person("secretary"))
+    first = another_client(person("secretary"))
+    second = another_client(person("secretary"))
     url = f"/sessions/{session.id}/minutes"
     first.get(url)
     second.get(url)
@@ -491,9 +438,9 @@ def test_concurrent_minutes_the_later_save_is_refused(app, world, person, create
 # --- lifecycle -----------------------------------------------------------------------------
 
 
-def test_lifecycle_through_the_page(app, world, person, create_session, client, login):
+def test_lifecycle_through_the_page(another_client, world, person, create_session, client, login):
     session = create_session(world.group, status=SessionStatus.DRAFT, topic="生命周期")
-    member_client = another_client(app, person("member"))
+    member_client = another_client(person("member"))
     login(person("secretary"))
     page = f"/sessions/{session.id}"
 
@@ -562,16 +509,17 @@ def test_cancel_needs_a_reason_beside_the_field(world, as_role, create_session):
 
 
 def test_session_page_shows_the_facts_and_buttons_by_permission(world, person, create_session,
-                                                                login, client, app):
+                                                                login, client, another_client):
     chair = person("member", display_name="平杰", position="党委书记")
     session = create_session(
         world.group, chair=chair, reflection_due_on=date(2026, 4, 10), min_reflection_chars=800,
         minutes=None,
     )
-    member_client = another_client(app, person("member"))
+    member_client = another_client(person("member"))
     login(person("secretary"))
     html = page_text(client.get(f"/sessions/{session.id}"))
-    for text in ("学院党委", "学院党委理论学习中心组", "Collective study", "2026-03-26 14:00–16:00",
+    for text in ("中侨职业技术大学党委", "校党委理论学习中心组", "Collective study",
+                 "2026-03-26 14:00–16:00",
                  "518会议室", "平杰", "党委书记", "2026-04-10", "800 characters",
                  "No minutes written yet.", "Edit the session", "Write the minutes",
                  "Close and lock the record", "Cancel the session", "History"):

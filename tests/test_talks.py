@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -21,77 +20,32 @@ from studytrack.models import (
     SessionStatus,
     Talk,
     TalkKind,
-    User,
 )
 from studytrack.study_sessions import talk_services as services
 from studytrack.study_sessions.attendance_queries import speaker_choices
+from tests.fixtures.users import make_person
+from tests.fixtures.world import ROLES
 
-ROLES = ("anonymous", "member", "secretary", "leader", "other", "admin")
 
-
-def make_person(username, display_name, position=None):
-    """A saved user without a password (hashing one is slow): for people who never log in."""
-    user = User(username=username, display_name=display_name, position=position)
-    db.session.add(user)
+@pytest.fixture
+def world(world, create_session):
+    """The shared world; the group's leader (平杰, who chairs) and two more members (陈晓斌,
+    寇新建), none of whom logs in; a published session on 26 March 2026."""
+    world.chen = make_person("chen", "陈晓斌", position="校长")
+    world.kou = make_person("kou", "寇新建", position="常务副校长")
+    admin_services.add_member(world.group, world.chen)
+    admin_services.add_member(world.group, world.kou)
+    world.ping = make_person("ping", "平杰", position="党委书记")
+    admin_services.add_member(world.group, world.ping, GroupRole.MEMBER, GroupTitle.LEADER)
     db.session.commit()
-    return user
-
-
-@pytest.fixture
-def world(app, create_org, create_group, create_user, create_session):
-    parent = create_org("学校党委")
-    unit = create_org("学院党委", parent=parent)
-    secretary = create_user("secretary", "秘书小王", locale="en")
-    chen = make_person("chen", "陈晓斌", position="校长")
-    kou = make_person("kou", "寇新建", position="常务副校长")
-    group = create_group(organization=unit, members=(chen, kou), secretaries=(secretary,))
-    ping = make_person("ping", "平杰", position="党委书记")
-    admin_services.add_member(group, ping, GroupRole.MEMBER, GroupTitle.LEADER)
-    db.session.commit()
-    session = create_session(group, starts_at=datetime(2026, 3, 26, 6, 0, tzinfo=UTC),
-                             chair=ping)
-    return SimpleNamespace(parent=parent, unit=unit, group=group, session=session,
-                           secretary=secretary, ping=ping, chen=chen, kou=kou)
-
-
-@pytest.fixture
-def person(world, create_user, create_group, grant_leadership):
-    def make(role):
-        user = create_user(locale="en", is_admin=(role == "admin"))
-        if role in ("member", "secretary"):
-            admin_services.add_member(
-                world.group, user,
-                GroupRole.SECRETARY if role == "secretary" else GroupRole.MEMBER,
-            )
-            db.session.commit()
-        elif role == "leader":
-            grant_leadership(user, world.parent)
-        elif role == "other":
-            create_group(members=(user,))
-        return user
-
-    return make
-
-
-@pytest.fixture
-def as_role(client, login, person):
-    def act(role):
-        if role != "anonymous":
-            login(person(role))
-        return client
-
-    return act
+    world.session = create_session(world.group, starts_at=datetime(2026, 3, 26, 6, 0, tzinfo=UTC),
+                                   chair=world.ping)
+    return world
 
 
 @pytest.fixture
 def secretary_client(client, login, world):
     return login(world.secretary)
-
-
-@pytest.fixture
-def ctx(app):
-    with app.test_request_context():
-        yield
 
 
 def talks_of(session):
@@ -128,7 +82,7 @@ def add(session, speaker=None, name=None, kind=TalkKind.EXCHANGE, **fields):
 # --- services ------------------------------------------------------------------------------
 
 
-def test_talks_are_appended_in_order(world, ctx):
+def test_talks_are_appended_in_order(world, request_context):
     first = add(world.session, world.ping, kind=TalkKind.CHAIR_ADDRESS, summary="要点一")
     second = add(world.session, world.chen, kind=TalkKind.KEYNOTE)
     third = add(world.session, name="张教授（市委党校）", title="辅导报告")
@@ -147,13 +101,13 @@ def test_talks_are_appended_in_order(world, ctx):
     ("speaker", "name", "field"),
     [(None, None, "speaker_id"), ("chen", "张教授", "speaker_name"), (None, "  ", "speaker_id")],
 )
-def test_exactly_one_speaker(world, ctx, speaker, name, field):
+def test_exactly_one_speaker(world, request_context, speaker, name, field):
     with pytest.raises(DomainError) as raised:
         add(world.session, getattr(world, speaker) if speaker else None, name)
     assert raised.value.field == field
 
 
-def test_speaker_must_be_from_the_group_or_the_attendance_list(world, ctx):
+def test_speaker_must_be_from_the_group_or_the_attendance_list(world, request_context):
     stranger = make_person("stranger", "外人")
     with pytest.raises(DomainError) as raised:
         add(world.session, stranger)
@@ -165,7 +119,7 @@ def test_speaker_must_be_from_the_group_or_the_attendance_list(world, ctx):
     assert add(world.session, stranger).speaker_id == stranger.id
 
 
-def test_speaker_choices_put_leaders_first_then_observers(world, ctx):
+def test_speaker_choices_put_leaders_first_then_observers(world, request_context):
     observer = make_person("observer", "列席者")
     db.session.add(Attendance(session=world.session, user=observer,
                               status=AttendanceStatus.OBSERVER, sort_order=100_000))
@@ -173,13 +127,13 @@ def test_speaker_choices_put_leaders_first_then_observers(world, ctx):
     ids = [user_id for user_id, _ in speaker_choices(world.session)]
     assert ids[0] == world.ping.id
     assert ids[-1] == observer.id
-    assert set(ids) == {world.ping.id, world.chen.id, world.kou.id, world.secretary.id,
-                        observer.id}
+    assert set(ids) == {world.ping.id, world.chen.id, world.kou.id, world.member.id,
+                        world.secretary.id, observer.id}
     names = dict(speaker_choices(world.session))
     assert names[world.ping.id] == "平杰（党委书记）"
 
 
-def test_update_logs_changes(world, ctx):
+def test_update_logs_changes(world, request_context):
     talk = add(world.session, world.chen, title="旧题目")
     db.session.commit()
     changes = services.update_talk(talk, services.TalkData(
@@ -198,7 +152,7 @@ def test_update_logs_changes(world, ctx):
     assert len(events("talk.update")) == 1
 
 
-def test_a_speaker_who_left_stays_on_an_edited_talk(world, ctx):
+def test_a_speaker_who_left_stays_on_an_edited_talk(world, request_context):
     talk = add(world.session, world.kou)
     db.session.commit()
     for membership in world.kou.memberships:
@@ -210,7 +164,7 @@ def test_a_speaker_who_left_stays_on_an_edited_talk(world, ctx):
     assert talks_of(world.session)[0].summary == "补充要点"
 
 
-def test_delete_keeps_positions_contiguous(world, ctx):
+def test_delete_keeps_positions_contiguous(world, request_context):
     talks = [add(world.session, world.ping), add(world.session, world.chen),
              add(world.session, world.kou)]
     db.session.commit()
@@ -224,7 +178,7 @@ def test_delete_keeps_positions_contiguous(world, ctx):
     assert event.details["speaker"] == "陈晓斌"
 
 
-def test_move_swaps_with_the_neighbour(world, ctx):
+def test_move_swaps_with_the_neighbour(world, request_context):
     a, b, c = (add(world.session, world.ping), add(world.session, world.chen),
                add(world.session, world.kou))
     db.session.commit()
@@ -245,7 +199,7 @@ def test_move_swaps_with_the_neighbour(world, ctx):
         services.move_talk(a, "sideways")
 
 
-def test_move_repairs_gaps_in_positions(world, ctx):
+def test_move_repairs_gaps_in_positions(world, request_context):
     a, b = add(world.session, world.ping), add(world.session, world.chen)
     a.position, b.position = 5, 9
     db.session.commit()
@@ -312,7 +266,7 @@ def test_bad_talk_input_is_shown_beside_the_field(world, secretary_client, data,
     assert talks_of(world.session) == []
 
 
-def test_edit_refuses_bad_input_and_keeps_it(world, secretary_client, ctx):
+def test_edit_refuses_bad_input_and_keeps_it(world, secretary_client, request_context):
     talk = add(world.session, world.chen, summary="原要点")
     db.session.commit()
     response = secretary_client.post(f"/talks/{talk.id}/edit", data=talk_form(
@@ -324,7 +278,7 @@ def test_edit_refuses_bad_input_and_keeps_it(world, secretary_client, ctx):
     assert talks_of(world.session)[0].summary == "原要点"
 
 
-def test_talks_section_on_the_session_page(world, client, login, person, ctx):
+def test_talks_section_on_the_session_page(world, client, login, person, request_context):
     add(world.session, world.ping, kind=TalkKind.CHAIR_ADDRESS,
         summary="统筹推进疫情防控\n\n<script>alert(1)</script>")
     add(world.session, name="张教授（市委党校）", kind=TalkKind.KEYNOTE, title="辅导报告")
@@ -347,7 +301,7 @@ def test_talks_section_on_the_session_page(world, client, login, person, ctx):
     assert "/move" not in section and "/delete" not in section
 
 
-def test_talks_section_for_the_secretary(world, secretary_client, ctx):
+def test_talks_section_for_the_secretary(world, secretary_client, request_context):
     html = secretary_client.get(f"/sessions/{world.session.id}").get_data(as_text=True)
     section = html[html.index('id="talks"'):]
     assert "No talks recorded yet." in section

@@ -25,15 +25,6 @@ M = TargetMetric
 
 
 @pytest.fixture
-def login(login, client):
-    def switch(user):
-        client.post("/auth/logout")
-        return login(user)
-
-    return switch
-
-
-@pytest.fixture
 def tree(app, create_org, create_user, create_group, grant_leadership):
     top = create_org("校党委")
     college = create_org("文学院党委", parent=top)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,10 +23,10 @@ from studytrack.models import AuditEvent, StudySession, Talk
 
 
 @pytest.fixture
-def world(app, create_org, create_group, create_user, create_session):
-    secretary = create_user("secretary", "秘书小王", locale="en")
-    group = create_group(organization=create_org("学院党委"), secretaries=(secretary,))
-    return SimpleNamespace(secretary=secretary, group=group, session=create_session(group))
+def world(world, create_session):
+    """The shared world with a published session of its group."""
+    world.session = create_session(world.group)
+    return world
 
 
 @contextmanager

@@ -8,7 +8,6 @@ import io
 import struct
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,10 +29,9 @@ from studytrack.models import (
     AuditEvent,
     Material,
     MaterialKind,
-    Organization,
-    StudyGroup,
     User,
 )
+from tests.fixtures.world import World
 
 # --- real minimal files of every allowed type ----------------------------------------------
 
@@ -159,32 +157,14 @@ SPOOFED = [
 # --- the world -------------------------------------------------------------------------------
 
 
-@dataclass
-class World:
-    unit: Organization
-    group: StudyGroup
-    secretary: User
-    member: User
-    material: Material
-
-
 @pytest.fixture
-def world(
-    app: Flask,
-    create_user: Callable[..., User],
-    create_org: Callable[..., Organization],
-    create_group: Callable[..., StudyGroup],
-) -> World:
-    unit = create_org("某某学院党委")
-    # English pages, so the messages checked here stay readable once the catalogue has them
-    secretary = create_user("secretary", locale="en")
-    member = create_user("member", locale="en")
-    group = create_group(unit, members=(member,), secretaries=(secretary,))
-    material = services.create_material(
-        unit, services.MaterialData(kind=MaterialKind.SPEECH, title="重要讲话精神")
+def world(world: World) -> World:
+    """The shared world with a material (a speech) in the library of the group's unit."""
+    world.material = services.create_material(
+        world.unit, services.MaterialData(kind=MaterialKind.SPEECH, title="重要讲话精神")
     )
     db.session.commit()
-    return World(unit, group, secretary, member, material)
+    return world
 
 
 @pytest.fixture

@@ -1,2 +1,2 @@
-"""End-to-end journeys in Chromium (a package, so that its conftest does not shadow
-the suite's own `conftest` module, which some tests import)."""
+"""End-to-end journeys in Chromium (a package, like the suite around it: its conftest imports
+as `tests.e2e.conftest`)."""
