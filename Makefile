@@ -9,7 +9,7 @@ MAKEFLAGS += --no-builtin-rules
 
 PYTHON ?= python3
 # The test runs spread over one pytest-xdist worker per CPU, each with a database of its own
-# (tests/conftest.py); PYTEST_WORKERS=0 runs them in a single process.
+# (tests/fixtures/database.py); PYTEST_WORKERS=0 runs them in a single process.
 PYTEST_WORKERS ?= auto
 HOST ?= 127.0.0.1
 PORT ?= 5000
