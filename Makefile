@@ -79,7 +79,7 @@ test-postgresql: $(TEST_STAMP)
 # --ignore-dirs: pybabel skips every folder starting with "_" by default, which would drop
 # templates/_macros and templates/_partials; skip only hidden folders (.venv, .git) instead.
 translations: $(RUN_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location \
 		--ignore-dirs='.* __pycache__ node_modules' -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l zh \
 		--no-fuzzy-matching

@@ -72,23 +72,30 @@ class Babel(flask_babel.Babel):
         return Catalogues(domain=self.domain)
 
 
+def catalogue() -> Any:
+    """The request's catalogue: Flask-Babel's `get_translations()`, without its look-up of
+    the domain (ours is `Babel.domain_instance`)."""
+    from studytrack.extensions import babel
+
+    return babel.domain_instance.get_translations()
+
+
+@pass_context
+def page_catalogue(context: Context) -> Any:
+    """The catalogue a template translates with: the page's, found once by the context
+    processor of `init_app`; a macro imported without context looks it up itself."""
+    found = context.get("page_catalogue")
+    return found if found is not None else catalogue()
+
+
 def init_app(app: Flask) -> None:
     from studytrack.extensions import babel
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    # Templates translate with the request's catalogue, found once per page by a context
-    # processor: a page translates a hundred strings or more, and each look-up through
-    # Flask-Babel's request state costs more than the translation (benchmarks/RESULTS.md,
-    # issue 16). Macros imported without context do not see it, and look it up themselves.
-    def catalogue() -> Any:
-        return babel.domain_instance.get_translations()
-
-    @pass_context
-    def page_catalogue(context: Context) -> Any:
-        found = context.get("page_catalogue")
-        return found if found is not None else catalogue()
-
+    # Templates translate with the request's catalogue, found once per page: a page translates
+    # a hundred strings or more, and each look-up through Flask-Babel's request state costs
+    # more than the translation (benchmarks/RESULTS.md, issue 16).
     app.context_processor(lambda: {"page_catalogue": catalogue()})
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=pass_context(lambda c, s: page_catalogue(c).ugettext(s)),

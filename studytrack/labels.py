@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 from wtforms.fields.choices import SelectChoice
 
 from studytrack.authz import Role
@@ -23,63 +23,75 @@ from studytrack.models import (
     TaskStatus,
 )
 
+
+def N_(msgid: str) -> str:
+    """Marks a message for the catalogue (`make translations` extracts N_), translated later."""
+    return msgid
+
+
 # Keyed by (enum type, value): StrEnum members of different enums with the same value
 # ("draft", "other", "member"...) compare and hash equal, so the value alone collides.
-_LABELS: list[tuple[StrEnum, Any]] = [
-    (OrganizationKind.COMMITTEE, _l("Party committee")),
-    (OrganizationKind.GENERAL_BRANCH, _l("General party branch")),
-    (OrganizationKind.BRANCH, _l("Party branch")),
-    (OrganizationKind.OTHER, _l("Other unit")),
-    (GroupRole.MEMBER, _l("Member")),
-    (GroupRole.SECRETARY, _l("Study secretary")),
-    (GroupTitle.LEADER, _l("Group leader")),
-    (GroupTitle.DEPUTY, _l("Deputy group leader")),
-    (GroupTitle.MEMBER, _l("Group member")),
-    (SessionKind.COLLECTIVE, _l("Collective study")),
-    (SessionKind.SEMINAR, _l("Thematic seminar")),
-    (SessionKind.LECTURE, _l("Guided lecture")),
-    (SessionKind.READING_RETREAT, _l("Reading retreat")),
-    (SessionKind.OTHER, _l("Other study")),
-    (SessionStatus.DRAFT, _l("Draft")),
-    (SessionStatus.PUBLISHED, _l("Published")),
-    (SessionStatus.CLOSED, _l("Closed")),
-    (SessionStatus.CANCELLED, _l("Cancelled")),
-    (MaterialKind.SPEECH, _l("Important speech")),
-    (MaterialKind.DOCUMENT, _l("Document")),
-    (MaterialKind.ARTICLE, _l("Article")),
-    (MaterialKind.BOOK, _l("Book chapter")),
-    (MaterialKind.VIDEO, _l("Video")),
-    (MaterialKind.OTHER, _l("Other material")),
-    (AttendanceStatus.PRESENT, _l("Present")),
-    (AttendanceStatus.ON_LEAVE, _l("On leave")),
-    (AttendanceStatus.ABSENT, _l("Absent")),
-    (AttendanceStatus.OBSERVER, _l("Observer")),
-    (TalkKind.CHAIR_ADDRESS, _l("Chair's address")),
-    (TalkKind.KEYNOTE, _l("Keynote talk")),
-    (TalkKind.EXCHANGE, _l("Exchange talk")),
-    (TaskStatus.OPEN, _l("Open")),
-    (TaskStatus.IN_PROGRESS, _l("In progress")),
-    (TaskStatus.DONE, _l("Done")),
-    (TaskStatus.CANCELLED, _l("Task cancelled")),
-    (ReflectionStatus.DRAFT, _l("Reflection draft")),
-    (ReflectionStatus.SUBMITTED, _l("Submitted")),
-    (ReflectionStatus.RETURNED, _l("Returned for revision")),
-    (ReflectionStatus.ACCEPTED, _l("Accepted")),
-    (Role.ADMIN, _l("Administrator")),
-    (Role.SECRETARY, _l("Study secretary")),
-    (Role.MEMBER, _l("Member")),
-    (Role.LEADER, _l("Leadership")),
+_LABELS: list[tuple[StrEnum, str]] = [
+    (OrganizationKind.COMMITTEE, N_("Party committee")),
+    (OrganizationKind.GENERAL_BRANCH, N_("General party branch")),
+    (OrganizationKind.BRANCH, N_("Party branch")),
+    (OrganizationKind.OTHER, N_("Other unit")),
+    (GroupRole.MEMBER, N_("Member")),
+    (GroupRole.SECRETARY, N_("Study secretary")),
+    (GroupTitle.LEADER, N_("Group leader")),
+    (GroupTitle.DEPUTY, N_("Deputy group leader")),
+    (GroupTitle.MEMBER, N_("Group member")),
+    (SessionKind.COLLECTIVE, N_("Collective study")),
+    (SessionKind.SEMINAR, N_("Thematic seminar")),
+    (SessionKind.LECTURE, N_("Guided lecture")),
+    (SessionKind.READING_RETREAT, N_("Reading retreat")),
+    (SessionKind.OTHER, N_("Other study")),
+    (SessionStatus.DRAFT, N_("Draft")),
+    (SessionStatus.PUBLISHED, N_("Published")),
+    (SessionStatus.CLOSED, N_("Closed")),
+    (SessionStatus.CANCELLED, N_("Cancelled")),
+    (MaterialKind.SPEECH, N_("Important speech")),
+    (MaterialKind.DOCUMENT, N_("Document")),
+    (MaterialKind.ARTICLE, N_("Article")),
+    (MaterialKind.BOOK, N_("Book chapter")),
+    (MaterialKind.VIDEO, N_("Video")),
+    (MaterialKind.OTHER, N_("Other material")),
+    (AttendanceStatus.PRESENT, N_("Present")),
+    (AttendanceStatus.ON_LEAVE, N_("On leave")),
+    (AttendanceStatus.ABSENT, N_("Absent")),
+    (AttendanceStatus.OBSERVER, N_("Observer")),
+    (TalkKind.CHAIR_ADDRESS, N_("Chair's address")),
+    (TalkKind.KEYNOTE, N_("Keynote talk")),
+    (TalkKind.EXCHANGE, N_("Exchange talk")),
+    (TaskStatus.OPEN, N_("Open")),
+    (TaskStatus.IN_PROGRESS, N_("In progress")),
+    (TaskStatus.DONE, N_("Done")),
+    (TaskStatus.CANCELLED, N_("Task cancelled")),
+    (ReflectionStatus.DRAFT, N_("Reflection draft")),
+    (ReflectionStatus.SUBMITTED, N_("Submitted")),
+    (ReflectionStatus.RETURNED, N_("Returned for revision")),
+    (ReflectionStatus.ACCEPTED, N_("Accepted")),
+    (Role.ADMIN, N_("Administrator")),
+    (Role.SECRETARY, N_("Study secretary")),
+    (Role.MEMBER, N_("Member")),
+    (Role.LEADER, N_("Leadership")),
 ]
-LABELS: dict[tuple[type, str], Any] = {
+LABELS: dict[tuple[type, str], str] = {
     (type(member), member.value): text for member, text in _LABELS
 }
 
 
+def label_msgid(value: StrEnum) -> str | None:
+    """The catalogue message of an enumeration value's name (None for a value without one)."""
+    return LABELS.get((type(value), str(value)))
+
+
 def label(value: StrEnum | None) -> Any:
-    """The user-facing name of an enumeration value ("" for None)."""
+    """The user-facing name of an enumeration value ("" for None), translated when used."""
     if value is None:
         return ""
-    return LABELS.get((type(value), str(value)), str(value))
+    msgid = label_msgid(value)
+    return lazy_gettext(msgid) if msgid is not None else str(value)
 
 
 def choices(

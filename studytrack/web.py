@@ -11,11 +11,13 @@ from typing import Any
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
-from markupsafe import Markup
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from studytrack import authz, formatting, timeutil
-from studytrack.i18n import LANGUAGE_NAMES
-from studytrack.labels import label
+from studytrack.i18n import LANGUAGE_NAMES, page_catalogue
+from studytrack.labels import label_msgid
 from studytrack.navigation import navigation_for
 
 # The numeric patterns the templates use read the same in every language: they are written
@@ -59,10 +61,16 @@ def local_date(value: date | datetime | None, format: str = "yyyy-MM-dd") -> str
     return numeric(datetime.combine(value, time()))
 
 
-def label_text(value: StrEnum | None) -> Markup:
-    """The `|label` filter: an enumeration value's name in the request's language (catalogue
+@pass_context
+def label_text(context: Context, value: StrEnum | None) -> Markup:
+    """The `|label` filter: an enumeration value's name in the page's language (catalogue
     text, trusted as `_()`'s is in templates)."""
-    return Markup(str(label(value))) if value is not None else Markup("")
+    if value is None:
+        return Markup("")
+    msgid = label_msgid(value)
+    if msgid is None:
+        return Markup(escape(str(value)))
+    return Markup(page_catalogue(context).ugettext(msgid))
 
 
 def url_for_page(page: int) -> str:
