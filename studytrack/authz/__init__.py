@@ -34,6 +34,7 @@ from studytrack.authz.policy import (
     requires,
     roles_anywhere,
     usable_libraries_condition,
+    visible_groups_bound,
     visible_groups_condition,
     visible_sessions_condition,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "task_or_404",
     "unit_or_404",
     "usable_libraries_condition",
+    "visible_groups_bound",
     "visible_groups_condition",
     "visible_sessions_condition",
 ]

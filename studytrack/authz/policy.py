@@ -6,9 +6,9 @@ Routes `require()` a permission of the object they loaded (403 otherwise) or dec
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
@@ -175,14 +175,35 @@ def visible_groups_condition(user: Any = None) -> sa.ColumnElement[bool]:
     """The groups `user` may open ("group.view"): their own, those below the units they lead,
     all for an administrator; a condition on StudyGroup and its unit (the statement joins
     Organization)."""
+    return _of_reach(user, lambda reach: _groups_of(list(reach.group_roles), reach.led_paths))
+
+
+def visible_groups_bound(user: Any = None) -> tuple[sa.ColumnElement[bool], dict[str, Any]]:
+    """`visible_groups_condition` with bound parameters, and their values: the condition is
+    one object per number of units led, so that a statement using it is built once (the home
+    page of every user asks), not on every request."""
     reach = reach_of(current_user if user is None else user)
     if reach is None:
-        return sa.false()
+        return sa.false(), {}
     if reach.is_admin:
-        return sa.true()
+        return sa.true(), {}
+    values: dict[str, Any] = {"visible_group_ids": list(reach.group_roles)}
+    values.update((f"led_path_{i}", path) for i, path in enumerate(reach.led_paths))
+    return _bound_visible_groups(len(reach.led_paths)), values
+
+
+def _groups_of(ids: Any, unit_paths: Iterable[Any]) -> sa.ColumnElement[bool]:
+    """The groups of `ids`, and every group below the units at `unit_paths`."""
     return sa.or_(
-        StudyGroup.id.in_(list(reach.group_roles)),
-        *(Organization.path.startswith(path) for path in reach.led_paths),
+        StudyGroup.id.in_(ids), *(Organization.path.startswith(path) for path in unit_paths)
+    )
+
+
+@cache
+def _bound_visible_groups(units_led: int) -> sa.ColumnElement[bool]:
+    return _groups_of(
+        sa.bindparam("visible_group_ids", expanding=True),
+        [sa.bindparam(f"led_path_{i}") for i in range(units_led)],
     )
 
 
@@ -220,5 +241,6 @@ def kept_libraries_condition(user: Any = None) -> sa.ColumnElement[bool]:
 
 
 __all__ = ["POLICY", "Role", "can", "kept_libraries_condition", "require", "requires",
-           "roles_anywhere", "usable_libraries_condition", "visible_groups_condition",
+           "roles_anywhere", "usable_libraries_condition", "visible_groups_bound",
+           "visible_groups_condition",
            "visible_sessions_condition"]

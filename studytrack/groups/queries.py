@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,16 +43,19 @@ def group_summaries(user: Any = None) -> list[GroupSummary]:
     """The groups the user can open, with member and session counts, in tree order (one query;
     the counts are correlated subqueries on indexed group ids, so only visible groups are
     counted: a member sees 1-2 groups of a site with hundreds)."""
-    rows = db.session.execute(_summaries_statement(authz.visible_groups_condition(user)))
+    visible, values = authz.visible_groups_bound(user)
+    rows = db.session.execute(_summaries_statement(visible), values)
     return [
         GroupSummary(GroupLink(group_id, name), unit, members, held, last)
         for group_id, name, unit, members, held, last in rows
     ]
 
 
+@cache
 def _summaries_statement(
     visible: sa.ColumnElement[bool],
 ) -> sa.Select[int, str, str, int, int, datetime]:
+    # Built once per shape of the visibility condition (the home page of every user asks).
     of_group = StudySession.group_id == StudyGroup.id
     not_cancelled = StudySession.status != SessionStatus.CANCELLED
 
