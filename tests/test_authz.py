@@ -655,3 +655,11 @@ def test_library_conditions_agree_with_can(world, people, permission, condition)
     reader = people["member"]
     assert {m.organization for m in materials if authz.can("material.view", m, user=reader)} \
         == {world.top, world.unit}
+
+
+def test_the_units_led_reduce_to_the_tops_of_their_subtrees() -> None:
+    # "/10/" is not below "/1/" (paths end with a slash); "/2/3/7/" is below "/2/3/".
+    led = [(i, path) for i, path in enumerate(
+        ["/2/3/7/", "/1/4/", "/10/", "/1/", "/2/3/", "/10/11/", "/1/4/9/"])]
+    assert Reach.of(9, led=led).led_paths == ("/1/", "/10/", "/2/3/")
+    assert Reach.of(9, led=[]).led_paths == ()

@@ -55,11 +55,7 @@ class Reach:
             is_admin=is_admin,
             group_roles={group_id: role for group_id, role, _, _ in memberships},
             group_units={group_id: unit_id for group_id, _, unit_id, _ in memberships},
-            # the tops of the subtrees led: no other led unit above them
-            led_paths=tuple(sorted(
-                path for path in led_paths
-                if not any(path != other and path.startswith(other) for other in led_paths)
-            )),
+            led_paths=_tops(led_paths),
             led_units=frozenset(unit_id for unit_id, _ in led),
             led_groups=frozenset(led_groups),
             member_lineage=frozenset(i for *_, path in memberships for i in lineage(path)),
@@ -78,6 +74,16 @@ class Reach:
     @property
     def leads_anywhere(self) -> bool:
         return bool(self.led_units)
+
+
+def _tops(paths: Iterable[str]) -> tuple[str, ...]:
+    """The tops of the subtrees: the paths no other one is a prefix of, in order. Sorted, a
+    unit's descendants follow it, so one pass does (a province leader leads 300 units)."""
+    tops: list[str] = []
+    for path in sorted(paths):
+        if not tops or not path.startswith(tops[-1]):
+            tops.append(path)
+    return tuple(tops)
 
 
 # Kinds of the rows of the reach statement.
