@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
 
 from studytrack.admin import services as admin_services
 from studytrack.extensions import db
