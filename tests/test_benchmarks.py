@@ -179,3 +179,19 @@ def _measure_every_page(app: Flask, pages: ModuleType, monkeypatch: pytest.Monke
     budget = text.split("## Budget check", 1)[1]
     assert budget.count("median < 5× bare page") == len(pages.FLOOR_PAGES)
     assert "in 4 rounds over the pages in a shuffled order" in text
+
+
+def test_compare_takes_the_median_of_each_sides_runs() -> None:
+    from collections import defaultdict
+
+    from benchmarks import compare
+
+    before: compare.Runs = defaultdict(list)
+    after: compare.Runs = defaultdict(list)
+    for median in ("2.0", "4.0", "3.0"):
+        compare.parse(f"  Session report   {median} ms   9.9 ms   1.0 ms    7\nnoise\n", before)
+    compare.parse("  Session report   3.3 ms   9.9 ms   1.0 ms    6\n", after)
+    assert before["Session report"] == [(2.0, 7), (4.0, 7), (3.0, 7)]
+    assert compare.table(before, after).splitlines()[-1] == (
+        "| Session report | 3.00 | 3.30 | +10 % | 7 → 6 |"
+    )
