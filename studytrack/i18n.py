@@ -12,6 +12,8 @@ from flask_babel import Domain, get_locale
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from jinja2.utils import missing
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
@@ -84,8 +86,29 @@ def catalogue() -> Any:
 def page_catalogue(context: Context) -> Any:
     """The catalogue a template translates with: the page's, found once by the context
     processor of `init_app`; a macro imported without context looks it up itself."""
-    found = context.get("page_catalogue")
-    return found if found is not None else catalogue()
+    found = context.resolve_or_missing("page_catalogue")  # no KeyError raised and caught
+    return catalogue() if found is missing else found
+
+
+# Templates' `_()`, `gettext()` and `ngettext()`: Jinja's "newstyle" gettext (the text is Markup
+# under autoescape, and always %-formatted with the keyword arguments, `num` included), in one
+# call with the page's catalogue. Jinja's own wraps the callables given to
+# `install_gettext_callables` and reaches them through its `_` alias: three `Context.call`s and
+# some 700 bytecodes per string, where a page translates 100-150 strings; that was a fifth of the
+# session report's time (benchmarks/RESULTS.md, issue 16).
+@pass_context
+def template_gettext(context: Context, message: str, /, **variables: Any) -> str:
+    text = page_catalogue(context).ugettext(message)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+
+@pass_context
+def template_ngettext(
+    context: Context, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    variables.setdefault("num", num)
+    text = page_catalogue(context).ungettext(singular, plural, num)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
 
 def init_app(app: Flask) -> None:
@@ -98,9 +121,12 @@ def init_app(app: Flask) -> None:
     # more than the translation (benchmarks/RESULTS.md, issue 16).
     app.context_processor(lambda: {"page_catalogue": catalogue()})
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=pass_context(lambda c, s: page_catalogue(c).ugettext(s)),
-        ngettext=pass_context(lambda c, s, p, n: page_catalogue(c).ungettext(s, p, n)),
+        gettext=template_gettext,
+        ngettext=template_ngettext,
         newstyle=True,
         pgettext=pass_context(lambda c, x, s: page_catalogue(c).upgettext(x, s)),
         npgettext=pass_context(lambda c, x, s, p, n: page_catalogue(c).unpgettext(x, s, p, n)),
     )
+    # `_()` is `gettext()` itself, not the i18n extension's alias of it.
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext,
+                                 ngettext=template_ngettext)

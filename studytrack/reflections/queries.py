@@ -1,7 +1,8 @@
 """Reads for reflections. Each function makes a fixed number of queries, whatever the data.
 
-Who must write comes from `Attendance.owes_reflection` (the attendance roster), here as in
-the member home and the report.
+The lists of a session's people are plain rows read on the session's connection after a
+flush, as the report's are (`reports/queries.py` says why). Who must write comes from
+`Attendance.owes_reflection` (the attendance roster), here as in the member home and the report.
 """
 
 from __future__ import annotations
@@ -100,8 +101,9 @@ def owed(session: StudySession, today: date | None = None) -> list[OwedRow]:
     due = session.reflection_due_on
     past_due = bool(due and today > due)
     result = []
-    for (user_id, name, position, attendance_status, makeup_on,
-         status, submitted_at, is_late) in db.session.execute(_OWED, {"session_id": session.id}):
+    db.session.flush()
+    for (user_id, name, position, attendance_status, makeup_on, status, submitted_at,
+         is_late) in db.session.connection().execute(_OWED, {"session_id": session.id}):
         state = _STATES.get(status, State.NOT_STARTED)
         result.append(OwedRow(
             Person(user_id, name, position),
@@ -236,6 +238,7 @@ _HANDED_IN = (
 def handed_in(session: StudySession) -> list[HandedIn]:
     """The session's reflections that were handed in (never drafts), in roster order of
     authors, with author and reviewer names (one query). Includes authors no longer required."""
+    db.session.flush()
     return [
         HandedIn(
             id_, Person(author_id, author_name), status, title, body, char_count, submitted_at,
@@ -245,7 +248,7 @@ def handed_in(session: StudySession) -> list[HandedIn]:
         )
         for (id_, author_id, author_name, status, title, body, char_count, submitted_at,
              is_late, review_comment, reviewer_id, reviewer_name, reviewed_at)
-        in db.session.execute(_HANDED_IN, {"session_id": session.id})
+        in db.session.connection().execute(_HANDED_IN, {"session_id": session.id})
     ]
 
 
