@@ -59,7 +59,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 14
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 14  # also the server's limit of such a login
+    # Logins live on the server (auth.login_sessions, docs/security.md): one not remembered ends
+    # after this long without a request, and after LOGIN_MAX_HOURS whatever the activity.
+    LOGIN_IDLE_MINUTES = 120
+    LOGIN_MAX_HOURS = 12
 
     WTF_CSRF_TIME_LIMIT = None  # a member may write a reflection for hours before saving
 
@@ -112,7 +116,9 @@ class Config:
             if (value := env(var)) not in (None, ""):
                 values[key] = value
         for var, key in {"MAX_UPLOAD_MB": "MAX_UPLOAD_MB", "MAIL_PORT": "MAIL_PORT",
-                         "PROXY_FIX_HOPS": "PROXY_FIX_HOPS"}.items():
+                         "PROXY_FIX_HOPS": "PROXY_FIX_HOPS",
+                         "LOGIN_IDLE_MINUTES": "LOGIN_IDLE_MINUTES",
+                         "LOGIN_MAX_HOURS": "LOGIN_MAX_HOURS"}.items():
             if env(var) not in (None, ""):
                 values[key] = env_int(var, 0)
         for var in ("SECURE_COOKIES", "FORCE_HTTPS", "MAIL_USE_TLS", "DEBUG", "LOG_REMOTE_ADDR"):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user, user_loaded_from_cookie
 from sqlalchemy.orm import with_expression
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from studytrack.extensions import db, login_manager, talisman
+from studytrack.auth import login_sessions
+from studytrack.extensions import login_manager, talisman
 from studytrack.models import Notification, User
 
 # No inline script or style anywhere: everything comes from our own static files.
@@ -31,17 +32,23 @@ CONTENT_SECURITY_POLICY = {
 _WITH_UNREAD_COUNT = with_expression(User.unread_notifications, Notification.unread_count_of_user())
 
 
-def load_user(user_id: str) -> User | None:
-    """Session ids are "<id>.<login_version>": a password change ends older sessions."""
-    try:
-        raw_id, raw_version = user_id.split(".", 1)
-        user = db.session.get(User, int(raw_id), options=[_WITH_UNREAD_COUNT])
-        version = int(raw_version)
-    except ValueError:
+def load_user(token: str) -> User | None:
+    """The user of a live login (`auth.login_sessions`): the session's "user id" is the
+    login's token. The login is kept in `g.login_session` for the pages that show or end it."""
+    found = login_sessions.find(token, _WITH_UNREAD_COUNT)
+    if found is None:
         return None
-    if user is None or not user.active or user.login_version != version:
-        return None
+    user, g.login_session = found
     return user
+
+
+def rotate_remembered_login(sender: Any, user: User, **extra: Any) -> None:
+    """A login restored from its remember-me cookie gets a new token and a new cookie, so the
+    cookie just used cannot be used again (Flask-Login's `user_loaded_from_cookie`)."""
+    login = g.get("login_session")
+    if login is not None:
+        login_sessions.rotate(user, login)
+        login_user(user, remember=True, fresh=False)
 
 
 # Endpoints a user who must still set a password may open.
@@ -61,6 +68,7 @@ def enforce_password_change() -> Any:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
+    user_loaded_from_cookie.connect(rotate_remembered_login, app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "warning"

@@ -85,6 +85,7 @@ ENDPOINTS = [
     ("admin.edit_user", "POST", "/admin/users/{user}/edit"),
     ("admin.activate_user", "POST", "/admin/users/{user}/activate"),
     ("admin.deactivate_user", "POST", "/admin/users/{user}/deactivate"),
+    ("admin.sign_out_user", "POST", "/admin/users/{user}/sign-out"),
     ("admin.reset_password", "POST", "/admin/users/{user}/password"),
 ]
 PAGES = [(endpoint, url) for endpoint, method, url in ENDPOINTS if method == "GET"]

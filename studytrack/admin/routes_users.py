@@ -113,3 +113,12 @@ def _set_active(user_id: int, active: bool) -> Any:
         flash(_("Account “%(name)s” activated.", name=user.username) if active
               else _("Account “%(name)s” deactivated.", name=user.username), "success")
     return redirect(url_for(".user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+@requires("admin.manage")
+def sign_out_user(user_id: int) -> Any:
+    user = db.get_or_404(User, user_id)
+    services.sign_out_everywhere(user)
+    flash(_("%(name)s has been signed out on every device.", name=user.display_name), "success")
+    return redirect(url_for(".user", user_id=user.id))

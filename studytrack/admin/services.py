@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from studytrack import audit
+from studytrack.auth import login_sessions
 from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.models import (
@@ -181,7 +182,7 @@ def set_user_active(user: User, active: bool, acting_user: User | None = None) -
         raise DomainError(_l("You cannot deactivate your own account."))
     user.active = active
     if not active:
-        user.login_version += 1  # ends the person's open sessions at once
+        login_sessions.end_everywhere(user)
     audit.record("user.activate" if active else "user.deactivate", user)
 
 
@@ -189,6 +190,7 @@ def reset_password(user: User, temporary_password: str) -> User:
     """An administrator sets a temporary password; the person must replace it at next login."""
     user.set_password(temporary_password)
     user.must_change_password = True
+    login_sessions.end_everywhere(user)
     audit.record("user.reset_password", user)
     return user
 
@@ -321,3 +323,9 @@ def revoke_leadership(role: LeadershipRole) -> None:
         organization_id=role.organization_id, user_id=role.user_id,
     )
     db.session.delete(role)
+
+
+def sign_out_everywhere(user: User) -> None:
+    """An administrator ends every login of `user` (a lost phone, a shared computer)."""
+    login_sessions.end_everywhere(user)
+    audit.record("user.sign_out_everywhere", user)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from studytrack import authz
-from studytrack.auth import services
+from studytrack.auth import login_sessions, services
 from studytrack.auth.blueprint import bp
 from studytrack.auth.forms import ChangePasswordForm, LoginForm
 from studytrack.errors import DomainError
 from studytrack.extensions import limiter
+from studytrack.models import User
 from studytrack.redirects import next_url
 from studytrack.unit_of_work import attempt
 
@@ -49,12 +51,21 @@ def login() -> Any:
         except DomainError as error:
             error.show_on(form)
         else:
-            login_user(user, remember=form.remember.data)
+            _log_in(user, remembered=bool(form.remember.data))
             if user.must_change_password:
                 flash(_("Please set your own password before you continue."), "warning")
                 return redirect(url_for("auth.change_password"))
             return redirect(next_url(url_for(_landing(user))))
     return render_template("auth/login.html", form=form)
+
+
+def _log_in(user: User, *, remembered: bool) -> None:
+    """A new login of `user` on this device, kept on the server (`login_sessions`)."""
+    login_sessions.start(
+        user, remembered=remembered, user_agent=request.user_agent.string,
+        address=request.remote_addr,
+    )
+    login_user(user, remember=remembered)
 
 
 def _landing(user: Any) -> str:
@@ -68,6 +79,8 @@ def _landing(user: Any) -> str:
 
 @bp.post("/logout")
 def logout() -> Any:
+    if current_user.is_authenticated:
+        login_sessions.end(current_user.get_id())
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -83,7 +96,10 @@ def change_password() -> Any:
                 current_user, form.current_password.data, form.new_password.data
             )
         if outcome.ok:
-            login_user(current_user._get_current_object())  # the new login_version
+            # The change ended every login, this one included: it goes on as a new one.
+            login = g.get("login_session")
+            _log_in(current_user._get_current_object(),
+                    remembered=bool(login is not None and login.remembered))
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
@@ -111,3 +127,34 @@ def too_many_attempts(error: Any) -> Any:
         _("Too many login attempts. Please wait a few minutes before trying again.")
     ]
     return render_template("auth/login.html", form=form), 429
+
+
+@bp.get("/logins")
+@login_required
+def logins() -> Any:
+    """The person's live logins: device, address, when last seen; each other one can end."""
+    return render_template(
+        "auth/logins.html",
+        logins=[(login, login_sessions.device_name(login.user_agent))
+                for login in login_sessions.active(current_user)],
+        current_token_hash=login_sessions.token_hash(current_user.get_id() or ""),
+    )
+
+
+@bp.post("/logins/<int:login_id>/end")
+@login_required
+def end_login(login_id: int) -> Any:
+    if login_sessions.end_other(current_user, login_id, current_user.get_id()):
+        flash(_("That login has ended."), "success")
+    else:
+        flash(_("That login had already ended."), "info")
+    return redirect(url_for("auth.logins"))
+
+
+@bp.post("/logins/end-others")
+@login_required
+def end_other_logins() -> Any:
+    ended = login_sessions.end_all_others(current_user, current_user.get_id())
+    flash(ngettext("%(num)d other login has ended.", "%(num)d other logins have ended.", ended),
+          "success")
+    return redirect(url_for("auth.logins"))

@@ -10,6 +10,7 @@ from studytrack.errors import DomainError
 from studytrack.extensions import db
 from studytrack.models import User
 from studytrack.models.base import utcnow
+from studytrack.models.user import check_no_password
 
 
 def find_user(username: str) -> User | None:
@@ -22,7 +23,8 @@ def find_user(username: str) -> User | None:
 
 def authenticate(username: str, password: str) -> User:
     user = find_user(username)
-    if user is None or not user.check_password(password):
+    known = user.check_password(password) if user is not None else check_no_password(password)
+    if user is None or not known:
         raise DomainError(_l("Wrong login name or password."), field="password")
     # Only someone who knows the password learns that the account is inactive.
     if not user.active:

@@ -8,6 +8,7 @@ from studytrack.models.followup import (
     FollowUpTask,
     TaskStatus,
 )
+from studytrack.models.login_session import LoginSession
 from studytrack.models.material import Attachment, Material, MaterialKind
 from studytrack.models.notification import Notification, NotificationKind
 from studytrack.models.organization import Organization, OrganizationKind
@@ -53,6 +54,7 @@ __all__ = [
     "GroupRole",
     "GroupTitle",
     "LeadershipRole",
+    "LoginSession",
     "Material",
     "MaterialKind",
     "Notification",

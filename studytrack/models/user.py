@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -27,8 +29,23 @@ def _password_hash_method() -> str:
     return DEFAULT_PASSWORD_HASH
 
 
+@cache
+def _unguessable_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(32), method=method)
+
+
+def check_no_password(password: str) -> bool:
+    """False, after as much work as checking a real password: a login with an unknown name
+    must not answer faster than one with a wrong password, or its timing tells which names
+    exist."""
+    check_password_hash(_unguessable_hash(_password_hash_method()), password)
+    return False
+
+
 class User(TimestampMixin, Base):
     __tablename__ = "users"
+    # `login_token` below is a plain attribute, not a column (SQLAlchemy's documented switch).
+    __allow_unmapped__ = True
     __table_args__ = (
         sa.CheckConstraint(f"locale IN {LOCALES!r}", name="locale"),
         sa.CheckConstraint("username <> ''", name="username_not_empty"),
@@ -58,6 +75,10 @@ class User(TimestampMixin, Base):
     # The navigation bar's unread count, loaded with the logged-in user in the same statement
     # (security.load_user: Notification.unread_count_of_user); None where not loaded so.
     unread_notifications: Mapped[int | None] = query_expression()
+    # The token of the login this object was loaded for (`auth.login_sessions`); Flask-Login
+    # keeps it as the user's id in the session and the remember-me cookie ("alternative
+    # tokens" in its documentation), so that one login can end without the others.
+    login_token: str | None = None
 
     # Flask-Login protocol, written out so the model does not depend on Flask.
     @property
@@ -72,17 +93,18 @@ class User(TimestampMixin, Base):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self) -> str:
-        return f"{self.id}.{self.login_version}"
+    def get_id(self) -> str | None:
+        return self.login_token
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=_password_hash_method())
         self.login_version = (self.login_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
-        """False for an account without a password (None or empty): nobody can log in to it."""
+        """False for an account without a password (None or empty): nobody can log in to it,
+        and the answer takes as long as for one with a password (`check_no_password`)."""
         if not self.password_hash:
-            return False
+            return check_no_password(password)
         return check_password_hash(self.password_hash, password)
 
     def __repr__(self) -> str:
