@@ -282,18 +282,26 @@ def limited_app(make_app: Callable[..., Flask]) -> Flask:
     return make_app(RATELIMIT_ENABLED=True)
 
 
-def assert_rate_limited(app: Flask, response: Any, typed_name: str) -> None:
-    """429, and the message on the login page itself, beside the password field."""
+def assert_rate_limited(app: Flask, response: Any, typed_name: str, window: int = 5) -> None:
+    """429, and how long to wait (at most the limit's `window`, in minutes) on the login page
+    itself, beside the password field."""
     assert response.status_code == 429
-    assert field_error(response, "password") == translated(
-        app, "Too many login attempts. Please wait a few minutes before trying again."
-    )
+    message = field_error(response, "password")
+    wait = re.fullmatch(r"登录失败次数过多，请等待 (\d+) 分钟后再试。", message)
+    assert wait is not None and 1 <= int(wait[1]) <= window, message
     assert page(response).by_id("username")["attrs"]["value"] == typed_name
 
 
-def test_rate_limit_per_account_after_five_failures(limited_app, create_user):
+def post_login_from(app: Flask, address: str, username: str, password: str) -> Any:
+    return app.test_client().post(
+        "/auth/login", data={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_five_refusals_lock_one_account_from_one_address_only(limited_app, create_user):
     app = limited_app
-    assert app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"] == "5 per 5 minutes"
+    assert app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_CLIENT"] == "5 per 5 minutes"
     create_user("zhangsan")
     create_user("lisi")
     client = app.test_client()
@@ -303,48 +311,77 @@ def test_rate_limit_per_account_after_five_failures(limited_app, create_user):
         response = post_login(client, typed, "wrong-password")
         assert response.status_code == 200
 
-    # The right password does not help once the account is blocked.
+    # The right password does not help from this address once it is blocked.
     sixth = post_login(client, "zhangsan", PASSWORD)
     assert_rate_limited(app, sixth, "zhangsan")
     assert is_logged_in(client) is False
 
-    # Another account from the same client is still allowed.
+    # Another account from the same address is still allowed.
     other = post_login(client, "lisi", "wrong-password")
     assert other.status_code == 200
     assert field_error(other, "password") == translated(app, "Wrong login name or password.")
     assert post_login(client, "lisi", PASSWORD).status_code == 302
 
-    # The blocked account is blocked from another client too: the limit is per account.
-    elsewhere = app.test_client()
-    response = elsewhere.post(
-        "/auth/login", data={"username": "zhangsan", "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "10.1.2.3"},
-    )
-    assert response.status_code == 429
+    # The owner, elsewhere, is not locked out by someone guessing from that address.
+    assert post_login_from(app, "10.1.2.3", "zhangsan", PASSWORD).status_code == 302
 
 
-def test_rate_limit_per_client_across_accounts(limited_app, create_user):
+def test_guessing_one_account_from_many_addresses_is_limited(make_app, create_user):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT_PER_ACCOUNT="8 per 15 minutes")
+    create_user("zhangsan")
+    for address in ("10.0.0.1", "10.0.0.2"):
+        for _ in range(4):  # under the limit of one account from one address
+            assert post_login_from(app, address, "zhangsan", "wrong").status_code == 200
+    response = post_login_from(app, "10.0.0.3", "zhangsan", PASSWORD)
+    assert_rate_limited(app, response, "zhangsan", window=15)
+
+
+def test_a_campus_behind_one_address_is_not_locked_out_by_twenty_refusals(
+    limited_app, create_user
+):
     app = limited_app
-    assert app.config["LOGIN_RATE_LIMIT_PER_CLIENT"] == "20 per 5 minutes"
-    names = [create_user(f"cadre{n}").username for n in range(5)]
+    names = [create_user(f"cadre{n}").username for n in range(6)]
     client = app.test_client()
-
-    # 20 failures, 5 for each of four accounts: each account stays under its own limit.
-    for name in names[:4]:
+    for name in names[:5]:  # 25 refusals from one address, 5 for each of five accounts
         for _ in range(5):
             assert post_login(client, name, "wrong-password").status_code == 200
+    assert post_login(client, names[5], PASSWORD).status_code == 302
 
-    # The 21st attempt from this client is refused even for a fresh account.
-    response = post_login(client, names[4], PASSWORD)
-    assert_rate_limited(app, response, names[4])
 
-    # Another client may still log in to that account.
-    other = app.test_client()
-    response = other.post(
-        "/auth/login", data={"username": names[4], "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "10.1.2.3"},
-    )
-    assert response.status_code == 302
+def test_one_address_trying_many_accounts_is_limited(make_app, create_user):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT_PER_CLIENT="10 per 5 minutes")
+    names = [create_user(f"cadre{n}").username for n in range(3)]
+    client = app.test_client()
+    for name in names[:2]:
+        for _ in range(5):
+            assert post_login(client, name, "wrong-password").status_code == 200
+    # The 11th attempt from this address is refused even for a fresh account ...
+    assert_rate_limited(app, post_login(client, names[2], PASSWORD), names[2])
+    # ... which another address may still log in to.
+    assert post_login_from(app, "10.1.2.3", names[2], PASSWORD).status_code == 302
+
+
+def test_attempts_a_limit_refused_do_not_count_against_the_account(make_app, create_user):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT_PER_CLIENT="3 per 5 minutes",
+                   LOGIN_RATE_LIMIT_PER_ACCOUNT="6 per 15 minutes")
+    names = [create_user(f"cadre{n}").username for n in range(3)]
+    create_user("zhangsan")
+    client = app.test_client()
+    for name in names:
+        assert post_login(client, name, "wrong-password").status_code == 200
+    for _ in range(10):  # refused by the address's limit before the password is checked
+        assert post_login(client, "zhangsan", "wrong-password").status_code == 429
+    # Counted, those ten would have exhausted the account's six.
+    assert post_login_from(app, "10.1.2.3", "zhangsan", PASSWORD).status_code == 302
+
+
+def test_an_incomplete_form_does_not_count(limited_app, create_user):
+    app = limited_app
+    create_user("zhangsan")
+    client = app.test_client()
+    for _ in range(8):
+        assert post_login(client, "zhangsan", "").status_code == 200
+    assert post_login(client, "zhangsan", PASSWORD).status_code == 302
 
 
 def test_successful_logins_do_not_count_against_the_limits(limited_app, create_user):

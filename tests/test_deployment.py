@@ -49,7 +49,7 @@ USERNAME = "zhang.secretary"
 PASSWORD = "Correct-Horse-Deploy-42"
 WRONG_PASSWORD = "Wrong-Password-Never-Logged-77"
 QUERY_TOKEN = "tok-in-a-query-string-never-logged"
-PER_ACCOUNT_LIMIT = 5  # Config.LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+PER_ACCOUNT_LIMIT = 5  # Config.LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_CLIENT = "5 per 5 minutes"
 
 
 def unavailable(reason: str) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
@@ -21,22 +24,37 @@ from studytrack.redirects import next_url
 from studytrack.unit_of_work import attempt
 
 
-def _login_account_key() -> str:
+def _login_account() -> str:
     return "login-account:" + (request.form.get("username") or "").strip().lower()
 
 
-def _failed(response: Response) -> bool:
-    return response.status_code != 302  # a successful login redirects
+def _login_account_and_client() -> str:
+    return f"{_login_account()}@{request.remote_addr or ''}"
+
+
+def _refused(response: Response) -> bool:
+    """Only a refused name and password counts against the limits: not a login, not a form
+    left incomplete, and not an attempt that a limit refused before the password was checked
+    (docs/security.md, "Lock-outs")."""
+    return bool(g.get("login_refused"))
+
+
+def _limit(setting: str) -> Callable[[], str]:
+    return lambda: str(current_app.config[setting])
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_CLIENT"], methods=["POST"],
-    deduct_when=_failed, scope="login-client",
+    _limit("LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_CLIENT"), methods=["POST"],
+    key_func=_login_account_and_client, deduct_when=_refused, scope="login-account-client",
 )
 @limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"], methods=["POST"],
-    key_func=_login_account_key, deduct_when=_failed, scope="login-account",
+    _limit("LOGIN_RATE_LIMIT_PER_ACCOUNT"), methods=["POST"],
+    key_func=_login_account, deduct_when=_refused, scope="login-account",
+)
+@limiter.limit(
+    _limit("LOGIN_RATE_LIMIT_PER_CLIENT"), methods=["POST"],
+    deduct_when=_refused, scope="login-client",
 )
 def login() -> Any:
     if current_user.is_authenticated:
@@ -44,11 +62,12 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         # A plain try/except, not attempt(): that would roll back, and a refused login is not a
-        # failed write to undo. Its answer is the form again (not a redirect), which the rate
-        # limiter counts as a failed attempt (_failed); whatever a refusal records is kept.
+        # failed write to undo (whatever a refusal records is kept). The rate limits count it
+        # (_refused).
         try:
             user = services.authenticate(form.username.data, form.password.data)
         except DomainError as error:
+            g.login_refused = True
             error.show_on(form)
         else:
             _log_in(user, remembered=bool(form.remember.data))
@@ -123,10 +142,22 @@ def too_many_attempts(error: Any) -> Any:
 
         return render_error(429)
     form = LoginForm()
-    form.password.errors = [
-        _("Too many login attempts. Please wait a few minutes before trying again.")
-    ]
+    form.password.errors = [_wait_message()]
     return render_template("auth/login.html", form=form), 429
+
+
+def _wait_message() -> str:
+    """How long the refused person must wait: until the breached limit's window resets."""
+    breached = limiter.current_limit
+    if breached is None:
+        return str(_("Too many login attempts. Please wait a few minutes before trying again."))
+    # reset_at is a whole second, rounded up: 5 minutes and 1 second still read "5 minutes".
+    minutes = max(1, math.ceil((breached.reset_at - time.time() - 1) / 60))
+    return str(ngettext(
+        "Too many failed login attempts. Please wait %(num)d minute before trying again.",
+        "Too many failed login attempts. Please wait %(num)d minutes before trying again.",
+        minutes,
+    ))
 
 
 @bp.get("/logins")
