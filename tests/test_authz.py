@@ -508,6 +508,7 @@ GRANTS: list[tuple[str, Any, set[str]]] = [
     ("group.view", GROUP, READERS),
     ("group.view", GroupRef(11), {"parent_leader", "admin"}),
     ("group.view_records", GROUP, KEEPERS | LEADERS_OF_10),
+    ("group.settings", GROUP, KEEPERS),
     ("session.view", PUBLISHED, READERS),
     ("session.view", CLOSED, READERS),
     ("session.view", DRAFT, KEEPERS),
@@ -542,6 +543,15 @@ GRANTS: list[tuple[str, Any, set[str]]] = [
     ("reflection.view", reflection(CLOSED, ReflectionStatus.DRAFT, must_write=False),
      {"member"}),  # written before they were taken off the roster: still theirs to read
     ("reflection.view", PUBLISHED, KEEPERS | LEADERS_OF_10),
+    # A fellow member's (user 99): read by the members only where the group shares them.
+    ("reflection.view", ReflectionRef(PUBLISHED, 99, ReflectionStatus.ACCEPTED),
+     KEEPERS | LEADERS_OF_10),
+    ("reflection.view", ReflectionRef(PUBLISHED, 99, ReflectionStatus.ACCEPTED,
+                                      shared_with_members=True),
+     {"member"} | KEEPERS | LEADERS_OF_10),
+    ("reflection.view", ReflectionRef(PUBLISHED, 99, ReflectionStatus.SUBMITTED,
+                                      shared_with_members=True),
+     KEEPERS | LEADERS_OF_10),
     ("reflection.write", reflection(PUBLISHED, None), {"member"}),
     ("reflection.write", reflection(PUBLISHED, ReflectionStatus.DRAFT), {"member"}),
     ("reflection.write", reflection(PUBLISHED, ReflectionStatus.RETURNED), {"member"}),

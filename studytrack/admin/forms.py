@@ -96,6 +96,10 @@ class GroupForm(FlaskForm):
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), filters=[strip], render_kw={"rows": 3})
     is_active = BooleanField(_l("Active"), default=True)
+    members_read_reflections = BooleanField(
+        _l("Members read each other's accepted reflections"),
+        description=_l("Off: only the author, the secretaries and leaders read a reflection."),
+    )
 
     def __init__(self, *args: Any, units: Sequence[UnitOption] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -38,6 +38,7 @@ def new_group() -> Any:
     group = saved(form, lambda: services.create_group(
         db.get_or_404(Organization, form.organization_id.data), form.name.data,
         description=form.description.data, is_active=form.is_active.data,
+        members_read_reflections=form.members_read_reflections.data,
     ))
     if group is None:
         return render_template("admin/group_form.html", form=form, group=None)
@@ -60,6 +61,7 @@ def edit_group(group_id: int) -> Any:
     if saved(form, lambda: services.update_group(
         group, organization=db.get_or_404(Organization, form.organization_id.data),
         name=form.name.data, description=form.description.data, is_active=form.is_active.data,
+        members_read_reflections=form.members_read_reflections.data,
     )) is None:
         return render_template("admin/group_form.html", form=form, group=group)
     flash(_("Study group “%(name)s” saved.", name=group.name), "success")

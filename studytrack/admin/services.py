@@ -210,11 +210,12 @@ def create_group(
     name: str,
     description: str | None = None,
     is_active: bool = True,
+    members_read_reflections: bool = False,
 ) -> StudyGroup:
     _check_unique_group_name(organization, name)
     group = StudyGroup(
         organization=organization, name=name.strip(), description=description or None,
-        is_active=is_active,
+        is_active=is_active, members_read_reflections=members_read_reflections,
     )
     db.session.add(group)
     db.session.flush()
@@ -229,11 +230,14 @@ def update_group(
     name: str,
     description: str | None,
     is_active: bool = True,
+    members_read_reflections: bool | None = None,
 ) -> StudyGroup:
     if name.strip() != group.name or organization.id != group.organization_id:
         _check_unique_group_name(organization, name, exclude_id=group.id)
     group.organization, group.name = organization, name.strip()
     group.description, group.is_active = description or None, is_active
+    if members_read_reflections is not None:
+        group.members_read_reflections = members_read_reflections
     audit.record("group.update", group, organization_id=organization.id, name=group.name)
     return group
 

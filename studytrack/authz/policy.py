@@ -38,6 +38,7 @@ from studytrack.authz.rules import (
     secretary_of_persons_group,
     session_closed,
     session_editable,
+    shared_with_members,
     shown_to_members,
     written,
 )
@@ -54,6 +55,7 @@ POLICY: dict[str, Rule] = {
     "unit.view": is_admin | leads | in_unit_group,
     "group.view": reads_the_group,
     "group.view_records": keeps_the_record | leads,
+    "group.settings": keeps_the_record,
     "session.view": reads_the_session,
     "session.view_draft": keeps_the_record,
     "session.create": keeps_the_record,
@@ -67,10 +69,12 @@ POLICY: dict[str, Rule] = {
     "task.view": reads_the_session | is_assignee,
     "task.manage": keeps_the_record,
     "task.progress": keeps_the_record | is_assignee,
-    # Fellow members never read each other's reflections; nobody but the author sees a draft.
-    # The author opens theirs once written, or while the roster asks one of them.
+    # Nobody but the author sees a draft; the author opens theirs once written, or while the
+    # roster asks one of them. Fellow members read each other's accepted ones only where the
+    # group shares them. Every page and file that shows a reflection's text asks this rule.
     "reflection.view": (is_author & (written | must_write))
-    | ((keeps_the_record | leads) & handed_in),
+    | ((keeps_the_record | leads) & handed_in)
+    | (in_group & shared_with_members),
     "reflection.write": is_author & must_write & open_for_reflections & not_handed_in,
     "reflection.review": keeps_the_record,
     "report.view": reads_the_group,

@@ -33,6 +33,7 @@ from studytrack.models import (
     Attendance,
     GroupMembership,
     GroupRole,
+    ReflectionStatus,
     SessionStatus,
 )
 from studytrack.models.study_session import session_shown_to_members
@@ -253,6 +254,16 @@ def open_for_reflections(reach: Reach, target: Target | None) -> bool:
 def handed_in(reach: Reach, target: Target | None) -> bool:
     """A reflection handed in (a draft is its author's alone)."""
     return not isinstance(target, ReflectionRef) or target.status in HANDED_IN_STATUSES
+
+
+@rule
+def shared_with_members(reach: Reach, target: Target | None) -> bool:
+    """An accepted reflection, in a group whose members read each other's."""
+    return (
+        isinstance(target, ReflectionRef)
+        and target.shared_with_members
+        and target.status == ReflectionStatus.ACCEPTED
+    )
 
 
 @rule

@@ -63,6 +63,7 @@ class ReflectionRef:
     author_id: int
     status: ReflectionStatus | None
     author_must_write: bool | None = None
+    shared_with_members: bool = False  # the group's `members_read_reflections`
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,9 @@ def _session(session: StudySession) -> SessionRef:
 
 @target_of.register
 def _reflection(reflection: Reflection) -> ReflectionRef:
-    return ReflectionRef(_session(reflection.session), reflection.author_id, reflection.status)
+    session = reflection.session
+    return ReflectionRef(_session(session), reflection.author_id, reflection.status,
+                         shared_with_members=session.group.members_read_reflections)
 
 
 @target_of.register

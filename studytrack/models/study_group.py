@@ -43,6 +43,10 @@ class StudyGroup(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str | None] = mapped_column(sa.Text)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Whether members read each other's accepted reflections (many units share them for
+    # exchange; others keep them to the secretaries and leaders). Asked by the policy's
+    # "reflection.view" wherever a reflection's text is shown: page, report, Word, PDF, archive.
+    members_read_reflections: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organization: Mapped[Organization] = relationship(back_populates="study_groups")
     memberships: Mapped[list[GroupMembership]] = relationship(

@@ -23,7 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from studytrack import authz, timeutil
 from studytrack.exports import archive, common, pdf
@@ -91,7 +91,7 @@ def font_missing_message() -> str:
 @login_required
 def session_docx(session_id: int) -> Any:
     session = _exportable_session_or_404(session_id)
-    report = session_report(session)
+    report = session_report(session, reader=current_user)
     name = common.report_file_stem(report.starts_at, report.topic) + ".docx"
     return _download(docx_writer.report_docx(report), DOCX_MIMETYPE, name)
 
@@ -100,7 +100,7 @@ def session_docx(session_id: int) -> Any:
 @login_required
 def session_pdf(session_id: int) -> Any:
     session = _exportable_session_or_404(session_id)
-    report = session_report(session)
+    report = session_report(session, reader=current_user)
     try:
         data = render_pdf(report)
     except pdf.CJKFontMissing:
@@ -159,7 +159,8 @@ def group_archive(group_id: int) -> Any:
             font_available=pdf.cjk_font_available(), error=_("Please choose a year."),
         ), 400
 
-    reports = [session_report(session) for session in archived_sessions(group, year)]
+    reports = [session_report(session, reader=current_user)
+               for session in archived_sessions(group, year)]
     with_pdf = pdf.cjk_font_available()
     if not with_pdf:
         current_app.logger.warning("Archive without PDFs: no CJK font (fc-list :lang=zh)")

@@ -14,14 +14,15 @@ rows with the definitions of `dashboard/figures.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
-from studytrack import timeutil
+from studytrack import authz, timeutil
+from studytrack.authz.targets import ReflectionRef, SessionRef
 from studytrack.dashboard.figures import (
     Figures,
     ReflectionState,
@@ -59,15 +60,22 @@ from studytrack.reports.report import (
 )
 from studytrack.study_sessions.attendance_queries import roster_key
 
+# Whether the report's reader may read a reflection's text, by its author and status.
+Readable = Callable[[int, ReflectionStatus | None], bool]
 
-def session_report(session: StudySession, today: date | None = None) -> SessionReport:
+
+def session_report(
+    session: StudySession, today: date | None = None, *, reader: User | None = None
+) -> SessionReport:
     """The whole record of one session as plain values (see `studytrack.reports.report`).
 
     The session's own fields are `session`'s (load it with the options `REPORTED`, else its
     group, unit, chair and recorder are read one by one); its lists are read from the database
     (pending changes are flushed first). `today` is the local date (Asia/Shanghai by default)
-    on which "overdue" is judged; it defaults to today where the users are. Access checks are
-    the caller's business.
+    on which "overdue" is judged; it defaults to today where the users are. Access to the
+    report is the caller's business; the text of each accepted reflection is given only where
+    the policy lets `reader` read it ("reflection.view": the author, the secretaries and
+    leaders, fellow members where the group shares them). `reader` None gives every text.
     """
     today = today or timeutil.today_local()
     params = {"session_id": session.id}
@@ -78,7 +86,8 @@ def session_report(session: StudySession, today: date | None = None) -> SessionR
     talks = tuple(ReportTalk(*row) for row in read(TALKS, params))
     tasks = read(TASKS, params).all()
     reflections, states = _reflections(
-        read(REFLECTIONS, params), roster, session.reflection_due_on, today
+        read(REFLECTIONS, params), roster, session.reflection_due_on, today,
+        _readable_by(reader, session),
     )
     figures = (
         count_attendance(roster) + count_reflections(states) + count_tasks(tasks, today)
@@ -243,11 +252,24 @@ def _task(row: sa.Row[*tuple[Any, ...]], today: date) -> ReportTask:
     )
 
 
+def _readable_by(reader: User | None, session: StudySession) -> Readable:
+    """Whether `reader` may read the text of a reflection of `session` (author, status)."""
+    if reader is None:
+        return lambda author_id, status: True
+    session_ref = authz.target_of(session)
+    assert isinstance(session_ref, SessionRef)
+    shared = session.group.members_read_reflections
+    return lambda author_id, status: authz.can("reflection.view", ReflectionRef(
+        session_ref, author_id, status, shared_with_members=shared
+    ), user=reader)
+
+
 def _reflections(
     rows: Iterable[sa.Row[Any]],
     roster: Sequence[sa.Row[Any]],
     due_on: date | None,
     today: date,
+    readable: Readable,
 ) -> tuple[list[ReportReflection], list[ReflectionState]]:
     """One entry per required author (Attendance.owes_reflection), in roster order, whether or
     not they have started; then every other reflection that exists (someone not required wrote
@@ -260,7 +282,7 @@ def _reflections(
     for member in roster:
         if owes_reflection(member.user_id, member.status, member.makeup_on):
             reflection = by_author.pop(member.user_id, None)
-            entry, state = _reflection(member, reflection, True, due_on, today)
+            entry, state = _reflection(member, reflection, True, due_on, today, readable)
             entries.append(entry)
             states.append(state)
     place = {row.user_id: index for index, row in enumerate(roster) if row.user_id is not None}
@@ -268,7 +290,7 @@ def _reflections(
         by_author.values(),
         key=lambda r: (place.get(r.author_id, len(place)), r.author, r.id),
     )
-    entries += [_reflection(None, r, False, due_on, today)[0] for r in others]
+    entries += [_reflection(None, r, False, due_on, today, readable)[0] for r in others]
     return entries, states
 
 
@@ -278,6 +300,7 @@ def _reflection(
     required: bool,
     due_on: date | None,
     today: date,
+    readable: Readable,
 ) -> tuple[ReportReflection, ReflectionState]:
     """`member` is the author's roster row (None for an author not required); the author's
     name and position are the member's, as on the roster."""
@@ -292,13 +315,14 @@ def _reflection(
             else (reflection.author, reflection.position)
         )
     handed_in = status in HANDED_IN_STATUSES
+    text = reflection if reflection is not None and readable(reflection.author_id, status) else None
     return ReportReflection(
         author=author,
         position=position,
         status=status,
         # Only an accepted reflection is shown in full (the statement reads no other text).
-        title=reflection.title if reflection is not None else None,
-        body=reflection.body if reflection is not None else None,
+        title=text.title if text is not None else None,
+        body=text.body if text is not None else None,
         char_count=reflection.char_count if reflection is not None else 0,
         submitted_at=reflection.submitted_at if reflection is not None and handed_in else None,
         is_late=state == ReflectionState.LATE,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, render_template, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from studytrack import authz
 from studytrack.models import HELD_STATUSES, SessionStatus, StudySession
@@ -36,7 +36,7 @@ def session_report(session_id: int) -> Any:
     return render_template(
         "reports/session_report.html",
         session=session,
-        report=queries.session_report(session),
+        report=queries.session_report(session, reader=current_user),
         docx_url=url_for("reports.session_docx", session_id=session.id),
         pdf_url=url_for("reports.session_pdf", session_id=session.id),
     )
@@ -47,7 +47,7 @@ def session_report(session_id: int) -> Any:
 def news_release(session_id: int) -> Any:
     session = reported_session_or_404(session_id)
     authz.require("report.write_news", session)
-    report = queries.session_report(session)
+    report = queries.session_report(session, reader=current_user)
     return render_template(
         "reports/news_release.html",
         session=session,
