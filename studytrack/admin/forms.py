@@ -26,6 +26,7 @@ from studytrack.formfields import optional_int, strip
 from studytrack.i18n import LANGUAGE_NAMES
 from studytrack.labels import choices
 from studytrack.models import GroupRole, GroupTitle, OrganizationKind
+from studytrack.submissions import SubmittedOnce
 
 NONE = ""  # the value of "— none —" options
 INDENT = "\u00a0\u00a0\u00a0"  # option labels cannot be padded with CSS
@@ -65,7 +66,7 @@ def _sort_order_field() -> IntegerField:
 # --- units and leadership -------------------------------------------------------------------
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(SubmittedOnce, FlaskForm):
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
     short_name = StringField(
         _l("Short name"), filters=[strip], validators=[Optional(), Length(max=40)]
@@ -91,7 +92,7 @@ class GrantLeadershipForm(FlaskForm):
 # --- study groups and memberships -----------------------------------------------------------
 
 
-class GroupForm(FlaskForm):
+class GroupForm(SubmittedOnce, FlaskForm):
     organization_id = SelectField(_l("Unit"), coerce=optional_int, validators=[DataRequired()])
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), filters=[strip], render_kw={"rows": 3})
@@ -128,7 +129,7 @@ class MembershipForm(FlaskForm):
         self.title.choices = choices(GroupTitle)
 
 
-class AddMemberForm(MembershipForm):
+class AddMemberForm(SubmittedOnce, MembershipForm):
     user_id = SelectField(_l("Person"), coerce=optional_int, validators=[DataRequired()])
 
     def __init__(self, *args: Any, users: Sequence[UserOption] = (), **kwargs: Any) -> None:
@@ -190,7 +191,7 @@ class UserForm(FlaskForm):
         self.organization_id.choices = unit_choices(units, _l("— none —"))
 
 
-class NewUserForm(UserForm):
+class NewUserForm(SubmittedOnce, UserForm):
     password = _temporary_password_field()
 
 

@@ -14,6 +14,7 @@ from studytrack.admin.routes import saved
 from studytrack.authz import requires
 from studytrack.extensions import db
 from studytrack.models import GroupMembership, Organization, StudyGroup, User
+from studytrack.submissions import once
 from studytrack.unit_of_work import attempt
 
 
@@ -30,6 +31,7 @@ def groups() -> Any:
 
 @bp.route("/groups/new", methods=["GET", "POST"])
 @requires("admin.manage")
+@once
 def new_group() -> Any:
     form = GroupForm(
         units=queries.unit_options(),
@@ -70,6 +72,7 @@ def edit_group(group_id: int) -> Any:
 
 @bp.post("/groups/<int:group_id>/members")
 @requires("admin.manage")
+@once
 def add_member(group_id: int) -> Any:
     group = db.get_or_404(StudyGroup, group_id)
     form = AddMemberForm(users=queries.user_options())

@@ -14,6 +14,7 @@ from studytrack.admin.routes import saved
 from studytrack.authz import requires
 from studytrack.extensions import db
 from studytrack.models import LeadershipRole, Organization, User
+from studytrack.submissions import once
 from studytrack.unit_of_work import attempt
 
 
@@ -25,6 +26,7 @@ def organizations() -> Any:
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
 @requires("admin.manage")
+@once
 def new_organization() -> Any:
     form = OrganizationForm(
         units=queries.unit_options(), parent_id=request.args.get("parent_id", type=int)

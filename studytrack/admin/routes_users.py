@@ -15,6 +15,7 @@ from studytrack.admin.routes import saved
 from studytrack.authz import requires
 from studytrack.extensions import db
 from studytrack.models import Organization, User
+from studytrack.submissions import once
 from studytrack.unit_of_work import attempt
 
 
@@ -30,6 +31,7 @@ def users() -> Any:
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @requires("admin.manage")
+@once
 def new_user() -> Any:
     form = NewUserForm(units=queries.unit_options())
     user = saved(form, lambda: services.create_user(

@@ -32,12 +32,13 @@ from studytrack.followups.rules import (
 )
 from studytrack.formfields import optional_int, strip
 from studytrack.models import User
+from studytrack.submissions import SubmittedOnce
 
 NONE = ""  # the value of the "— none —" options
 INDENT = "\u00a0\u00a0\u00a0"  # option labels cannot be padded with CSS
 
 
-class TaskForm(FlaskForm):
+class TaskForm(SubmittedOnce, FlaskForm):
     title = StringField(
         _l("Title"), filters=[strip],
         validators=[DataRequired(NEEDS_TITLE), Length(max=TITLE_MAX)],

@@ -22,6 +22,7 @@ from studytrack.followups.forms import CancelForm, ProgressForm, ReopenForm, Tas
 from studytrack.followups.rules import TaskFields
 from studytrack.models import FollowUpTask, Organization, StudySession, TaskStatus, User
 from studytrack.redirects import next_url
+from studytrack.submissions import once
 from studytrack.timeutil import local_date_of, today_local
 from studytrack.unit_of_work import attempt
 
@@ -63,6 +64,7 @@ def _fields(form: TaskForm) -> TaskFields:
 
 @bp.route("/sessions/<int:session_id>/tasks/new", methods=["GET", "POST"])
 @login_required
+@once
 def create(session_id: int) -> Any:
     session = authz.session_or_404(session_id, *queries.SESSION_FOR_FORM)
     authz.require("task.manage", session)

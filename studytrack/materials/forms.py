@@ -20,6 +20,7 @@ from studytrack.formfields import strip
 from studytrack.labels import choices
 from studytrack.materials.uploads import ACCEPT
 from studytrack.models import MaterialKind
+from studytrack.submissions import SubmittedOnce
 
 
 def kind_choices() -> list[SelectChoice]:
@@ -42,7 +43,7 @@ def http_url(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(_l("A web address cannot contain spaces."))
 
 
-class MaterialForm(FlaskForm):
+class MaterialForm(SubmittedOnce, FlaskForm):
     organization_id = SelectField(
         _l("Library"), coerce=int, validators=[DataRequired(_l("Choose the library."))],
         description=_l("The unit whose library keeps this material; its groups and the groups "
@@ -75,7 +76,7 @@ class MaterialForm(FlaskForm):
     )
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(SubmittedOnce, FlaskForm):
     file = FileField(
         _l("File"), validators=[FileRequired(_l("Choose a file to upload."))],
         render_kw={"accept": ACCEPT},

@@ -29,6 +29,7 @@ from studytrack.materials.forms import (
     SearchForm,
 )
 from studytrack.models import Attachment, Material, Organization, StudySession
+from studytrack.submissions import once
 from studytrack.unit_of_work import attempt
 
 # A downloaded file is never a page of this site: it runs nothing and loads nothing.
@@ -113,6 +114,7 @@ def _session_to_link() -> StudySession | None:
 
 @bp.route("/materials/new", methods=["GET", "POST"])
 @login_required
+@once
 def create() -> Any:
     session = _session_to_link()
     kept = queries.kept_organizations()
@@ -189,6 +191,7 @@ def edit(material_id: int) -> Any:
 
 @bp.post("/materials/<int:material_id>/attachments")
 @login_required
+@once
 def upload_attachment(material_id: int) -> Any:
     material = authz.material_or_404(material_id, *queries.MATERIAL_PAGE)
     authz.require("material.edit", material)

@@ -34,6 +34,7 @@ from studytrack.models.study_session import (
     Talk,
     TalkKind,
 )
+from studytrack.models.submission import FormSubmission
 from studytrack.models.user import LeadershipRole, User
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "FollowUpTask",
+    "FormSubmission",
     "GroupMembership",
     "GroupRole",
     "GroupTitle",

@@ -24,6 +24,7 @@ from studytrack.models import SessionKind, TargetMetric
 from studytrack.plans import rules
 from studytrack.plans.labels import metric_label, period_label
 from studytrack.plans.targets import HUNDRED, is_rate, to_display
+from studytrack.submissions import SubmittedOnce
 
 NOTE_MAX = 4000
 
@@ -106,7 +107,7 @@ def targets_form(own: dict[TargetMetric, Decimal], **kwargs: Any) -> _TargetsFor
 # --- plans ---------------------------------------------------------------------------------
 
 
-class PlanForm(FlaskForm):
+class PlanForm(SubmittedOnce, FlaskForm):
     title = StringField(
         _l("Title"), filters=[strip],
         validators=[Optional(), Length(max=rules.TITLE_MAX)],
@@ -140,7 +141,7 @@ def period_value(month: int | None, quarter: int | None) -> str:
     return f"q{quarter}" if quarter is not None else PERIOD_NONE
 
 
-class ItemForm(FlaskForm):
+class ItemForm(SubmittedOnce, FlaskForm):
     period = SelectField(
         _l("When"), validators=[DataRequired(rules.NEEDS_PERIOD)],
         description=_l("A month, or only a quarter when the month is not yet fixed."),

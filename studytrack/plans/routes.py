@@ -27,6 +27,7 @@ from studytrack.plans.forms import ItemForm, PlanForm, VersionForm, period_value
 from studytrack.plans.labels import METRIC_HELP, metric_label, period_label
 from studytrack.plans.targets import default_targets, is_rate, target_chain, to_display
 from studytrack.study_sessions.queries import member_choices
+from studytrack.submissions import once
 from studytrack.unit_of_work import attempt
 
 
@@ -141,6 +142,7 @@ def _plan_or_404(group: StudyGroup, year: int) -> StudyPlan:
 
 @bp.route("/groups/<int:group_id>/plans/<int:year>/new", methods=["GET", "POST"])
 @login_required
+@once
 def create_plan(group_id: int, year: int) -> Any:
     group = _group_or_404(group_id, "plan.edit")
     _year_or_404(year)
@@ -202,6 +204,7 @@ def _item_form(group: StudyGroup, item: PlanItem | None = None, **kwargs: Any) -
 
 @bp.route("/groups/<int:group_id>/plans/<int:year>/items/new", methods=["GET", "POST"])
 @login_required
+@once
 def add_item(group_id: int, year: int) -> Any:
     group = _group_or_404(group_id, "plan.edit")
     plan = _plan_or_404(group, year)

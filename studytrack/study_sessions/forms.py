@@ -37,6 +37,7 @@ from studytrack.formfields import optional_int, version_value
 from studytrack.labels import choices
 from studytrack.models import SessionKind, SessionStatus
 from studytrack.study_sessions import rules
+from studytrack.submissions import SubmittedOnce
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -81,7 +82,7 @@ class VersionedForm(FlaskForm):
         return version_value(self.version.data)
 
 
-class SessionForm(VersionedForm):
+class SessionForm(SubmittedOnce, VersionedForm):
     kind = SelectField(_l("Kind of session"), choices=choices(SessionKind),
                        validators=[DataRequired()])
     topic = StringField(

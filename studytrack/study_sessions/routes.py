@@ -27,6 +27,7 @@ from studytrack.study_sessions import queries, services
 from studytrack.study_sessions.blueprint import bp
 from studytrack.study_sessions.forms import CancelForm, MinutesForm, SessionFilterForm, SessionForm
 from studytrack.study_sessions.rules import STALE_ACTION
+from studytrack.submissions import once
 from studytrack.unit_of_work import Outcome, attempt
 
 _BLANK_LINES = re.compile(r"\n[ \t\u3000]*\n+")
@@ -113,6 +114,7 @@ def _offer_plan_items(form: SessionForm, group: Any, year: int | None,
 
 @bp.route("/groups/<int:group_id>/sessions/new", methods=["GET", "POST"])
 @login_required
+@once
 def create(group_id: int) -> Any:
     group = authz.group_or_404(group_id)
     authz.require("session.create", group)

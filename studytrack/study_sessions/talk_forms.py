@@ -12,9 +12,10 @@ from studytrack.labels import choices
 from studytrack.models import TalkKind
 from studytrack.study_sessions import rules
 from studytrack.study_sessions.forms import PersonOrGuestForm
+from studytrack.submissions import SubmittedOnce
 
 
-class TalkForm(PersonOrGuestForm):
+class TalkForm(SubmittedOnce, PersonOrGuestForm):
     rule = rules.SPEAKER
     placeholder = _l("— choose a speaker —")
 

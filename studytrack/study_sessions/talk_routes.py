@@ -19,6 +19,7 @@ from studytrack.study_sessions.attendance_queries import speaker_choices
 from studytrack.study_sessions.blueprint import bp
 from studytrack.study_sessions.rules import CHOOSE_DIRECTION
 from studytrack.study_sessions.talk_forms import MoveTalkForm, TalkForm
+from studytrack.submissions import once
 from studytrack.unit_of_work import attempt
 
 
@@ -46,6 +47,7 @@ def new_talk(session_id: int) -> Any:
 
 @bp.post("/sessions/<int:session_id>/talks")
 @login_required
+@once
 def add_talk(session_id: int) -> Any:
     session = authz.session_or_404(session_id)
     authz.require("session.edit", session)
