@@ -1,8 +1,84 @@
-"""Small filters and coercions shared by the forms of several areas."""
+"""The forms' common base, and small filters and coercions shared by the forms of several areas.
+
+Every form of the application derives from `Form` (a page's form: CSRF, request data) or
+`PlainForm` (a sub-form, or filters read from the query string). Their `Meta` gives every
+field, as the form binds it, the input checks of studytrack/inputs.py, so that no form can
+forget them:
+
+- text (and the values of selects) loses its control characters (`inputs.clean_text`), before
+  the field's own filters; passwords are left exactly as typed (they are only hashed).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from flask import has_request_context, request
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import Form as WTForm
+from wtforms.fields.core import UnboundField
+
+from studytrack import inputs
+
+# --- the checks every field gets ------------------------------------------------------------
+
+
+_TEXT_FIELDS = (StringField, SelectField, SelectMultipleField)
+
+
+def checked(field: Field) -> Field:
+    """`field`, just bound, with the input checks of its kind (module docstring)."""
+    if isinstance(field, _TEXT_FIELDS) and not isinstance(field, PasswordField):
+        field.filters = (inputs.clean_text, *field.filters)
+    return field
+
+
+class InputChecks:
+    """The Meta of our forms: each field is bound with the checks of its kind (`checked`)."""
+
+    def bind_field(self, form: Any, unbound_field: UnboundField, options: dict[str, Any]
+                   ) -> Field:
+        return checked(super().bind_field(form, unbound_field, options))  # type: ignore[misc]
+
+
+class Form(FlaskForm):
+    """The base of every page's form (CSRF token, the request's data).
+
+    Flask-WTF reads a JSON body as the form's data when no form data came; only an object's
+    texts and numbers (and lists of them) are taken from it (`json_formdata`): anything else
+    in it is no field's input, and a body that is no object is no form at all."""
+
+    class Meta(InputChecks):
+        pass
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if (not args and "formdata" not in kwargs and has_request_context()
+                and self.is_submitted() and request.is_json):
+            kwargs["formdata"] = json_formdata(request.get_json(silent=True))
+        super().__init__(*args, **kwargs)
+
+
+def json_formdata(body: Any) -> MultiDict[str, str]:
+    """A JSON body as form data: an object's strings and numbers, and lists of them."""
+    data: MultiDict[str, str] = MultiDict()
+    if isinstance(body, dict):
+        for key, value in body.items():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str | int | float) and not isinstance(item, bool):
+                    data.add(key, str(item))
+    return data
+
+
+class PlainForm(WTForm):
+    """The base of sub-forms (FormField) and of filters read from the query string."""
+
+    class Meta(InputChecks):
+        pass
+
+
+# --- filters and coercions --------------------------------------------------------------------
 
 
 def strip(value: Any) -> Any:

@@ -4,7 +4,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -16,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from studytrack.formfields import strip
+from studytrack.formfields import Form, strip
 from studytrack.labels import choices
 from studytrack.materials.uploads import ACCEPT
 from studytrack.models import MaterialKind
@@ -26,7 +25,7 @@ def kind_choices() -> list[SelectChoice]:
     return choices(MaterialKind)
 
 
-def http_url(form: FlaskForm, field: StringField) -> None:
+def http_url(form: Any, field: StringField) -> None:
     """Only web addresses: http:// or https:// with a host (no javascript:, data:, file:)."""
     if not field.data:
         return
@@ -42,7 +41,7 @@ def http_url(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(_l("A web address cannot contain spaces."))
 
 
-class MaterialForm(FlaskForm):
+class MaterialForm(Form):
     organization_id = SelectField(
         _l("Library"), coerce=int, validators=[DataRequired(_l("Choose the library."))],
         description=_l("The unit whose library keeps this material; its groups and the groups "
@@ -75,14 +74,14 @@ class MaterialForm(FlaskForm):
     )
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     file = FileField(
         _l("File"), validators=[FileRequired(_l("Choose a file to upload."))],
         render_kw={"accept": ACCEPT},
     )
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """Filters read from the query string (GET, no CSRF token)."""
 
     class Meta:
@@ -119,12 +118,12 @@ class MaterialIdsField(SelectMultipleField):
             raise ValueError(_l("Choose a material from the library.")) from error
 
 
-class LinkMaterialsForm(FlaskForm):
+class LinkMaterialsForm(Form):
     # An empty choice is refused by the service, with the same message beside the field.
     material_ids = MaterialIdsField(_l("Materials to link"), coerce=int)
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     direction = SelectField(
         choices=[SelectChoice("up", _l("Up")), SelectChoice("down", _l("Down"))]
     )
