@@ -6,7 +6,9 @@ field, as the form binds it, the input checks of studytrack/inputs.py, so that n
 forget them:
 
 - text (and the values of selects) loses its control characters (`inputs.clean_text`), before
-  the field's own filters; passwords are left exactly as typed (they are only hashed).
+  the field's own filters; passwords are left exactly as typed (they are only hashed);
+- a whole number must fit the database's integer (`within_int_range`), or the form shows
+  "too large" / "too small" beside the field.
 """
 
 from __future__ import annotations
@@ -14,15 +16,38 @@ from __future__ import annotations
 from typing import Any
 
 from flask import has_request_context, request
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Field, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    Field,
+    FieldList,
+    FormField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms import Form as WTForm
 from wtforms.fields.core import UnboundField
+from wtforms.validators import ValidationError
 
 from studytrack import inputs
 
 # --- the checks every field gets ------------------------------------------------------------
+
+
+def within_int_range(form: Any, field: Field) -> None:
+    """Validator: whole numbers (an IntegerField's, a select's coerced ids) fit the database's
+    integer column. Quiet when the field has an error already."""
+    if field.errors:
+        return
+    values = field.data if isinstance(field.data, list) else [field.data]
+    numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    if any(number > inputs.INT_MAX for number in numbers):
+        raise ValidationError(_("This number is too large."))
+    if any(number < inputs.INT_MIN for number in numbers):
+        raise ValidationError(_("This number is too small."))
 
 
 _TEXT_FIELDS = (StringField, SelectField, SelectMultipleField)
@@ -32,6 +57,8 @@ def checked(field: Field) -> Field:
     """`field`, just bound, with the input checks of its kind (module docstring)."""
     if isinstance(field, _TEXT_FIELDS) and not isinstance(field, PasswordField):
         field.filters = (inputs.clean_text, *field.filters)
+    if not isinstance(field, FormField | FieldList):  # they validate their own fields
+        field.validators = [*field.validators, within_int_range]
     return field
 
 
@@ -88,7 +115,8 @@ def strip(value: Any) -> Any:
 
 
 def optional_int(value: Any) -> int | None:
-    """Coerce for selects and hidden fields where empty (or garbage) means "none"."""
+    """Coerce for selects and hidden fields where empty (or garbage) means "none". A number
+    beyond the database's integer is refused by the form's checks (within_int_range)."""
     if value in (None, "", "None"):
         return None
     try:
@@ -98,8 +126,9 @@ def optional_int(value: Any) -> int | None:
 
 
 def version_value(value: Any) -> int | None:
-    """The version counter a form was loaded with (None when missing or tampered with)."""
+    """The version counter a form was loaded with (None when missing, tampered with, or beyond
+    any version a record can have)."""
     try:
-        return int(value)
+        return inputs.to_int(value)
     except (TypeError, ValueError):
         return None

@@ -1,6 +1,7 @@
-"""Issue 17: no input reaches a 500. Control characters in text (PostgreSQL refuses a NUL) are
-removed in one place, the forms' base (studytrack/formfields.py, with studytrack/inputs.py);
-these tests send them where people and scripts can."""
+"""Issue 17: no input reaches a 500. Control characters in text (PostgreSQL refuses a NUL) and
+numbers beyond the database's integer (in URLs, the query string and forms) are each handled in
+one place (studytrack/inputs.py and the forms' base in studytrack/formfields.py); these tests
+send them where people and scripts can."""
 
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ from studytrack.models import (
     MaterialKind,
     Reflection,
     StudySession,
+    Talk,
 )
+from studytrack.plans import services as plan_services
+from studytrack.plans.rules import ItemData
 from tests.fixtures.users import PASSWORD
 
 # Text as a crafted request or a paste from Word can send it: NUL and other C0 controls, a
@@ -46,6 +50,9 @@ SESSION_FORM = {
     "reflection_due_on": "2026-04-10",
     "min_reflection_chars": "800",
 }
+
+TOO_LARGE = "This number is too large."
+
 
 def page_text(response):
     return response.get_data(as_text=True)
@@ -111,7 +118,7 @@ def test_autosave_with_control_characters_saves_without_them_and_answers_json(
     assert reflection.char_count == len(CLEANED_BODY.replace("\n", "").replace("\t", ""))
 
 
-@pytest.mark.parametrize("version", ["abc"])
+@pytest.mark.parametrize("version", ["abc", str(2**63)])
 def test_autosave_with_a_version_that_is_no_number_answers_400_json(world, login, client,
                                                                     version):
     login(world.member)
@@ -206,3 +213,130 @@ def test_every_form_of_the_application_has_the_input_checks():
         if not issubclass(cls, formfields.Form | formfields.PlainForm)
     }
     assert unchecked == NOT_CHECKED
+
+
+# --- 6. numbers beyond the database's integer -----------------------------------------------
+
+
+def _urls_with_ids(app, number):
+    """(method, url) of every route with `<int:…>` arguments, each of them `number`."""
+    for rule in app.url_map.iter_rules():
+        if not rule.arguments or "<int:" not in rule.rule:
+            continue
+        if re.search(r"<(?!int:)", rule.rule):
+            continue  # other converters besides
+        method = "GET" if "GET" in rule.methods else "POST"
+        yield method, re.sub(r"<int:\w+>", str(number), rule.rule)
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**20])
+def test_every_id_in_a_url_beyond_the_integer_answers_404(app, world, login, client, number):
+    login(world.admin)
+    urls = list(_urls_with_ids(app, number))
+    assert len(urls) > 60
+    answers = {url: client.open(url, method=method).status_code for method, url in urls}
+    assert {url: code for url, code in answers.items() if code != 404} == {}
+
+
+def test_ids_within_the_integer_still_reach_their_route(world, login, client):
+    login(world.admin)
+    assert client.get(f"/groups/{world.group.id}").status_code == 200
+    assert client.get(f"/groups/{inputs.INT_MAX}").status_code == 404  # the route: not found
+    assert client.get("/groups/0").status_code == 404
+    assert client.post(f"/sessions/{world.session.id}/attendance").status_code == 302
+
+
+def test_the_id_pattern_takes_exactly_the_numbers_up_to_its_limit():
+    for limit in (1, 9, 10, 19, 20, 101, 999, 1000, 90817):
+        pattern = re.compile(inputs.decimal_up_to(limit))
+        taken = [n for n in range(limit * 12 + 20) if pattern.fullmatch(str(n))]
+        assert taken == list(range(1, limit + 1)), limit
+        assert not pattern.fullmatch("01")
+    pattern = re.compile(inputs.decimal_up_to(inputs.INT_MAX))
+    for n in (1, 999_999_999, 1_999_999_999, 2_147_483_639, inputs.INT_MAX):
+        assert pattern.fullmatch(str(n)), n
+    for n in (0, inputs.INT_MAX + 1, 2_147_483_650, 2_200_000_000, 9_999_999_999, 2**63):
+        assert not pattern.fullmatch(str(n)), n
+
+
+@pytest.mark.parametrize("number", [str(2**63), str(10**20), "-5", "x"])
+@pytest.mark.parametrize("path", [
+    "/materials", "/notifications", "/tasks/mine", "/groups/{g}/sessions",
+    "/sessions/{s}/history", "/sessions/{s}/materials", "/admin/users",
+])
+def test_a_page_number_beyond_any_list_answers_a_page(world, login, client, path, number):
+    """An empty page past the end; the accounts list answers 404 for that (Flask-SQLAlchemy's
+    paginate does), as it did for ?page=2 of a single page."""
+    login(world.admin)
+    response = client.get(path.format(g=world.group.id, s=world.session.id) + f"?page={number}")
+    past_the_end = number not in ("-5", "x")
+    assert response.status_code == (404 if path == "/admin/users" and past_the_end else 200)
+
+
+@pytest.mark.parametrize("field", ["min_reflection_chars", "plan_item_id", "chair_id"])
+def test_a_number_beyond_the_integer_in_the_session_form_is_refused_beside_it(
+    world, login, client, field
+):
+    login(world.secretary)
+    response = client.post(f"/groups/{world.group.id}/sessions/new",
+                           data={**SESSION_FORM, field: str(10**20)})
+    assert response.status_code == 200
+    assert TOO_LARGE in field_errors(page_text(response), field)
+    assert count(StudySession) == 1  # the world's
+
+
+def test_the_number_message_is_chinese_for_a_chinese_reader(world, person, login, client):
+    login(person("secretary", locale="zh"))
+    response = client.post(f"/groups/{world.group.id}/sessions/new",
+                           data={**SESSION_FORM, "min_reflection_chars": str(2**31)})
+    assert response.status_code == 200
+    assert "数字过大。" in field_errors(page_text(response), "min_reflection_chars")
+    assert count(StudySession) == 1
+
+
+@pytest.mark.parametrize(("path", "data", "field"), [
+    ("/sessions/{s}/talks", {"kind": "speech", "speaker_id": str(2**31), "speaker_name": ""},
+     "speaker_id"),
+    ("/sessions/{s}/edit", {**SESSION_FORM, "recorder_id": str(2**63), "version": "1",
+                            "topic": "改过的主题"}, "recorder_id"),
+    ("/sessions/{s}/attendance/observers", {"user_id": str(2**31), "guest_name": ""},
+     "user_id"),
+])
+def test_an_id_beyond_the_integer_in_a_form_is_refused_beside_it(world, login, client, path,
+                                                                 data, field):
+    login(world.admin)
+    response = client.post(path.format(s=world.session.id), data=data)
+    assert response.status_code == 200
+    assert TOO_LARGE in field_errors(page_text(response), field)
+    assert (count(Talk), count(Attendance)) == (0, 1)  # the member's attendance
+    db.session.expire_all()
+    assert db.session.get(StudySession, world.session.id).topic != "改过的主题"
+
+
+def test_a_material_id_beyond_the_integer_is_no_material_of_the_library(world, login, client):
+    login(world.secretary)
+    response = client.post(f"/sessions/{world.session.id}/materials",
+                           data={"material_ids": [str(world.material.id), str(2**31)]})
+    assert response.status_code == 200
+    assert "Choose a material from the library." in page_text(response)
+    assert world.session.session_materials == []
+
+
+def test_a_plan_item_id_beyond_the_integer_is_refused_on_edit_too(world, login, client):
+    plan = plan_services.create_plan(world.group, 2026, title="2026年学习计划")
+    plan_services.add_item(plan, ItemData(topic="三月专题", month=3, quarter=None, position=0),
+                           expected_version=plan.version)
+    db.session.commit()
+    login(world.secretary)
+    response = client.post(f"/sessions/{world.session.id}/edit", data={
+        **SESSION_FORM, "plan_item_id": str(2**31), "version": str(world.session.version),
+    })
+    assert response.status_code == 200
+    assert TOO_LARGE in field_errors(page_text(response), "plan_item_id")
+    db.session.expire_all()
+    assert db.session.get(StudySession, world.session.id).plan_item_id is None
+
+
+def test_a_session_id_beyond_the_integer_in_the_query_string_is_ignored(world, login, client):
+    login(world.secretary)
+    assert client.get(f"/materials/new?session_id={2**63}").status_code == 200

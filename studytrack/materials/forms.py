@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from studytrack import inputs
 from studytrack.formfields import Form, strip
 from studytrack.labels import choices
 from studytrack.materials.uploads import ACCEPT
@@ -112,7 +113,7 @@ class MaterialIdsField(SelectMultipleField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         try:
-            self.data = [int(value) for value in valuelist]
+            self.data = [inputs.to_int(value, 1, inputs.INT_MAX) for value in valuelist]
         except ValueError as error:
             self.data = []
             raise ValueError(_l("Choose a material from the library.")) from error

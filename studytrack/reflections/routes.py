@@ -147,7 +147,7 @@ def autosave(session_id: int) -> Any:
     session = db.session.get(StudySession, session_id)
     if session is None or not authz.can("session.view", session):
         return _json_error(404, "not_found", _("This session cannot be found."))
-    # The editor's fields, read by its form (text cleaned, the version a number); the
+    # The editor's fields, read by its form (text cleaned, the version a number in range); the
     # CSRF token was checked above. Lengths and the rules are the service's to check.
     form = ReflectionForm(meta={"csrf": False})
     form.version.validate(form)
