@@ -8,11 +8,14 @@ forget them:
 - text (and the values of selects) loses its control characters (`inputs.clean_text`), before
   the field's own filters; passwords are left exactly as typed (they are only hashed);
 - a whole number must fit the database's integer (`within_int_range`), or the form shows
-  "too large" / "too small" beside the field.
+  "too large" / "too small" beside the field;
+- a date or datetime must lie in the configured range (`WithinDates`), or the form says which
+  range beside the field. A field that declares its own `WithinDates` keeps it.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from flask import has_request_context, request
@@ -20,9 +23,13 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
+    DateField,
+    DateTimeField,
+    DateTimeLocalField,
     Field,
     FieldList,
     FormField,
+    MonthField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -50,14 +57,37 @@ def within_int_range(form: Any, field: Field) -> None:
         raise ValidationError(_("This number is too small."))
 
 
+class WithinDates:
+    """Validator: a date (or a datetime's date) between the first and last date the
+    installation accepts (inputs.date_range). `first_year` moves the start for dates of the
+    past, such as the issue date of a document in the library."""
+
+    def __init__(self, first_year: int | None = None) -> None:
+        self.first_year = first_year
+
+    def __call__(self, form: Any, field: Field) -> None:
+        value = field.data
+        if field.errors or not isinstance(value, date):
+            return
+        day = value.date() if isinstance(value, datetime) else value
+        first, last = inputs.date_range(self.first_year)
+        if not first <= day <= last:
+            raise ValidationError(_("Enter a date between %(first)s and %(last)s.",
+                                    first=first.isoformat(), last=last.isoformat()))
+
+
 _TEXT_FIELDS = (StringField, SelectField, SelectMultipleField)
+_DATE_FIELDS = (DateField, DateTimeField, DateTimeLocalField, MonthField)
 
 
 def checked(field: Field) -> Field:
     """`field`, just bound, with the input checks of its kind (module docstring)."""
     if isinstance(field, _TEXT_FIELDS) and not isinstance(field, PasswordField):
         field.filters = (inputs.clean_text, *field.filters)
-    if not isinstance(field, FormField | FieldList):  # they validate their own fields
+    if isinstance(field, _DATE_FIELDS):
+        if not any(isinstance(v, WithinDates) for v in field.validators):
+            field.validators = [*field.validators, WithinDates()]
+    elif not isinstance(field, FormField | FieldList):  # they validate their own fields
         field.validators = [*field.validators, within_int_range]
     return field
 
@@ -123,6 +153,12 @@ def optional_int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def optional_year(value: Any) -> int | None:
+    """Coerce for a year filter: a year of the accepted range (inputs.year_bounds), else none."""
+    year = optional_int(value)
+    return year if inputs.in_year_range(year) else None
 
 
 def version_value(value: Any) -> int | None:

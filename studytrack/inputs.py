@@ -6,17 +6,23 @@
   so they are removed (`clean_text`). Every form field does this (studytrack/formfields.py).
 - **Whole numbers** fit the database's integer columns (`INT_MIN` … `INT_MAX`). An id in a URL
   (every `<int:…>` route, through `IdConverter`) is 1 … `INT_MAX`, else 404; a number in the
-  query string is read by `query_int`, `query_id` and `page_number`, which never return one
-  out of range; form fields are checked by formfields.within_int_range.
+  query string is read by `query_int`, `query_id`, `page_number` and `query_year`, which never
+  return one out of range; form fields are checked by formfields.within_int_range.
+- **Dates** lie between 1 January of `DATE_FIRST_YEAR` and 31 December of the year
+  `DATE_YEARS_AHEAD` after the current one (configuration), `date_range()`; the years of
+  filters and archives are the years of that range, `year_bounds()`.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.routing import IntegerConverter, Map
+
+from studytrack.timeutil import today_local
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL's `integer`, the type of every id
 
@@ -71,6 +77,30 @@ def page_number() -> int:
     except ValueError:
         return 1
     return min(max(page, 1), INT_MAX)
+
+
+def year_bounds() -> tuple[int, int]:
+    """The first and last year a date may have (configuration: DATE_FIRST_YEAR and
+    DATE_YEARS_AHEAD after the current year)."""
+    config = current_app.config
+    return int(config["DATE_FIRST_YEAR"]), today_local().year + int(config["DATE_YEARS_AHEAD"])
+
+
+def date_range(first_year: int | None = None) -> tuple[date, date]:
+    """The first and last date accepted; `first_year` moves the start (see WithinDates)."""
+    first, last = year_bounds()
+    return date(first if first_year is None else first_year, 1, 1), date(last, 12, 31)
+
+
+def in_year_range(year: int | None) -> bool:
+    first, last = year_bounds()
+    return year is not None and first <= year <= last
+
+
+def query_year(name: str = "year") -> int | None:
+    """`?year=`: a year of the accepted range, else None (the page falls back to its default)."""
+    year = query_int(name)
+    return year if in_year_range(year) else None
 
 
 def decimal_up_to(limit: int) -> str:

@@ -1,7 +1,7 @@
-"""Issue 17: no input reaches a 500. Control characters in text (PostgreSQL refuses a NUL) and
-numbers beyond the database's integer (in URLs, the query string and forms) are each handled in
-one place (studytrack/inputs.py and the forms' base in studytrack/formfields.py); these tests
-send them where people and scripts can."""
+"""Issue 17: no input reaches a 500. Control characters in text (PostgreSQL refuses a NUL),
+numbers beyond the database's integer (in URLs, the query string and forms), and dates far
+outside any sensible range are each handled in one place (studytrack/inputs.py and the forms'
+base in studytrack/formfields.py); these tests send them where people and scripts can."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import importlib
 import inspect
 import pkgutil
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -17,12 +17,15 @@ from wtforms import Form as WTForm
 
 import studytrack
 from studytrack import formfields, inputs
+from studytrack.config import Config, ConfigurationError, finalize
 from studytrack.extensions import db
 from studytrack.materials import services as material_services
 from studytrack.models import (
     Attendance,
     AttendanceStatus,
+    FollowUpTask,
     GroupRole,
+    Material,
     MaterialKind,
     Reflection,
     StudySession,
@@ -30,6 +33,7 @@ from studytrack.models import (
 )
 from studytrack.plans import services as plan_services
 from studytrack.plans.rules import ItemData
+from studytrack.timeutil import today_local
 from tests.fixtures.users import PASSWORD
 
 # Text as a crafted request or a paste from Word can send it: NUL and other C0 controls, a
@@ -67,6 +71,14 @@ def field_errors(html, field_id):
 
 def count(model):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def last_year():
+    return today_local().year + Config.DATE_YEARS_AHEAD
+
+
+def date_message():
+    return f"Enter a date between 2000-01-01 and {last_year()}-12-31."
 
 
 @pytest.fixture
@@ -340,3 +352,155 @@ def test_a_plan_item_id_beyond_the_integer_is_refused_on_edit_too(world, login, 
 def test_a_session_id_beyond_the_integer_in_the_query_string_is_ignored(world, login, client):
     login(world.secretary)
     assert client.get(f"/materials/new?session_id={2**63}").status_code == 200
+
+
+# --- 7. dates and years out of range --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("starts_at", "0001-01-01T00:00"),
+    ("starts_at", "1999-12-31T23:59"),
+    ("starts_at", "9999-12-31T23:59"),
+    ("ends_at", "9999-12-31T23:59"),
+    ("reflection_due_on", "9999-12-31"),
+])
+def test_a_session_dated_out_of_range_is_refused_beside_the_field(world, login, client, field,
+                                                                  value):
+    login(world.secretary)
+    response = client.post(f"/groups/{world.group.id}/sessions/new",
+                           data={**SESSION_FORM, field: value})
+    assert response.status_code == 200
+    assert date_message() in field_errors(page_text(response), field)
+    assert count(StudySession) == 1
+
+
+def test_the_last_day_of_the_range_is_accepted_the_next_is_not(world, login, client):
+    login(world.secretary)
+    last = f"{last_year()}-12-31"
+    response = client.post(f"/groups/{world.group.id}/sessions/new", data={
+        **SESSION_FORM, "starts_at": f"{last}T09:00", "ends_at": "", "reflection_due_on": last,
+    })
+    assert response.status_code == 302
+    response = client.post(f"/groups/{world.group.id}/sessions/new", data={
+        **SESSION_FORM, "starts_at": f"{last_year() + 1}-01-01T09:00", "ends_at": "",
+        "reflection_due_on": "",
+    })
+    assert date_message() in field_errors(page_text(response), "starts_at")
+    assert count(StudySession) == 2
+
+
+def test_the_date_message_is_chinese_for_a_chinese_reader(world, person, login, client):
+    login(person("secretary", locale="zh"))
+    response = client.post(f"/groups/{world.group.id}/sessions/new",
+                           data={**SESSION_FORM, "starts_at": "0001-01-01T08:00"})
+    assert (f"请输入 2000-01-01 至 {last_year()}-12-31 之间的日期。"
+            in field_errors(page_text(response), "starts_at"))
+
+
+def test_a_task_due_out_of_range_is_refused_beside_the_field(world, login, client):
+    login(world.secretary)
+    response = client.post(f"/sessions/{world.session.id}/tasks/new", data={
+        "title": "落实", "assignee_id": str(world.member.id), "organization_id": "",
+        "due_on": "9999-12-31",
+    })
+    assert response.status_code == 200
+    assert date_message() in field_errors(page_text(response), "due_on")
+    assert count(FollowUpTask) == 0
+
+
+@pytest.mark.parametrize(("issued_on", "accepted"), [
+    ("1848-02-21", True),  # the Communist Manifesto: a library keeps old documents
+    ("1799-12-31", False),
+    ("0001-01-01", False),
+    ("9999-12-31", False),
+])
+def test_a_materials_issue_date_may_be_old_but_not_absurd(world, login, client, issued_on,
+                                                         accepted):
+    login(world.admin)
+    response = client.post("/materials/new", data={
+        "organization_id": str(world.unit.id), "kind": "speech", "title": "宣言",
+        "issued_on": issued_on,
+    })
+    assert (response.status_code == 302) is accepted
+    assert count(Material) == (2 if accepted else 1)
+    if not accepted:
+        assert (f"Enter a date between 1800-01-01 and {last_year()}-12-31."
+                in field_errors(page_text(response), "issued_on"))
+
+
+def test_the_year_filter_offers_only_years_of_the_range_whatever_is_stored(
+    world, login, client, create_session
+):
+    """A session stored before the range was enforced (year 1) offers no year 1 nor 2,000 years
+    between, and ?year=1 answers the list."""
+    create_session(world.group, topic="很久以前", starts_at=datetime(1, 1, 1, 8, tzinfo=UTC),
+                   ends_at=None)
+    login(world.secretary)
+    response = client.get(f"/groups/{world.group.id}/sessions?year=1")
+    assert response.status_code == 200
+    html = page_text(response)
+    years = re.findall(r'<option value="(\d+)"', html)
+    assert years == [str(y) for y in range(2026, 1999, -1)]
+
+
+def test_the_date_range_follows_the_configuration(app, world, login, client):
+    app.config["DATE_FIRST_YEAR"] = 2020
+    app.config["DATE_YEARS_AHEAD"] = 1
+    login(world.secretary)
+    response = client.post(f"/groups/{world.group.id}/sessions/new",
+                           data={**SESSION_FORM, "starts_at": "2019-12-31T09:00", "ends_at": "",
+                                 "reflection_due_on": ""})
+    assert (f"Enter a date between 2020-01-01 and {today_local().year + 1}-12-31."
+            in field_errors(page_text(response), "starts_at"))
+    assert count(StudySession) == 1
+
+
+def test_the_date_range_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("STUDYTRACK_DATE_FIRST_YEAR", "2010")
+    monkeypatch.setenv("STUDYTRACK_DATE_YEARS_AHEAD", "3")
+    values = Config.from_env()
+    assert (values["DATE_FIRST_YEAR"], values["DATE_YEARS_AHEAD"]) == (2010, 3)
+    config = {key: getattr(Config, key) for key in dir(Config) if key.isupper()}
+    for first, ahead in ((1800, 10), (today_local().year + 1, 10), (2000, -1), (2000, 1000)):
+        with pytest.raises(ConfigurationError):
+            finalize({**config, "DATE_FIRST_YEAR": first, "DATE_YEARS_AHEAD": ahead},
+                     tmp_path)
+
+
+def test_a_makeup_date_out_of_range_is_refused_beside_the_field(world, person, login, client):
+    absent = Attendance(session=world.session, user=person("member"),
+                        status=AttendanceStatus.ABSENT)
+    db.session.add(absent)
+    db.session.commit()
+    login(world.secretary)
+    response = client.post(f"/attendance/{absent.id}/makeup",
+                           data={"makeup_on": "0001-01-01", "makeup_note": "补学"})
+    assert response.status_code == 200
+    assert date_message() in field_errors(page_text(response), "makeup_on")
+    db.session.expire_all()
+    assert db.session.get(Attendance, absent.id).makeup_on is None
+
+
+@pytest.mark.parametrize("year", ["1", "1999", "99999", str(2**63)])
+def test_a_year_filter_out_of_range_is_ignored(world, login, client, year):
+    login(world.secretary)
+    response = client.get(f"/groups/{world.group.id}/sessions?year={year}")
+    assert response.status_code == 200
+    assert world.session.topic in page_text(response)  # not filtered away
+
+
+@pytest.mark.parametrize("year", ["1", "9999", str(2**63)])
+def test_an_archive_year_out_of_range_asks_for_a_year(world, login, client, year):
+    login(world.secretary)
+    response = client.get(f"/groups/{world.group.id}/archive?year={year}")
+    assert response.status_code == 400
+    assert "Please choose a year." in page_text(response)
+
+
+@pytest.mark.parametrize("path", ["/people/{m}/record", "/groups/{g}/figures", "/dashboard"])
+@pytest.mark.parametrize("year", ["1", str(2**63)])
+def test_records_and_dashboards_fall_back_to_this_year(world, login, client, path, year):
+    login(world.leader)
+    response = client.get(path.format(m=world.member.id, g=world.group.id) + f"?year={year}")
+    assert response.status_code == 200
+    assert str(today_local().year) in page_text(response)

@@ -16,10 +16,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from studytrack import inputs
-from studytrack.formfields import Form, strip
+from studytrack.formfields import Form, WithinDates, strip
 from studytrack.labels import choices
 from studytrack.materials.uploads import ACCEPT
 from studytrack.models import MaterialKind
+
+# Documents studied may be old (the Communist Manifesto is of 1848): their issue date may lie
+# before the range that the installation's other dates keep to (config DATE_FIRST_YEAR).
+ISSUED_FIRST_YEAR = 1800
 
 
 def kind_choices() -> list[SelectChoice]:
@@ -57,7 +61,7 @@ class MaterialForm(Form):
         _l("Speaker or author"), filters=[strip], validators=[Optional(), Length(max=120)]
     )
     issued_on = DateField(
-        _l("Issued on"), validators=[Optional()],
+        _l("Issued on"), validators=[Optional(), WithinDates(first_year=ISSUED_FIRST_YEAR)],
         description=_l("The date of the speech or document, e.g. 2020-02-23."),
     )
     source = StringField(

@@ -31,7 +31,7 @@ from wtforms.validators import (
 )
 
 from studytrack.errors import DomainError
-from studytrack.formfields import Form, PlainForm, optional_int, version_value
+from studytrack.formfields import Form, PlainForm, optional_int, optional_year, version_value
 from studytrack.labels import choices
 from studytrack.models import SessionKind, SessionStatus
 from studytrack.study_sessions import rules
@@ -180,7 +180,7 @@ class CancelForm(Form):
 class SessionFilterForm(PlainForm):
     """The list filters, read from the query string; unknown values are simply ignored."""
 
-    year = SelectField(_l("Year"), coerce=optional_int, validate_choice=False)
+    year = SelectField(_l("Year"), coerce=optional_year, validate_choice=False)
     kind = SelectField(_l("Kind"), validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
 
@@ -198,7 +198,7 @@ class SessionFilterForm(PlainForm):
 
     @property
     def chosen_year(self) -> int | None:
-        year: int | None = self.year.data  # coerced by optional_int
+        year: int | None = self.year.data  # coerced by optional_year: within the range
         return year
 
     @property
