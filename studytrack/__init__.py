@@ -37,7 +37,16 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         app.config.from_object(config)
     config_module.finalize(app.config, Path(app.instance_path))
 
-    from studytrack import extensions, i18n, prepared, security, stats, unit_of_work, web
+    from studytrack import (
+        extensions,
+        i18n,
+        inputs,
+        prepared,
+        security,
+        stats,
+        unit_of_work,
+        web,
+    )
 
     # First: its after_request commit must run after every other after_request function.
     unit_of_work.init_app(app)
@@ -53,6 +62,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     web.init_app(app)
+    inputs.init_app(app)  # before the blueprints: the bounded `<int:…>` converter
 
     from studytrack import errors
     from studytrack.admin.blueprint import bp as admin

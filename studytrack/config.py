@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,13 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
+
+    # The dates a form accepts (session times, due dates, make-up study…): from 1 January of
+    # DATE_FIRST_YEAR to 31 December of the year DATE_YEARS_AHEAD after the current one. A date
+    # outside is refused beside its field (studytrack/inputs.py); the year filters and the
+    # yearly archive offer these years. A material's issue date may go back to 1800.
+    DATE_FIRST_YEAR = 2000
+    DATE_YEARS_AHEAD = 10
 
     UPLOAD_FOLDER: str | None = None  # resolved in finalize(): instance/uploads
     MAX_UPLOAD_MB = 50
@@ -123,7 +131,9 @@ class Config:
         for var, key in {"MAX_UPLOAD_MB": "MAX_UPLOAD_MB", "MAIL_PORT": "MAIL_PORT",
                          "PROXY_FIX_HOPS": "PROXY_FIX_HOPS",
                          "LOGIN_IDLE_MINUTES": "LOGIN_IDLE_MINUTES",
-                         "LOGIN_MAX_HOURS": "LOGIN_MAX_HOURS"}.items():
+                         "LOGIN_MAX_HOURS": "LOGIN_MAX_HOURS",
+                         "DATE_FIRST_YEAR": "DATE_FIRST_YEAR",
+                         "DATE_YEARS_AHEAD": "DATE_YEARS_AHEAD"}.items():
             if env(var) not in (None, ""):
                 values[key] = env_int(var, 0)
         for var in ("SECURE_COOKIES", "FORCE_HTTPS", "MAIL_USE_TLS", "DEBUG", "LOG_REMOTE_ADDR"):
@@ -180,6 +190,11 @@ def finalize(config: dict[str, Any], instance_path: Path) -> None:
     config["LOG_LEVEL"] = str(config["LOG_LEVEL"]).strip().upper()
     if config["LOG_LEVEL"] not in LOG_LEVELS:
         raise ConfigurationError("STUDYTRACK_LOG_LEVEL must be one of: " + ", ".join(LOG_LEVELS))
+
+    if not 1900 <= int(config["DATE_FIRST_YEAR"]) <= datetime.now().year:
+        raise ConfigurationError("STUDYTRACK_DATE_FIRST_YEAR must be a year from 1900 to this one.")
+    if not 0 <= int(config["DATE_YEARS_AHEAD"]) <= 100:
+        raise ConfigurationError("STUDYTRACK_DATE_YEARS_AHEAD must be from 0 to 100.")
 
     production = config.get("ENV_NAME") == "production"
     if production and (config.get("DEBUG") or config.get("TESTING")):

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -22,7 +21,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from studytrack.admin.queries import UnitOption, UserOption
 from studytrack.auth.forms import MIN_PASSWORD_LENGTH
-from studytrack.formfields import optional_int, strip
+from studytrack.formfields import Form, optional_int, strip
 from studytrack.i18n import LANGUAGE_NAMES
 from studytrack.labels import choices
 from studytrack.models import GroupRole, GroupTitle, OrganizationKind
@@ -66,7 +65,7 @@ def _sort_order_field() -> IntegerField:
 # --- units and leadership -------------------------------------------------------------------
 
 
-class OrganizationForm(SubmittedOnce, FlaskForm):
+class OrganizationForm(SubmittedOnce, Form):
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
     short_name = StringField(
         _l("Short name"), filters=[strip], validators=[Optional(), Length(max=40)]
@@ -81,7 +80,7 @@ class OrganizationForm(SubmittedOnce, FlaskForm):
         self.parent_id.choices = unit_choices(units, _l("— none (top level) —"))
 
 
-class GrantLeadershipForm(FlaskForm):
+class GrantLeadershipForm(Form):
     user_id = SelectField(_l("Person"), coerce=optional_int, validators=[DataRequired()])
 
     def __init__(self, *args: Any, users: Sequence[UserOption] = (), **kwargs: Any) -> None:
@@ -92,7 +91,7 @@ class GrantLeadershipForm(FlaskForm):
 # --- study groups and memberships -----------------------------------------------------------
 
 
-class GroupForm(SubmittedOnce, FlaskForm):
+class GroupForm(SubmittedOnce, Form):
     organization_id = SelectField(_l("Unit"), coerce=optional_int, validators=[DataRequired()])
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), filters=[strip], render_kw={"rows": 3})
@@ -107,7 +106,7 @@ class GroupForm(SubmittedOnce, FlaskForm):
         self.organization_id.choices = unit_choices(units, _l("— choose a unit —"))
 
 
-class GroupFilterForm(FlaskForm):
+class GroupFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -118,7 +117,7 @@ class GroupFilterForm(FlaskForm):
         self.organization_id.choices = unit_choices(units, _l("All units"))
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     role = SelectField(_l("Role"), coerce=GroupRole, default=GroupRole.MEMBER)
     title = SelectField(_l("Title in the group"), coerce=GroupTitle, default=GroupTitle.MEMBER)
     sort_order = _sort_order_field()
@@ -151,7 +150,7 @@ def _temporary_password_field() -> StringField:
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(
         _l("Login name"), filters=[strip],
         validators=[
@@ -195,11 +194,11 @@ class NewUserForm(SubmittedOnce, UserForm):
     password = _temporary_password_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = _temporary_password_field()
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -243,7 +243,7 @@ def user_options() -> list[UserOption]:
     return [UserOption(*row) for row in rows]
 
 
-def user_page(search: str = "", status: str = "") -> Pagination:
+def user_page(search: str = "", status: str = "", page: int = 1) -> Pagination:
     """One page of accounts. `search` matches any part of the login or display name, so a
     single Chinese character finds every name that contains it."""
     query = sa.select(User).options(selectinload(User.organization))
@@ -257,7 +257,7 @@ def user_page(search: str = "", status: str = "") -> Pagination:
     if status in ("active", "inactive"):
         query = query.where(User.active.is_(status == "active"))
     query = query.order_by(User.display_name, User.username)
-    return db.paginate(query, per_page=USERS_PER_PAGE, max_per_page=100)
+    return db.paginate(query, page=page, per_page=USERS_PER_PAGE, max_per_page=100)
 
 
 @dataclass(frozen=True)

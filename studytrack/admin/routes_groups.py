@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from studytrack import inputs
 from studytrack.admin import queries, services
 from studytrack.admin.blueprint import bp
 from studytrack.admin.forms import AddMemberForm, GroupFilterForm, GroupForm, MembershipForm
@@ -35,7 +36,7 @@ def groups() -> Any:
 def new_group() -> Any:
     form = GroupForm(
         units=queries.unit_options(),
-        organization_id=request.args.get("organization_id", type=int),
+        organization_id=inputs.query_id("organization_id"),
     )
     group = saved(form, lambda: services.create_group(
         db.get_or_404(Organization, form.organization_id.data), form.name.data,

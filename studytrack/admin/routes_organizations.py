@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from studytrack import inputs
 from studytrack.admin import queries, services
 from studytrack.admin.blueprint import bp
 from studytrack.admin.forms import GrantLeadershipForm, OrganizationForm
@@ -29,7 +30,7 @@ def organizations() -> Any:
 @once
 def new_organization() -> Any:
     form = OrganizationForm(
-        units=queries.unit_options(), parent_id=request.args.get("parent_id", type=int)
+        units=queries.unit_options(), parent_id=inputs.query_id("parent_id")
     )
     org = saved(form, lambda: services.create_organization(**_unit_fields(form)))
     if org is None:

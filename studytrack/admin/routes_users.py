@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from studytrack import inputs
 from studytrack.admin import queries, services
 from studytrack.admin.blueprint import bp
 from studytrack.admin.forms import NewUserForm, ResetPasswordForm, UserFilterForm, UserForm
@@ -25,7 +26,8 @@ def users() -> Any:
     form = UserFilterForm(request.args)
     search, status = (form.q.data or "", form.status.data) if form.validate() else ("", "")
     return render_template(
-        "admin/users.html", form=form, search=search, pagination=queries.user_page(search, status)
+        "admin/users.html", form=form, search=search,
+        pagination=queries.user_page(search, status, page=inputs.page_number()),
     )
 
 

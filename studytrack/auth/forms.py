@@ -7,10 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from studytrack.formfields import Form
+
 MIN_PASSWORD_LENGTH = 8
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(
         _l("Login name"), validators=[DataRequired(), Length(max=64)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "autofocus": True},

@@ -13,24 +13,19 @@ from typing import Any
 from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from studytrack import authz, timeutil
+from studytrack import authz, inputs, timeutil
 from studytrack.dashboard import export, queries
 from studytrack.dashboard.blueprint import bp
 from studytrack.dashboard.measures import HEADLINES, MEASURES, TargetTexts
 from studytrack.dashboard.metrics import Period
 from studytrack.models import Organization
 
-FIRST_YEAR = 2000
-LAST_YEAR = 2100
 YEARS_SHOWN = 6  # the selector offers this year, next year and the years before
 
 
 def _period() -> Period:
     """?year=&quarter=; anything unusable falls back to this year, whole year."""
-    this_year = timeutil.today_local().year
-    year = request.args.get("year", type=int)
-    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
-        year = this_year
+    year = inputs.query_year() or timeutil.today_local().year
     quarter = request.args.get("quarter", type=int)
     return Period(year, quarter if quarter in (1, 2, 3, 4) else None)
 

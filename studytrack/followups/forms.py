@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     Field,
@@ -30,7 +29,7 @@ from studytrack.followups.rules import (
     TITLE_MAX,
     due_before_session_message,
 )
-from studytrack.formfields import optional_int, strip
+from studytrack.formfields import Form, optional_int, strip
 from studytrack.models import User
 from studytrack.submissions import SubmittedOnce
 
@@ -38,7 +37,7 @@ NONE = ""  # the value of the "— none —" options
 INDENT = "\u00a0\u00a0\u00a0"  # option labels cannot be padded with CSS
 
 
-class TaskForm(SubmittedOnce, FlaskForm):
+class TaskForm(SubmittedOnce, Form):
     title = StringField(
         _l("Title"), filters=[strip],
         validators=[DataRequired(NEEDS_TITLE), Length(max=TITLE_MAX)],
@@ -99,7 +98,7 @@ class TaskForm(SubmittedOnce, FlaskForm):
             raise ValidationError(str(due_before_session_message(self.session_date)))
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(Form):
     """Start a task (status=in_progress) or mark it done (status=done, with a note)."""
 
     status = HiddenField()  # the target; the service refuses anything but a forward move
@@ -110,7 +109,7 @@ class ProgressForm(FlaskForm):
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(
         _l("Reason for cancelling"), filters=[strip],
         validators=[DataRequired(NEEDS_REASON), Length(max=NOTE_MAX)],
@@ -118,7 +117,7 @@ class CancelForm(FlaskForm):
     )
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = TextAreaField(
         _l("Why it is reopened"), filters=[strip], validators=[Optional(), Length(max=NOTE_MAX)],
         render_kw={"rows": 2},

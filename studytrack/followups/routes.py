@@ -14,7 +14,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from studytrack import authz
+from studytrack import authz, inputs
 from studytrack.extensions import db
 from studytrack.followups import queries, services
 from studytrack.followups.blueprint import bp
@@ -187,8 +187,7 @@ def reopen(task_id: int) -> Any:
 @bp.get("/tasks/mine")
 @login_required
 def my_tasks() -> Any:
-    page = request.args.get("page", 1, type=int)
-    tasks = queries.my_tasks(current_user, page=max(page, 1))
+    tasks = queries.my_tasks(current_user, page=inputs.page_number())
     return render_template(
         "followups/my_tasks.html",
         tasks=tasks,

@@ -4,7 +4,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -16,18 +15,23 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from studytrack.formfields import strip
+from studytrack import inputs
+from studytrack.formfields import Form, WithinDates, strip
 from studytrack.labels import choices
 from studytrack.materials.uploads import ACCEPT
 from studytrack.models import MaterialKind
 from studytrack.submissions import SubmittedOnce
+
+# Documents studied may be old (the Communist Manifesto is of 1848): their issue date may lie
+# before the range that the installation's other dates keep to (config DATE_FIRST_YEAR).
+ISSUED_FIRST_YEAR = 1800
 
 
 def kind_choices() -> list[SelectChoice]:
     return choices(MaterialKind)
 
 
-def http_url(form: FlaskForm, field: StringField) -> None:
+def http_url(form: Any, field: StringField) -> None:
     """Only web addresses: http:// or https:// with a host (no javascript:, data:, file:)."""
     if not field.data:
         return
@@ -43,7 +47,7 @@ def http_url(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(_l("A web address cannot contain spaces."))
 
 
-class MaterialForm(SubmittedOnce, FlaskForm):
+class MaterialForm(SubmittedOnce, Form):
     organization_id = SelectField(
         _l("Library"), coerce=int, validators=[DataRequired(_l("Choose the library."))],
         description=_l("The unit whose library keeps this material; its groups and the groups "
@@ -58,7 +62,7 @@ class MaterialForm(SubmittedOnce, FlaskForm):
         _l("Speaker or author"), filters=[strip], validators=[Optional(), Length(max=120)]
     )
     issued_on = DateField(
-        _l("Issued on"), validators=[Optional()],
+        _l("Issued on"), validators=[Optional(), WithinDates(first_year=ISSUED_FIRST_YEAR)],
         description=_l("The date of the speech or document, e.g. 2020-02-23."),
     )
     source = StringField(
@@ -76,14 +80,14 @@ class MaterialForm(SubmittedOnce, FlaskForm):
     )
 
 
-class AttachmentForm(SubmittedOnce, FlaskForm):
+class AttachmentForm(SubmittedOnce, Form):
     file = FileField(
         _l("File"), validators=[FileRequired(_l("Choose a file to upload."))],
         render_kw={"accept": ACCEPT},
     )
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """Filters read from the query string (GET, no CSRF token)."""
 
     class Meta:
@@ -114,18 +118,18 @@ class MaterialIdsField(SelectMultipleField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         try:
-            self.data = [int(value) for value in valuelist]
+            self.data = [inputs.to_int(value, 1, inputs.INT_MAX) for value in valuelist]
         except ValueError as error:
             self.data = []
             raise ValueError(_l("Choose a material from the library.")) from error
 
 
-class LinkMaterialsForm(FlaskForm):
+class LinkMaterialsForm(Form):
     # An empty choice is refused by the service, with the same message beside the field.
     material_ids = MaterialIdsField(_l("Materials to link"), coerce=int)
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     direction = SelectField(
         choices=[SelectChoice("up", _l("Up")), SelectChoice("down", _l("Down"))]
     )

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from studytrack import authz
+from studytrack import authz, inputs
 from studytrack.extensions import talisman
 from studytrack.materials import queries, services, uploads
 from studytrack.materials.blueprint import bp
@@ -53,10 +53,6 @@ def _linked_or_404(session: StudySession, material_id: int) -> None:
         abort(404)
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 def _filters(form: SearchForm) -> dict[str, Any]:
     """The valid filters of a search form read from the query string."""
     form.validate()
@@ -78,7 +74,7 @@ def index() -> Any:
     search = LibrarySearchForm(request.args)
     search.set_libraries(queries.usable_organizations())
     pagination = queries.search_materials(
-        authz.usable_libraries_condition(), **_filters(search), page=_page()
+        authz.usable_libraries_condition(), **_filters(search), page=inputs.page_number()
     )
     return render_template(
         "materials/index.html",
@@ -104,7 +100,7 @@ def _library_choices(form: MaterialForm, organizations: list[Organization],
 
 def _session_to_link() -> StudySession | None:
     """?session_id= on the new-material form: the material is linked to that session too."""
-    session_id = request.args.get("session_id", type=int)
+    session_id = inputs.query_id("session_id")
     if session_id is None:
         return None
     session = authz.session_or_404(session_id)
@@ -273,7 +269,7 @@ def link_materials(session_id: int) -> Any:
     filters = _filters(search)
     results = queries.search_materials(
         queries.group_libraries_condition(session.group), q=filters["q"], kind=filters["kind"],
-        page=_page(),
+        page=inputs.page_number(),
     )
     links = queries.linked_materials(session)
     return render_template(

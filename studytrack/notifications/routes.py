@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from studytrack import inputs
 from studytrack.notifications import queries, services
 from studytrack.notifications.blueprint import bp
 from studytrack.notifications.present import shown
@@ -20,8 +21,7 @@ from studytrack.redirects import next_url
 @bp.get("")
 @login_required
 def index() -> Any:
-    page = max(request.args.get("page", 1, type=int), 1)
-    pagination = queries.page_of(current_user, page=page)
+    pagination = queries.page_of(current_user, page=inputs.page_number())
     return render_template(
         "notifications/index.html",
         pagination=pagination,

@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     Field,
     HiddenField,
@@ -18,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from studytrack.formfields import optional_int, strip, version_value
+from studytrack.formfields import Form, optional_int, strip, version_value
 from studytrack.labels import choices
 from studytrack.models import SessionKind, TargetMetric
 from studytrack.plans import rules
@@ -81,7 +80,7 @@ class TargetField(StringField):
             self.stored = value.quantize(Decimal("0.001"))
 
 
-class _TargetsFormBase(FlaskForm):
+class _TargetsFormBase(Form):
     def target_fields(self) -> list[TargetField]:
         return [self[metric.value] for metric in TargetMetric]
 
@@ -107,7 +106,7 @@ def targets_form(own: dict[TargetMetric, Decimal], **kwargs: Any) -> _TargetsFor
 # --- plans ---------------------------------------------------------------------------------
 
 
-class PlanForm(SubmittedOnce, FlaskForm):
+class PlanForm(SubmittedOnce, Form):
     title = StringField(
         _l("Title"), filters=[strip],
         validators=[Optional(), Length(max=rules.TITLE_MAX)],
@@ -141,7 +140,7 @@ def period_value(month: int | None, quarter: int | None) -> str:
     return f"q{quarter}" if quarter is not None else PERIOD_NONE
 
 
-class ItemForm(SubmittedOnce, FlaskForm):
+class ItemForm(SubmittedOnce, Form):
     period = SelectField(
         _l("When"), validators=[DataRequired(rules.NEEDS_PERIOD)],
         description=_l("A month, or only a quarter when the month is not yet fixed."),
@@ -198,7 +197,7 @@ class ItemForm(SubmittedOnce, FlaskForm):
         )
 
 
-class VersionForm(FlaskForm):
+class VersionForm(Form):
     """A confirmation (deleting an item) made against the plan version shown."""
 
     version = HiddenField()

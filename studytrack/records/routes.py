@@ -14,7 +14,7 @@ from typing import Any
 from flask import render_template, request
 from flask_login import login_required
 
-from studytrack import authz
+from studytrack import authz, inputs
 from studytrack.dashboard.figures import Period
 from studytrack.exports.common import safe_filename_part
 from studytrack.exports.tables import send_workbook, workbook
@@ -23,14 +23,10 @@ from studytrack.records import export, person_queries, queries
 from studytrack.records.blueprint import bp
 from studytrack.timeutil import today_local
 
-FIRST_YEAR, LAST_YEAR = 1990, 2100
-
 
 def _period(allow_quarter: bool) -> Period:
     """The period asked for (?year=&quarter=): this year by default; nonsense is ignored."""
-    year = request.args.get("year", type=int)
-    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
-        year = today_local().year
+    year = inputs.query_year() or today_local().year
     quarter = request.args.get("quarter", type=int) if allow_quarter else None
     return Period(year, quarter if quarter in (1, 2, 3, 4) else None)
 

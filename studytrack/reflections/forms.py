@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from studytrack.formfields import strip
+from studytrack.formfields import Form, strip
 from studytrack.reflections.rules import BODY_MAX, COMMENT_MAX, NEEDS_COMMENT, TITLE_MAX
 
 
-class ReflectionForm(FlaskForm):
+class ReflectionForm(Form):
     title = StringField(
         _l("Title"), filters=[strip],
         validators=[Optional(), Length(max=TITLE_MAX)],
@@ -29,7 +28,7 @@ class ReflectionForm(FlaskForm):
     # The button pressed arrives as `action` ("save" or "submit"); the route reads it.
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(Form):
     comment = TextAreaField(
         _l("What should be revised"), filters=[strip],
         validators=[DataRequired(NEEDS_COMMENT), Length(max=COMMENT_MAX)],
@@ -41,5 +40,5 @@ class ReturnForm(FlaskForm):
     # fields to that reflection's address (templates/reflections/_macros.html).
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     """Only the CSRF token: accepting has nothing to fill in."""

@@ -147,14 +147,15 @@ def autosave(session_id: int) -> Any:
     session = db.session.get(StudySession, session_id)
     if session is None or not authz.can("session.view", session):
         return _json_error(404, "not_found", _("This session cannot be found."))
-    raw_version = request.form.get("version", "").strip()
-    try:
-        version = int(raw_version) if raw_version else None
-    except ValueError:
+    # The editor's fields, read by its form (text cleaned, the version a number in range); the
+    # CSRF token was checked above. Lengths and the rules are the service's to check.
+    form = ReflectionForm(meta={"csrf": False})
+    form.version.validate(form)
+    if form.version.errors:
         return _json_error(400, "invalid", _("The request could not be understood."))
     with attempt(show=False) as outcome:
         reflection = services.save_draft(
-            session, _actor(), request.form.get("title"), request.form.get("body"), version
+            session, _actor(), form.title.data, form.body.data, form.version.data
         )
     if outcome.error is not None:
         error = outcome.error

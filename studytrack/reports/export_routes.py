@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from studytrack import authz, timeutil
+from studytrack import authz, inputs, timeutil
 from studytrack.exports import archive, common, pdf
 from studytrack.exports import docx as docx_writer
 from studytrack.extensions import db
@@ -152,8 +152,8 @@ def group_archive(group_id: int) -> Any:
             "reports/archive.html", group=group, years=years,
             font_available=pdf.cjk_font_available(),
         )
-    year = request.args.get("year", type=int)
-    if year is None or not 1900 <= year <= 9999:
+    year = inputs.query_year()
+    if year is None:
         return render_template(
             "reports/archive.html", group=group, years=years,
             font_available=pdf.cjk_font_available(), error=_("Please choose a year."),

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FormField,
@@ -22,10 +21,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms import Form as BaseForm
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from studytrack.formfields import optional_int
+from studytrack.formfields import Form, PlainForm, optional_int
 from studytrack.labels import label
 from studytrack.models import Attendance, AttendanceStatus
 from studytrack.study_sessions import rules
@@ -44,7 +42,7 @@ def _status(value: str | None) -> AttendanceStatus | None:
         return None
 
 
-class AttendanceRowForm(BaseForm):
+class AttendanceRowForm(PlainForm):
     """One person's row. No CSRF token of its own: the roster form carries it."""
 
     status = SelectField(_l("Attendance"), choices=STATUS_CHOICES, default="")
@@ -57,7 +55,7 @@ class AttendanceRowForm(BaseForm):
             raise ValidationError(rules.LEAVE_REASON_REQUIRED)
 
 
-class RosterForm(FlaskForm):
+class RosterForm(Form):
     """Subclassed per session by roster_form(); fields are added for each row."""
 
     row_ids: list[int] = []
@@ -140,7 +138,7 @@ class ObserverForm(PersonOrGuestForm):
     )
 
 
-class MakeupForm(FlaskForm):
+class MakeupForm(Form):
     makeup_on = DateField(
         _l("Date of the make-up study"),
         validators=[DataRequired(message=rules.MAKEUP_DATE_REQUIRED)],

@@ -11,11 +11,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
-    Form,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -33,7 +31,7 @@ from wtforms.validators import (
 )
 
 from studytrack.errors import DomainError
-from studytrack.formfields import optional_int, version_value
+from studytrack.formfields import Form, PlainForm, optional_int, optional_year, version_value
 from studytrack.labels import choices
 from studytrack.models import SessionKind, SessionStatus
 from studytrack.study_sessions import rules
@@ -50,7 +48,7 @@ def people_choices(placeholder: Any, people: Iterable[tuple[int, str]] | None
     ]
 
 
-class PersonOrGuestForm(FlaskForm):
+class PersonOrGuestForm(Form):
     """A form naming a person with an account (a select offering `people`) or a guest typed
     by hand, never both: `rule` (rules.PersonOrGuest) names the two fields and its messages."""
 
@@ -72,7 +70,7 @@ class PersonOrGuestForm(FlaskForm):
         return valid
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """Carries the record's version, so a save made from a stale page is refused."""
 
     version = HiddenField()  # a missing or wrong version counts as stale
@@ -171,7 +169,7 @@ class MinutesForm(VersionedForm):
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(
         _l("Reason for cancelling"),
         validators=[DataRequired(message=rules.CANCEL_REASON_REQUIRED), Length(max=2000)],
@@ -180,10 +178,10 @@ class CancelForm(FlaskForm):
     )
 
 
-class SessionFilterForm(Form):
+class SessionFilterForm(PlainForm):
     """The list filters, read from the query string; unknown values are simply ignored."""
 
-    year = SelectField(_l("Year"), coerce=optional_int, validate_choice=False)
+    year = SelectField(_l("Year"), coerce=optional_year, validate_choice=False)
     kind = SelectField(_l("Kind"), validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
 
@@ -201,7 +199,7 @@ class SessionFilterForm(Form):
 
     @property
     def chosen_year(self) -> int | None:
-        year: int | None = self.year.data  # coerced by optional_int
+        year: int | None = self.year.data  # coerced by optional_year: within the range
         return year
 
     @property

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from studytrack import timeutil
+from studytrack import inputs, timeutil
 from studytrack.extensions import db
 from studytrack.labels import label
 from studytrack.models import (
@@ -65,12 +65,14 @@ def _years_query(include_drafts: bool) -> sa.Select[datetime | None, datetime | 
 
 
 def session_years(group: StudyGroup, include_drafts: bool) -> list[int]:
-    """The local calendar years in which the group has sessions, newest first (one query)."""
+    """The local calendar years in which the group has sessions, newest first (one query);
+    only those of the accepted range (inputs.year_bounds), whatever older data holds."""
     first, last = db.session.execute(_years_query(include_drafts), {"group_id": group.id}).one()
     first_local, last_local = timeutil.utc_to_local(first), timeutil.utc_to_local(last)
     if first_local is None or last_local is None:
         return []
-    return list(range(last_local.year, first_local.year - 1, -1))
+    low, high = inputs.year_bounds()
+    return list(range(min(last_local.year, high), max(first_local.year, low) - 1, -1))
 
 
 def _list_filters(session: Any, include_drafts: bool, by_year: bool, by_kind: bool,

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload
 
-from studytrack import authz, timeutil
+from studytrack import authz, inputs, timeutil
 from studytrack.models import StudyGroup, StudySession
 from studytrack.plans import queries as plan_queries
 from studytrack.plans.labels import period_label
@@ -45,10 +45,6 @@ def paragraphs(text: str | None) -> Markup:
     return Markup("\n".join("<p>" + block.replace("\n", "<br>\n") + "</p>" for block in blocks))
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 # --- list ----------------------------------------------------------------------------------
 
 
@@ -69,7 +65,7 @@ def index(group_id: int) -> Any:
         year=filters.chosen_year,
         kind=filters.chosen_kind,
         status=filters.chosen_status,
-        page=_page(),
+        page=inputs.page_number(),
     )
     filtered = any((filters.chosen_year, filters.chosen_kind, filters.chosen_status))
     return render_template(
@@ -286,7 +282,7 @@ def cancel(session_id: int) -> Any:
 def history(session_id: int) -> Any:
     session = authz.session_or_404(session_id)
     authz.require("audit.view", session)
-    pagination, entries = queries.session_history(session, page=_page())
+    pagination, entries = queries.session_history(session, page=inputs.page_number())
     return render_template(
         "study_sessions/history.html", session=session, pagination=pagination, entries=entries
     )

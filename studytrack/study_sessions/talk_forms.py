@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from studytrack.formfields import optional_int
+from studytrack.formfields import Form, optional_int
 from studytrack.labels import choices
 from studytrack.models import TalkKind
 from studytrack.study_sessions import rules
@@ -51,7 +50,7 @@ class TalkForm(SubmittedOnce, PersonOrGuestForm):
         )
 
 
-class MoveTalkForm(FlaskForm):
+class MoveTalkForm(Form):
     direction = SelectField(
         choices=[SelectChoice("up", _l("Up")), SelectChoice("down", _l("Down"))]
     )
