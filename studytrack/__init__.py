@@ -38,6 +38,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     config_module.finalize(app.config, Path(app.instance_path))
 
     from studytrack import (
+        caching,
         extensions,
         i18n,
         inputs,
@@ -62,6 +63,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     web.init_app(app)
+    caching.init_app(app)
     inputs.init_app(app)  # before the blueprints: the bounded `<int:…>` converter
 
     from studytrack import errors

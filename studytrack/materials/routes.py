@@ -224,6 +224,9 @@ def download_attachment(attachment_id: int) -> Any:
         etag=attachment.sha256,
         max_age=0,
     )
+    # send_file adds "; charset=utf-8" to every text/* type, even one that names its own
+    # (a GB18030 text file said both): the stored type, with its one charset, is the answer.
+    response.content_type = attachment.content_type
     response.cache_control.public = False
     response.cache_control.private = True
     return response
