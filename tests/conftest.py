@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.fixtures.groups",
     "tests.fixtures.sessions",
     "tests.fixtures.world",
+    "tests.fixtures.demo",
 ]
 
 

@@ -3,31 +3,14 @@ data by each kind of user, runs no INSERT, UPDATE or DELETE and answers without 
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from studytrack import demo
-from studytrack.demo.people import ADMIN_USERNAME, GROUPS, LEADERSHIP
 from studytrack.extensions import db
-from studytrack.materials.services import upload_attachment
-from studytrack.models import (
-    Attendance,
-    FollowUpTask,
-    GroupMembership,
-    Material,
-    PlanItem,
-    Reflection,
-    SessionMaterial,
-    StudyGroup,
-    StudySession,
-    Talk,
-)
+from tests.fixtures.demo import DEMO_ROLES, demo_login
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 SKIPPED = {"static"}  # files, not the app's code
@@ -36,72 +19,9 @@ SKIPPED = {"static"}  # files, not the app's code
 MOST_SHOWN = {"admin": 60, "secretary": 40, "member": 15, "leader": 25}
 
 
-def ids_of_one_session() -> dict[str, Any]:
-    """Ids for every URL argument, all about one held session of the demo and its group, so
-    that each page finds what it shows."""
-    session = db.session.scalars(
-        sa.select(StudySession)
-        .where(StudySession.is_held)
-        .join(Reflection, Reflection.session_id == StudySession.id)
-        .join(Talk, Talk.session_id == StudySession.id)
-        .join(FollowUpTask, FollowUpTask.session_id == StudySession.id)
-        .join(SessionMaterial, SessionMaterial.session_id == StudySession.id)
-        .order_by(StudySession.starts_at.desc())
-        .limit(1)
-    ).one()
-    group: StudyGroup = session.group
-
-    def first(column: Any, *where: Any) -> Any:
-        return db.session.scalar(sa.select(column).where(*where).order_by(column).limit(1))
-
-    material_id = first(SessionMaterial.material_id, SessionMaterial.session_id == session.id)
-    return {
-        "session_id": session.id,
-        "group_id": group.id,
-        "org_id": group.organization_id,
-        "organization_id": group.organization_id,
-        "reflection_id": first(Reflection.id, Reflection.session_id == session.id),
-        "attendance_id": first(Attendance.id, Attendance.session_id == session.id),
-        "talk_id": first(Talk.id, Talk.session_id == session.id),
-        "task_id": first(FollowUpTask.id, FollowUpTask.session_id == session.id),
-        "material_id": material_id,
-        "membership_id": first(GroupMembership.id, GroupMembership.group_id == group.id),
-        "user_id": first(GroupMembership.user_id, GroupMembership.group_id == group.id),
-        "item_id": first(PlanItem.id),
-        "year": session.starts_at.year,
-    }
-
-
-@pytest.fixture
-def demo_site(app: Flask) -> Iterator[dict[str, Any]]:
-    demo.seed(today=date(2026, 11, 23))
-    ids = ids_of_one_session()
-    # The demo has no files: give the session's material one, as a secretary would.
-    with app.test_request_context():
-        material = db.session.get(Material, ids["material_id"])
-        assert material is not None
-        ids["attachment_id"] = upload_attachment(
-            material, io.BytesIO(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
-            "学习材料.pdf",
-        ).id
-    db.session.commit()
-    db.session.remove()
-    yield ids
-
-
-@pytest.mark.parametrize("role", ["admin", "secretary", "member", "leader"])
+@pytest.mark.parametrize("role", DEMO_ROLES)
 def test_no_get_route_writes(app: Flask, demo_site: dict[str, Any], role: str) -> None:
-    username = {
-        "admin": ADMIN_USERNAME,
-        "secretary": GROUPS[0].secretary,
-        "member": GROUPS[0].members[-1][0],
-        "leader": LEADERSHIP[0][0],
-    }[role]
-    client = app.test_client()
-    response = client.post(
-        "/auth/login", data={"username": username, "password": demo.DEMO_PASSWORD}
-    )
-    assert response.status_code == 302  # the login writes (last login): before the listener
+    client = demo_login(app.test_client(), role)  # the login writes: before the listener
     rules = [
         rule for rule in app.url_map.iter_rules()
         if "GET" in (rule.methods or ()) and rule.endpoint not in SKIPPED
