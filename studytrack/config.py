@@ -124,6 +124,9 @@ class Config:
             "LOG_FORMAT": "LOG_FORMAT",
             "LOG_LEVEL": "LOG_LEVEL",
             "RATELIMIT_KEY_PREFIX": "RATELIMIT_KEY_PREFIX",
+            "LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_CLIENT": "LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_CLIENT",
+            "LOGIN_RATE_LIMIT_PER_ACCOUNT": "LOGIN_RATE_LIMIT_PER_ACCOUNT",
+            "LOGIN_RATE_LIMIT_PER_CLIENT": "LOGIN_RATE_LIMIT_PER_CLIENT",
         }
         for var, key in strings.items():
             if (value := env(var)) not in (None, ""):

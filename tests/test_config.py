@@ -192,3 +192,18 @@ def test_the_source_check_catches_a_literal_key() -> None:
     assert _is_literal_secret(statements[2].value.keywords[0].value)
     assert not _is_literal_secret(statements[3].value)
     assert not _is_literal_secret(statements[4].value)
+
+
+def test_login_lifetimes_and_limits_come_from_the_environment(
+    environment: pytest.MonkeyPatch,
+) -> None:
+    """docs/security.md: the session and lock-out policies are settings."""
+    environment.setenv("STUDYTRACK_LOGIN_IDLE_MINUTES", "30")
+    environment.setenv("STUDYTRACK_LOGIN_MAX_HOURS", "8")
+    environment.setenv("STUDYTRACK_LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_CLIENT", "3 per 10 minutes")
+    environment.setenv("STUDYTRACK_LOGIN_RATE_LIMIT_PER_CLIENT", "500 per 5 minutes")
+    config = create_app().config
+    assert (config["LOGIN_IDLE_MINUTES"], config["LOGIN_MAX_HOURS"]) == (30, 8)
+    assert config["LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_CLIENT"] == "3 per 10 minutes"
+    assert config["LOGIN_RATE_LIMIT_PER_CLIENT"] == "500 per 5 minutes"
+    assert config["LOGIN_RATE_LIMIT_PER_ACCOUNT"] == "30 per 15 minutes"  # the default
