@@ -16,9 +16,13 @@ forget them:
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
+from gettext import NullTranslations
 from typing import Any
 
+from babel import support
 from flask import has_request_context, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -37,6 +41,7 @@ from wtforms import (
 )
 from wtforms import Form as WTForm
 from wtforms.fields.core import UnboundField
+from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
 
 from studytrack import inputs
@@ -93,11 +98,24 @@ def checked(field: Field) -> Field:
 
 
 class InputChecks:
-    """The Meta of our forms: each field is bound with the checks of its kind (`checked`)."""
+    """The Meta of our forms: each field is bound with the checks of its kind (`checked`), and
+    WTForms' own messages come in the page's language."""
 
     def bind_field(self, form: Any, unbound_field: UnboundField, options: dict[str, Any]
                    ) -> Field:
         return checked(super().bind_field(form, unbound_field, options))  # type: ignore[misc]
+
+    def get_translations(self, form: Any) -> Any:
+        """WTForms' messages ("Not a valid choice." …) in the request's language, read once per
+        language for the process (WTForms' documented hook): Flask-WTF's own reads the
+        catalogue from disk again on every request that builds a form."""
+        locale = get_locale()
+        return None if locale is None else wtforms_catalogue(str(locale))
+
+
+@cache
+def wtforms_catalogue(locale: str) -> NullTranslations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class Form(FlaskForm):

@@ -276,3 +276,24 @@ def test_commands_speak_the_configured_default_language(app):
     app.config["BABEL_DEFAULT_LOCALE"] = "en"
     with app.app_context():
         assert gettext("Log in") == "Log in"
+
+
+def test_wtforms_own_messages_follow_the_request_locale(app):
+    """WTForms' messages come from its catalogue in the page's language, for page forms and
+    sub-forms alike (read once per language: formfields.InputChecks.get_translations)."""
+    from flask_babel import force_locale
+    from werkzeug.datastructures import MultiDict
+    from wtforms import SelectField
+    from wtforms.fields.choices import SelectChoice
+
+    from studytrack.formfields import PlainForm
+
+    class Choice(PlainForm):
+        kind = SelectField(choices=[SelectChoice("a", "A")])
+
+    with app.test_request_context("/"):
+        form = Choice(MultiDict({"kind": "z"}))
+        assert not form.validate() and form.kind.errors == ["不是有效的选择。"]
+        with force_locale("en"):
+            form = Choice(MultiDict({"kind": "z"}))
+            assert not form.validate() and form.kind.errors == ["Not a valid choice."]
