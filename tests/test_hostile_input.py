@@ -212,11 +212,6 @@ def _form_classes():
     return found
 
 
-# Its fields are all passwords, which the checks leave alone; studytrack/auth is changed
-# elsewhere meanwhile.
-NOT_CHECKED = {"studytrack.auth.forms.ChangePasswordForm"}
-
-
 def test_every_form_of_the_application_has_the_input_checks():
     forms = _form_classes()
     assert len(forms) > 30
@@ -224,7 +219,7 @@ def test_every_form_of_the_application_has_the_input_checks():
         f"{cls.__module__}.{cls.__qualname__}" for cls in forms
         if not issubclass(cls, formfields.Form | formfields.PlainForm)
     }
-    assert unchecked == NOT_CHECKED
+    assert unchecked == set()
 
 
 # --- 6. numbers beyond the database's integer -----------------------------------------------
