@@ -253,15 +253,27 @@ def _task(row: sa.Row[*tuple[Any, ...]], today: date) -> ReportTask:
 
 
 def _readable_by(reader: User | None, session: StudySession) -> Readable:
-    """Whether `reader` may read the text of a reflection of `session` (author, status)."""
+    """Whether `reader` may read the text of a reflection of `session` (author, status).
+
+    The policy is asked once per kind of row, not once per row: within one session its answer
+    depends on the author only through whether it is the reader (`is_author`), and a report
+    lists sixty reflections."""
     if reader is None:
         return lambda author_id, status: True
     session_ref = authz.target_of(session)
     assert isinstance(session_ref, SessionRef)
     shared = session.group.members_read_reflections
-    return lambda author_id, status: authz.can("reflection.view", ReflectionRef(
-        session_ref, author_id, status, shared_with_members=shared
-    ), user=reader)
+    answers: dict[tuple[bool, ReflectionStatus | None], bool] = {}
+
+    def readable(author_id: int, status: ReflectionStatus | None) -> bool:
+        key = (author_id == reader.id, status)
+        if key not in answers:
+            answers[key] = authz.can("reflection.view", ReflectionRef(
+                session_ref, author_id, status, shared_with_members=shared
+            ), user=reader)
+        return answers[key]
+
+    return readable
 
 
 def _reflections(
@@ -315,7 +327,8 @@ def _reflection(
             else (reflection.author, reflection.position)
         )
     handed_in = status in HANDED_IN_STATUSES
-    text = reflection if reflection is not None and readable(reflection.author_id, status) else None
+    text = (reflection if reflection is not None and reflection.body is not None
+            and readable(reflection.author_id, status) else None)
     return ReportReflection(
         author=author,
         position=position,
