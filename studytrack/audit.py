@@ -24,16 +24,25 @@ def record(
         actor = current_user
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()  # a new object needs its id before it can be named
+    object_type = type(obj).__name__ if obj is not None else ""
+    object_id = getattr(obj, "id", None)
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         action=action,
-        object_type=type(obj).__name__ if obj is not None else "",
-        object_id=getattr(obj, "id", None),
+        object_type=object_type,
+        object_id=object_id,
         organization_id=organization_id,
         details={k: _jsonable(v) for k, v in details.items()},
+        session_id=object_id if object_type == "StudySession" else _session_id(details),
     )
     db.session.add(event)
     return event
+
+
+def _session_id(details: dict[str, Any]) -> int | None:
+    """The session a part's event names in its details (services pass `session_id=`)."""
+    value = details.get("session_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _jsonable(value: Any) -> Any:

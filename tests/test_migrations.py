@@ -113,3 +113,30 @@ def test_downgrade_to_base_and_upgrade_again(migration_app: Flask) -> None:
     upgrade()
 
     assert schema_differences() == []
+
+
+def test_the_audit_session_column_is_filled_from_the_events_before_it(migration_app: Flask) -> None:
+    """Issue 18: a session's history reads an indexed column; the events recorded before the
+    column came get it from their object or their details."""
+    upgrade(revision="c170e4ac9d34")
+    events = sa.table("audit_events", sa.column("id", sa.Integer), sa.column("action"),
+                      sa.column("object_type"), sa.column("object_id", sa.Integer),
+                      sa.column("created_at"), sa.column("details", sa.JSON))
+    with db.engine.begin() as connection:
+        connection.execute(sa.insert(events), [
+            {"id": 1, "action": "session.publish", "object_type": "StudySession",
+             "object_id": 7, "created_at": "2026-03-26 06:00:00", "details": {}},
+            {"id": 2, "action": "talk.add", "object_type": "Talk", "object_id": 3,
+             "created_at": "2026-03-26 06:01:00", "details": {"session_id": 7}},
+            {"id": 3, "action": "user.create", "object_type": "User", "object_id": 5,
+             "created_at": "2026-03-26 06:02:00", "details": {"username": "x"}},
+            {"id": 4, "action": "task.add", "object_type": "FollowUpTask", "object_id": 9,
+             "created_at": "2026-03-26 06:03:00", "details": {"session_id": "not a number"}},
+        ])
+
+    upgrade()
+
+    with db.engine.connect() as connection:
+        filled = dict(connection.execute(sa.text(
+            "SELECT id, session_id FROM audit_events ORDER BY id")).all())
+    assert filled == {1: 7, 2: 7, 3: None, 4: None}

@@ -692,3 +692,22 @@ def test_paragraphs_filter_escapes_everything_and_keeps_the_breaks(text, html):
     from studytrack.study_sessions.routes import paragraphs
 
     assert paragraphs(text) == html
+
+
+def test_the_history_reads_the_indexed_session_column_not_the_json_details(app, world,
+                                                                           create_session):
+    """Issue 18: with a million events, a look-up in `details` read all of them."""
+    from studytrack.models import AuditEvent
+    from studytrack.study_sessions.queries import history_condition
+
+    session = create_session(world.group)
+    query = (sa.select(AuditEvent.id).where(history_condition(session.id))
+             .order_by(AuditEvent.created_at.desc()).limit(20))
+    sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as connection:
+        if db.engine.dialect.name == "sqlite":
+            plan = connection.execute(sa.text("EXPLAIN QUERY PLAN " + sql)).all()
+        else:  # a handful of rows: make the planner show whether it could use the index
+            connection.execute(sa.text("SET LOCAL enable_seqscan = off"))
+            plan = connection.execute(sa.text("EXPLAIN " + sql)).all()
+    assert "ix_audit_events_session_id_created_at" in str(plan), plan

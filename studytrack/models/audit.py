@@ -20,6 +20,8 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
     __table_args__ = (
         sa.Index("ix_audit_events_object_type_object_id", "object_type", "object_id"),
+        # A session's history, newest first, a page at a time (study_sessions.queries).
+        sa.Index("ix_audit_events_session_id_created_at", "session_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,5 +36,8 @@ class AuditEvent(Base):
         sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # The study session the event is about (the session itself, or one of its parts): a
+    # column of its own, since a look-up in `details` reads every event of the site.
+    session_id: Mapped[int | None]
 
     actor: Mapped[User | None] = relationship()
