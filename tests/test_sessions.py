@@ -618,7 +618,9 @@ def test_session_page_query_budget_does_not_grow(world, as_role, create_session,
             assert client.get(f"/sessions/{session.id}").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
-    assert counts[0] <= 18, counts  # 15 today
+    # One statement per list, what its rows refer to joined in (issue 18: 17 before, over the
+    # budget of 15).
+    assert counts[0] <= 12, counts
 
 
 def test_session_page_loader_loads_everything_up_front(world, create_session, count_queries,

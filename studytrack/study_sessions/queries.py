@@ -24,6 +24,7 @@ from studytrack.models import (
     FollowUpTask,
     GroupMembership,
     Material,
+    PlanItem,
     SessionKind,
     SessionMaterial,
     SessionStatus,
@@ -192,13 +193,16 @@ SESSION_PAGE: tuple[Any, ...] = (
     joinedload(StudySession.group).joinedload(StudyGroup.organization),
     joinedload(StudySession.chair),
     joinedload(StudySession.recorder),
+    joinedload(StudySession.plan_item).joinedload(PlanItem.plan),
+    # A collection in a statement of its own (selectinload), and what each of its rows
+    # refers to joined into that statement (joinedload): one statement per list.
     selectinload(StudySession.session_materials)
-    .selectinload(SessionMaterial.material)
+    .joinedload(SessionMaterial.material)
     .selectinload(Material.attachments),
-    selectinload(StudySession.attendances).selectinload(Attendance.user),
-    selectinload(StudySession.talks).selectinload(Talk.speaker),
-    selectinload(StudySession.tasks).selectinload(FollowUpTask.assignee),
-    selectinload(StudySession.tasks).selectinload(FollowUpTask.organization),
+    selectinload(StudySession.attendances).joinedload(Attendance.user),
+    selectinload(StudySession.talks).joinedload(Talk.speaker),
+    selectinload(StudySession.tasks).joinedload(FollowUpTask.assignee),
+    selectinload(StudySession.tasks).joinedload(FollowUpTask.organization),
 )
 
 
