@@ -425,10 +425,13 @@ def test_review_queues_oldest_first(world, create_session):
     db.session.commit()
     assert queries.review_queue(other) == [early, middle]
     assert queries.review_queue(world.session) == [late]
-    assert queries.group_review_queue(world.group) == [early, middle, late]
+    assert queries.group_review_queue(world.group).items == [early, middle, late]
     services.accept(early, world.secretary)
     db.session.commit()
-    assert queries.group_review_queue(world.group) == [middle, late]
+    assert queries.group_review_queue(world.group).items == [middle, late]
+    first = queries.group_review_queue(world.group, page=1, per_page=1)
+    assert (first.items, first.total, first.pages) == ([middle], 2, 2)
+    assert queries.group_review_queue(world.group, page=2, per_page=1).items == [late]
 
 
 def test_my_reflection(world):

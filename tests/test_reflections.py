@@ -4,7 +4,7 @@ returning, the session page's panel, hostile text, and who may open what."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -624,3 +624,31 @@ def test_editor_statement_budget(world, client, login, count_queries):
         response = client.post(f"{url}/autosave", data={"body": TEXT + "。", "version": "1"})
         assert response.status_code == 200
     assert counter.count <= 6, "\n".join(counter.statements)
+
+
+def test_the_group_queue_shows_a_page_of_reflections_with_their_number(
+    world, client, login, create_session, monkeypatch
+):
+    """Issue 18: every waiting text on one page grew with the backlog (468 KB for 84)."""
+    from studytrack.reflections import queries
+
+    first = submitted(client, world, login)
+    later = create_session(world.group, topic="第二次集体学习")
+    second = Reflection(session=later, author=world.author, body=TEXT, char_count=len(TEXT),
+                        status=ReflectionStatus.SUBMITTED,
+                        submitted_at=first.submitted_at + timedelta(days=1))
+    db.session.add(second)
+    db.session.commit()
+    monkeypatch.setattr(queries, "QUEUE_PAGE_SIZE", 1)
+    login(world.secretary)
+    url = f"/groups/{world.group.id}/reflections/review"
+
+    page_one = client.get(url).get_data(as_text=True)
+    page_two = client.get(url + "?page=2").get_data(as_text=True)
+
+    assert f'id="reflection-{first.id}"' in page_one
+    assert f'id="reflection-{second.id}"' not in page_one
+    assert '<span class="badge text-bg-light">2</span>' in page_one  # the whole number
+    assert "page=2" in page_one  # a link to the next page
+    assert f'id="reflection-{second.id}"' in page_two
+    assert f'value="{url}?page=2"' in page_two  # accepting one returns to this page

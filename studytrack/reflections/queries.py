@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import aliased, joinedload
 
 from studytrack.extensions import db
@@ -267,23 +268,28 @@ def review_queue(session: StudySession) -> list[Reflection]:
     )
 
 
-def group_review_queue(group: StudyGroup) -> list[Reflection]:
-    """Submitted reflections of all the group's published or closed sessions, oldest first,
-    each with its session and author (one query)."""
-    return list(
-        db.session.scalars(
-            sa.select(Reflection)
-            .join(StudySession, StudySession.id == Reflection.session_id)
-            .where(
-                StudySession.group_id == group.id,
-                StudySession.is_held,
-                Reflection.status == ReflectionStatus.SUBMITTED,
-            )
-            .options(
-                joinedload(Reflection.session),
-                joinedload(Reflection.author),
-                joinedload(Reflection.reviewer),
-            )
-            .order_by(Reflection.submitted_at, Reflection.id)
+# A page of the group's review queue: whole texts, so a few at a time (a backlog of 84 was a
+# page of 468 KB).
+QUEUE_PAGE_SIZE = 20
+
+
+def group_review_queue(group: StudyGroup, page: int = 1,
+                       per_page: int | None = None) -> Pagination:
+    """A page of the submitted reflections of all the group's published or closed sessions,
+    oldest first, each with its session and author; with their number (two queries)."""
+    return db.paginate(
+        sa.select(Reflection)
+        .join(StudySession, StudySession.id == Reflection.session_id)
+        .where(
+            StudySession.group_id == group.id,
+            StudySession.is_held,
+            Reflection.status == ReflectionStatus.SUBMITTED,
         )
+        .options(
+            joinedload(Reflection.session),
+            joinedload(Reflection.author),
+            joinedload(Reflection.reviewer),
+        )
+        .order_by(Reflection.submitted_at, Reflection.id),
+        page=page, per_page=per_page or QUEUE_PAGE_SIZE, error_out=False,
     )

@@ -19,7 +19,7 @@ from flask_wtf.csrf import validate_csrf
 from sqlalchemy.orm import joinedload
 from wtforms.validators import ValidationError
 
-from studytrack import authz
+from studytrack import authz, inputs
 from studytrack.extensions import csrf, db
 from studytrack.models import Reflection, ReflectionStatus, StudySession, User
 from studytrack.redirects import next_url
@@ -231,13 +231,14 @@ def session_review(session_id: int) -> Any:
 def group_review(group_id: int) -> Any:
     group = authz.group_or_404(group_id)
     authz.require("reflection.review", group)
-    queue = queries.group_review_queue(group)
-    here = url_for(".group_review", group_id=group.id)
+    page = inputs.page_number()
+    queue = queries.group_review_queue(group, page)
+    here = url_for(".group_review", group_id=group.id, page=page if page > 1 else None)
     return render_template(
         "reflections/group_review.html",
         group=group,
         queue=queue,
-        return_form=ReturnForm(formdata=None, next=here) if queue else None,
+        return_form=ReturnForm(formdata=None, next=here) if queue.items else None,
         here=here,
     )
 
