@@ -36,6 +36,7 @@ from studytrack.plans import services as plan_services
 from studytrack.plans.rules import ItemData
 from studytrack.timeutil import today_local
 from tests.fixtures.users import PASSWORD
+from tests.test_sessions import field_errors, page_text
 
 # Text as a crafted request or a paste from Word can send it: NUL and other C0 controls, a
 # vertical tab (Word's line break) and a form feed (a PDF's page break) among real text.
@@ -57,17 +58,6 @@ SESSION_FORM = {
 }
 
 TOO_LARGE = "This number is too large."
-
-
-def page_text(response):
-    return response.get_data(as_text=True)
-
-
-def field_errors(html, field_id):
-    """The error texts shown beside one field."""
-    match = re.search(rf'<div class="invalid-feedback" id="{re.escape(field_id)}-feedback">'
-                      rf'(.*?)</div>\s*</div>', html, re.S)
-    return re.sub(r"<[^>]+>", " ", match.group(1)) if match else ""
 
 
 def count(model):

@@ -106,19 +106,19 @@ def end(token: str | None) -> None:
 
 def end_other(user: User, login_id: int, current_token: str | None) -> bool:
     """End one of `user`'s own logins other than the current one; False if there is none."""
-    query = sa.delete(LoginSession).where(
-        LoginSession.id == login_id, LoginSession.user_id == user.id
-    )
-    if current_token:
-        query = query.where(LoginSession.token_hash != token_hash(current_token))
-    return _deleted(query) > 0
+    return _deleted(_others(user, current_token).where(LoginSession.id == login_id)) > 0
 
 
 def end_all_others(user: User, current_token: str | None) -> int:
+    return _deleted(_others(user, current_token))
+
+
+def _others(user: User, current_token: str | None) -> sa.Delete:
+    """Deleting `user`'s logins but the current one."""
     query = sa.delete(LoginSession).where(LoginSession.user_id == user.id)
     if current_token:
         query = query.where(LoginSession.token_hash != token_hash(current_token))
-    return _deleted(query)
+    return query
 
 
 def end_everywhere(user: User) -> None:
