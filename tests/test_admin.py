@@ -61,6 +61,7 @@ ENDPOINTS = [
     ("admin.new_organization", "GET", "/admin/organizations/new"),
     ("admin.new_organization", "POST", "/admin/organizations/new"),
     ("admin.organization", "GET", "/admin/organizations/{org}"),
+    ("admin.search_leaders", "GET", "/admin/organizations/{org}/leaders/search?user_id-search=a"),
     ("admin.edit_organization", "GET", "/admin/organizations/{org}/edit"),
     ("admin.edit_organization", "POST", "/admin/organizations/{org}/edit"),
     ("admin.activate_organization", "POST", "/admin/organizations/{org}/activate"),
@@ -71,6 +72,7 @@ ENDPOINTS = [
     ("admin.new_group", "GET", "/admin/groups/new"),
     ("admin.new_group", "POST", "/admin/groups/new"),
     ("admin.group", "GET", "/admin/groups/{group}"),
+    ("admin.search_members", "GET", "/admin/groups/{group}/members/search?user_id-search=a"),
     ("admin.edit_group", "GET", "/admin/groups/{group}/edit"),
     ("admin.edit_group", "POST", "/admin/groups/{group}/edit"),
     ("admin.add_member", "POST", "/admin/groups/{group}/members"),
@@ -104,6 +106,13 @@ def selected_value(html: str, field_id: str) -> str | None:
     assert select, f"no select {field_id}"
     option = re.search(r'<option selected value="([^"]*)"', select.group(1))
     return option.group(1) if option else None
+
+
+def picked_value(html: str, name: str) -> str | None:
+    """The person checked in a picker (a radio button named `name`)."""
+    picked = re.search(rf'<input[^>]*type="radio" name="{name}"[^>]*value="([^"]*)" checked',
+                       html)
+    return picked.group(1) if picked else None
 
 
 def audit_actions() -> list[str]:
@@ -308,7 +317,7 @@ def test_granting_leadership_twice_shows_the_error(as_admin: FlaskClient, world:
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert field_error(html, "user_id") == "This person already leads this unit."
-    assert selected_value(html, "user_id") == str(world.leader.id)
+    assert picked_value(html, "user_id") == str(world.leader.id)
 
 
 def test_leadership_select_offers_only_active_people(
@@ -421,7 +430,7 @@ def test_adding_a_current_member_again_shows_the_error(
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert field_error(html, "user_id") == "This person is already a member of the group."
-    assert selected_value(html, "user_id") == str(world.member.id)
+    assert picked_value(html, "user_id") == str(world.member.id)
     assert selected_value(html, "role") == "secretary"
     assert selected_value(html, "title") == "deputy"
     assert 'value="3"' in html

@@ -26,7 +26,7 @@ from studytrack.models import (
 from studytrack.study_sessions import attendance_services as services
 from studytrack.study_sessions.attendance_queries import (
     attendance_summary,
-    observer_choices,
+    observer_candidates,
     roster,
 )
 from tests.fixtures.users import make_person
@@ -405,8 +405,9 @@ def test_mark_all_present_touches_only_unmarked_rows(world, secretary_client, cr
 def test_add_an_observer_with_an_account_and_a_guest(world, secretary_client, create_user):
     dean = make_person("dean", "寇新建", position="常务副校长")
     fill_roster(world.session)
-    html = secretary_client.get(f"/sessions/{world.session.id}/attendance").get_data(as_text=True)
-    assert f'<option value="{dean.id}">寇新建（常务副校长）</option>' in html
+    search = f"/sessions/{world.session.id}/attendance/observers/search?user_id-search=寇新"
+    html = secretary_client.get(search).get_data(as_text=True)
+    assert f'value="{dean.id}"' in html and "常务副校长" in html
     response = secretary_client.post(f"/sessions/{world.session.id}/attendance/observers",
                                      data={"user_id": str(dean.id)})
     assert response.status_code == 302
@@ -427,7 +428,7 @@ def test_add_an_observer_with_an_account_and_a_guest(world, secretary_client, cr
     observers = html[html.index('id="observers"'):]
     assert "寇新建" in observers and "李教授" in observers and "市委党校教授" in observers
     # observers are no longer offered
-    assert f'<option value="{dean.id}">' not in html
+    assert f'value="{dean.id}"' not in secretary_client.get(search).get_data(as_text=True)
     # observers come after the group's people in the summary, and do not count in the rate
     summary = attendance_summary(roster(world.session))
     assert [r.status for r in summary.rows[-2:]] == [OBSERVER, OBSERVER]
@@ -488,14 +489,14 @@ def test_add_observer_service_backstops_the_unique_constraint(world, request_con
     assert raised.value.field == "user_id"
 
 
-def test_observer_choices_are_active_users_not_on_the_list(world, request_context, create_user):
+def test_observer_candidates_are_active_users_not_on_the_list(world, request_context,
+                                                               create_user):
     services.ensure_roster(world.session)
-    outsider = make_person("visitor", "外单位")
-    inactive = make_person("inactive", "停用", active=False)
-    ids = {user_id for user_id, _ in observer_choices(world.session)}
-    assert outsider.id in ids
-    assert inactive.id not in ids
-    assert world.ping.id not in ids
+    outsider = make_person("visitor", "外单位访客")
+    make_person("inactive", "停用访客", active=False)  # not offered
+    listed = {person.id for person in observer_candidates(world.session).matching("访客")}
+    assert listed == {outsider.id}
+    assert observer_candidates(world.session).matching(world.ping.display_name) == []
 
 
 def test_remove_an_observer_but_never_a_member(world, secretary_client):
@@ -687,6 +688,8 @@ MATRIX = [
      (302, 403, 302, 403, 404, 302)),
     ("remove observer", "POST", P, "/attendance/{o}/remove", {},
      (302, 403, 302, 403, 404, 302)),
+    ("search observers", "GET", P, "/sessions/{s}/attendance/observers/search?user_id-search=来",
+     None, (302, 403, 200, 403, 404, 200)),
     ("makeup form", "GET", P, "/attendance/{a}/makeup", None, (302, 403, 200, 403, 404, 200)),
     ("makeup", "POST", P, "/attendance/{a}/makeup",
      {"makeup_on": "2026-03-27", "makeup_note": "补学"}, (302, 403, 302, 403, 404, 302)),
@@ -703,6 +706,9 @@ MATRIX = [
      (302, 403, 403, 403, 404, 403)),
     ("closed add observer", "POST", C, "/sessions/{s}/attendance/observers",
      {"guest_name": "来宾"}, (302, 403, 403, 403, 404, 403)),
+    ("closed search observers", "GET", C,
+     "/sessions/{s}/attendance/observers/search?user_id-search=来", None,
+     (302, 403, 403, 403, 404, 403)),
     ("closed remove observer", "POST", C, "/attendance/{o}/remove", {},
      (302, 403, 403, 403, 404, 403)),
     ("closed makeup form", "GET", C, "/attendance/{a}/makeup", None,

@@ -637,3 +637,76 @@ def test_group_page_lists_the_sessions_each_viewer_may_open(
         sessions = section(get_page(client, f"/groups/{group.id}"), "sessions-heading")
         assert "取消于发布之后" in sessions, user.username
         assert ("取消于发布之前" in sessions) is sees_unpublished, user.username
+
+
+# --- many groups: pages, not one long list (issue 18) ---------------------------------------
+
+
+def test_a_leader_of_many_groups_pages_through_them(client, login, create_user, create_org,
+                                                    create_group, grant_leadership,
+                                                    count_queries):
+    from studytrack.groups.queries import GROUPS_ON_HOME, GROUPS_PER_PAGE
+
+    party = create_org("省委")
+    units = [create_org(f"单位{i:02d}", parent=party) for i in range(5)]
+    groups = [create_group(units[i % 5], f"学习组{i:02d}") for i in range(GROUPS_PER_PAGE + 3)]
+    leader = create_user(locale="en")
+    grant_leadership(leader, party)
+    db.session.commit()
+    login(leader)
+
+    first, second = get_page(client, "/groups/"), get_page(client, "/groups/?page=2")
+    assert len(group_links(first)) == GROUPS_PER_PAGE
+    assert len(group_links(second)) == 3
+    assert group_links(first) | group_links(second) == {g.id for g in groups}
+    assert f'<span class="badge text-bg-light">{len(groups)}</span>' in first
+    assert 'href="/groups/?page=2"' in first
+    assert "There are no more groups." in get_page(client, "/groups/?page=9")
+
+    home = get_page(client, "/")
+    assert len(group_links(section(home, "groups-heading"))) == GROUPS_ON_HOME
+    assert f"All {len(groups)} study groups" in home
+
+    with count_queries() as few:
+        get_page(client, "/groups/")
+    for i in range(GROUPS_PER_PAGE):
+        create_group(units[0], f"又一学习组{i:02d}")
+    db.session.commit()
+    with count_queries() as many:
+        get_page(client, "/groups/")
+    assert many.count == few.count
+
+
+def test_a_member_of_few_groups_sees_no_pages(client, login, create_user, tree):
+    member = create_user()
+    admin_services.add_member(tree["group_a"], member)
+    db.session.commit()
+    login(member)
+    assert 'class="pagination' not in get_page(client, "/groups/")
+    assert "study groups</a>" not in get_page(client, "/")
+
+
+def test_a_leader_of_many_units_pages_through_them(client, login, create_user, create_org,
+                                                   grant_leadership):
+    from studytrack.home.queries import UNITS_ON_HOME, UNITS_PER_PAGE
+
+    party = create_org("省委")
+    cities = [create_org(f"市委{i:02d}", parent=party) for i in range(UNITS_PER_PAGE + 1)]
+    leader = create_user(locale="en")
+    grant_leadership(leader, party)
+    db.session.commit()
+    login(leader)
+
+    def units(html: str) -> list[str]:
+        return re.findall(r'unit-depth-(\d)">\s*<span>([^<]+)', html)
+
+    first, second = get_page(client, "/units"), get_page(client, "/units?page=2")
+    assert units(first)[0] == ("0", "省委 ")
+    assert len(units(first)) == UNITS_PER_PAGE
+    assert [depth for depth, _ in units(second)] == ["1", "1"]  # the tree's depths
+    assert {name for _, name in units(first) + units(second)} == {
+        f"{unit.name} " for unit in [party, *cities]}
+    assert 'href="/units?page=2"' in first
+    home = section(get_page(client, "/"), "units-heading")
+    assert len(units(home)) == UNITS_ON_HOME
+    assert f"All {len(cities) + 1} units" in home

@@ -19,12 +19,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from studytrack.admin.queries import UnitOption, UserOption
+from studytrack.admin.queries import UnitOption
 from studytrack.auth.forms import MIN_PASSWORD_LENGTH
 from studytrack.formfields import Form, optional_int, strip
 from studytrack.i18n import LANGUAGE_NAMES
 from studytrack.labels import choices
 from studytrack.models import GroupRole, GroupTitle, OrganizationKind
+from studytrack.pickers import People, PersonField
 from studytrack.submissions import SubmittedOnce
 
 NONE = ""  # the value of "— none —" options
@@ -41,12 +42,6 @@ def unit_choices(units: Sequence[UnitOption], none_label: Any) -> list[SelectCho
             INDENT * unit.depth + unit.name + ("" if unit.is_active else f" ({inactive})"),
         )
         for unit in units
-    ]
-
-
-def user_choices(users: Sequence[UserOption]) -> list[SelectChoice]:
-    return [SelectChoice(NONE, _l("— choose a person —"))] + [
-        SelectChoice(str(user.id), f"{user.display_name} ({user.username})") for user in users
     ]
 
 
@@ -80,12 +75,16 @@ class OrganizationForm(SubmittedOnce, Form):
         self.parent_id.choices = unit_choices(units, _l("— none (top level) —"))
 
 
-class GrantLeadershipForm(Form):
-    user_id = SelectField(_l("Person"), coerce=optional_int, validators=[DataRequired()])
+def _person_field() -> PersonField:
+    return PersonField(_l("Person"), validators=[DataRequired(_l("Choose a person."))])
 
-    def __init__(self, *args: Any, users: Sequence[UserOption] = (), **kwargs: Any) -> None:
+
+class GrantLeadershipForm(Form):
+    user_id = _person_field()
+
+    def __init__(self, *args: Any, people: People, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user_id.choices = user_choices(users)
+        self.user_id.people = people
 
 
 # --- study groups and memberships -----------------------------------------------------------
@@ -129,11 +128,11 @@ class MembershipForm(Form):
 
 
 class AddMemberForm(SubmittedOnce, MembershipForm):
-    user_id = SelectField(_l("Person"), coerce=optional_int, validators=[DataRequired()])
+    user_id = _person_field()
 
-    def __init__(self, *args: Any, users: Sequence[UserOption] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: People, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user_id.choices = user_choices(users)
+        self.user_id.people = people
 
 
 # --- accounts -------------------------------------------------------------------------------

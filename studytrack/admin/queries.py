@@ -19,6 +19,7 @@ from studytrack.models import (
     StudyGroup,
     User,
 )
+from studytrack.pickers import People
 
 USERS_PER_PAGE = 25
 
@@ -226,21 +227,22 @@ def group_members(group: StudyGroup) -> GroupMembers:
 # --- accounts -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class UserOption:
-    id: int
-    display_name: str
-    username: str
+def member_candidates(group: StudyGroup) -> People:
+    """Whom the group's "add a member" picker offers: any active account; those not in the
+    group now are listed."""
+    current = sa.select(GroupMembership.user_id).where(
+        GroupMembership.group_id == group.id, GroupMembership.left_on.is_(None)
+    )
+    return People(listed_if=(User.id.not_in(current),), logins=True)
 
 
-def user_options() -> list[UserOption]:
-    """Active accounts, by name, for the person selects."""
-    rows = db.session.execute(
-        sa.select(User.id, User.display_name, User.username)
-        .where(User.active)
-        .order_by(User.display_name, User.username)
-    ).all()
-    return [UserOption(*row) for row in rows]
+def leader_candidates(organization: Organization) -> People:
+    """Whom the unit's "grant leadership" picker offers: any active account; those not
+    leading the unit yet are listed."""
+    leading = sa.select(LeadershipRole.user_id).where(
+        LeadershipRole.organization_id == organization.id
+    )
+    return People(listed_if=(User.id.not_in(leading),), logins=True)
 
 
 def user_page(search: str = "", status: str = "", page: int = 1) -> Pagination:

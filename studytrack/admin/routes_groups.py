@@ -15,6 +15,7 @@ from studytrack.admin.routes import saved
 from studytrack.authz import requires
 from studytrack.extensions import db
 from studytrack.models import GroupMembership, Organization, StudyGroup, User
+from studytrack.pickers import matches_fragment
 from studytrack.submissions import once
 from studytrack.unit_of_work import attempt
 
@@ -53,7 +54,16 @@ def new_group() -> Any:
 @requires("admin.manage")
 def group(group_id: int) -> Any:
     group = db.get_or_404(StudyGroup, group_id)
-    return _group_page(group, AddMemberForm(users=queries.user_options()))
+    return _group_page(group, AddMemberForm(people=queries.member_candidates(group)))
+
+
+@bp.get("/groups/<int:group_id>/members/search")
+@requires("admin.manage")
+def search_members(group_id: int) -> Any:
+    """The "add a member" picker's matches for the text typed (an htmx fragment)."""
+    group = db.get_or_404(StudyGroup, group_id)
+    form = AddMemberForm(request.args, people=queries.member_candidates(group))
+    return matches_fragment(form.user_id)
 
 
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
@@ -76,7 +86,7 @@ def edit_group(group_id: int) -> Any:
 @once
 def add_member(group_id: int) -> Any:
     group = db.get_or_404(StudyGroup, group_id)
-    form = AddMemberForm(users=queries.user_options())
+    form = AddMemberForm(people=queries.member_candidates(group))
     membership = saved(form, lambda: services.add_member(
         group, db.get_or_404(User, form.user_id.data), role=form.role.data,
         title=form.title.data, sort_order=form.sort_order.data or 0,

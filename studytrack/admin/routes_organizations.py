@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from studytrack import inputs
@@ -15,6 +15,7 @@ from studytrack.admin.routes import saved
 from studytrack.authz import requires
 from studytrack.extensions import db
 from studytrack.models import LeadershipRole, Organization, User
+from studytrack.pickers import matches_fragment
 from studytrack.submissions import once
 from studytrack.unit_of_work import attempt
 
@@ -43,7 +44,16 @@ def new_organization() -> Any:
 @requires("admin.manage")
 def organization(organization_id: int) -> Any:
     org = db.get_or_404(Organization, organization_id)
-    return _organization_page(org, GrantLeadershipForm(users=queries.user_options()))
+    return _organization_page(org, GrantLeadershipForm(people=queries.leader_candidates(org)))
+
+
+@bp.get("/organizations/<int:organization_id>/leaders/search")
+@requires("admin.manage")
+def search_leaders(organization_id: int) -> Any:
+    """The "grant leadership" picker's matches for the text typed (an htmx fragment)."""
+    org = db.get_or_404(Organization, organization_id)
+    form = GrantLeadershipForm(request.args, people=queries.leader_candidates(org))
+    return matches_fragment(form.user_id)
 
 
 @bp.route("/organizations/<int:organization_id>/edit", methods=["GET", "POST"])
@@ -73,7 +83,7 @@ def deactivate_organization(organization_id: int) -> Any:
 @requires("admin.manage")
 def grant_leadership(organization_id: int) -> Any:
     org = db.get_or_404(Organization, organization_id)
-    form = GrantLeadershipForm(users=queries.user_options())
+    form = GrantLeadershipForm(people=queries.leader_candidates(org))
     role = saved(form, lambda: services.grant_leadership(
         db.get_or_404(User, form.user_id.data), org
     ))

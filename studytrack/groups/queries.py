@@ -20,6 +20,7 @@ from studytrack.models import (
     StudySession,
     User,
 )
+from studytrack.paging import RowsPage, rows_page
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,23 @@ class GroupSummary:
     last_session_at: datetime | None  # of any session not cancelled
 
 
-def group_summaries(user: Any = None) -> list[GroupSummary]:
-    """The groups the user can open, with member and session counts, in tree order (one query;
-    the counts are correlated subqueries on indexed group ids, so only visible groups are
-    counted: a member sees 1-2 groups of a site with hundreds)."""
+GROUPS_PER_PAGE = 24  # a page of /groups/ (two cards a row on a desk)
+GROUPS_ON_HOME = 6  # the home page shows the first few, and links to the rest
+
+
+def group_summaries(page: int = 1, per_page: int = GROUPS_PER_PAGE, user: Any = None
+                    ) -> RowsPage:
+    """A page of the groups the user can open, with member and session counts, in tree order,
+    and how many there are (one query; the counts are correlated subqueries on indexed group
+    ids, so only the page's groups are counted: a province leader sees hundreds)."""
     visible, values = authz.visible_groups_bound(user)
-    rows = db.session.execute(_summaries_statement(visible), values)
-    return [
-        GroupSummary(GroupLink(group_id, name), unit, members, held, last)
-        for group_id, name, unit, members, held, last in rows
-    ]
+    return rows_page(_summaries_statement(visible), page, per_page, params=values,
+                     make=_summary)
+
+
+def _summary(row: Any) -> GroupSummary:
+    group_id, name, unit, members, held, last, _total = row
+    return GroupSummary(GroupLink(group_id, name), unit, members, held, last)
 
 
 @cache
@@ -74,7 +82,7 @@ def _summaries_statement(
         )
         .join(Organization, StudyGroup.organization_id == Organization.id)
         .where(StudyGroup.is_active, visible)
-        .order_by(Organization.path, StudyGroup.name)
+        .order_by(Organization.path, StudyGroup.name, StudyGroup.id)
     )
 
 

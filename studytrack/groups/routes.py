@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from studytrack import authz
+from studytrack import authz, inputs
 from studytrack.groups import queries, services
 from studytrack.groups.blueprint import bp
 
@@ -14,7 +14,8 @@ from studytrack.groups.blueprint import bp
 @bp.get("/")
 @login_required
 def index() -> Any:
-    return render_template("groups/index.html", summaries=queries.group_summaries())
+    summaries = queries.group_summaries(inputs.page_number())
+    return render_template("groups/index.html", summaries=summaries)
 
 
 @bp.get("/<int:group_id>")

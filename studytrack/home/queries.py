@@ -29,6 +29,7 @@ from studytrack.models import (
     User,
 )
 from studytrack.models.followup import task_overdue
+from studytrack.paging import RowsPage, rows_page
 
 
 @dataclass(frozen=True)
@@ -38,25 +39,30 @@ class UnitRow:
     group_count: int
 
 
-def units_led(user: Any) -> list[UnitRow]:
-    """Every unit the user leads and every unit below, in tree order, with group counts."""
+UNITS_PER_PAGE = 50  # a page of /units
+UNITS_ON_HOME = 8  # the leader's home shows the first few, and links to the rest
+
+
+def units_led(user: Any, page: int = 1, per_page: int = UNITS_PER_PAGE) -> RowsPage | None:
+    """A page of the units the user leads and every unit below, in tree order, with group
+    counts, and how many there are (one query); None for someone who leads no unit."""
     reach = authz.reach_of(user)
     if reach is None or not reach.led_paths:
-        return []
+        return None
     groups = (
         sa.select(StudyGroup.organization_id, sa.func.count().label("n"))
         .where(StudyGroup.is_active)
         .group_by(StudyGroup.organization_id)
         .subquery()
     )
-    rows = db.session.execute(
+    top = min(path.count("/") - 2 for path in reach.led_paths)  # Organization.depth's rule
+    return rows_page(
         sa.select(Organization, sa.func.coalesce(groups.c.n, 0))
         .outerjoin(groups, groups.c.organization_id == Organization.id)
         .where(sa.or_(*[Organization.path.startswith(p) for p in reach.led_paths]))
-        .order_by(Organization.path)
-    ).all()
-    top = min(org.depth for org, _ in rows) if rows else 0
-    return [UnitRow(org, org.depth - top, n) for org, n in rows]
+        .order_by(Organization.path),
+        page, per_page, make=lambda row: UnitRow(row[0], row[0].depth - top, row[1]),
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from typing import Any
 from flask import render_template
 from flask_login import current_user, login_required
 
-from studytrack import authz
+from studytrack import authz, inputs
 from studytrack.groups import queries as group_queries
 from studytrack.home import queries
 from studytrack.home.blueprint import bp
@@ -24,8 +24,9 @@ def index() -> Any:
         my_roles=roles,
         mine=queries.member_home(current_user, today),
         today=today,
-        summaries=group_queries.group_summaries(),
-        units=queries.units_led(current_user) if authz.Role.LEADER in roles else [],
+        summaries=group_queries.group_summaries(per_page=group_queries.GROUPS_ON_HOME),
+        units=(queries.units_led(current_user, per_page=queries.UNITS_ON_HOME)
+               if authz.Role.LEADER in roles else None),
         counts=queries.site_counts() if authz.Role.ADMIN in roles else None,
     )
 
@@ -33,7 +34,7 @@ def index() -> Any:
 @bp.get("/units")
 @login_required
 def organizations() -> Any:
-    units = queries.units_led(current_user)
-    if not units:
+    units = queries.units_led(current_user, inputs.page_number())
+    if units is None:
         authz.require("dashboard.view")
     return render_template("home/organizations.html", units=units)

@@ -23,9 +23,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from studytrack.formfields import Form, PlainForm, optional_int
+from studytrack.formfields import Form, PlainForm
 from studytrack.labels import label
 from studytrack.models import Attendance, AttendanceStatus
+from studytrack.pickers import PersonField
 from studytrack.study_sessions import rules
 from studytrack.study_sessions.forms import PersonOrGuestForm
 
@@ -122,10 +123,9 @@ def roster_form(rows: Iterable[Attendance], *, formdata: Any = None,
 
 class ObserverForm(PersonOrGuestForm):
     rule = rules.OBSERVER
-    placeholder = _l("— choose a person —")
 
-    user_id = SelectField(
-        _l("Person with an account"), coerce=optional_int, validate_choice=False,
+    user_id = PersonField(
+        _l("Person with an account"),
         description=_l("Someone from outside the group who attended, e.g. a unit's head."),
     )
     guest_name = StringField(

@@ -24,6 +24,7 @@ from studytrack.models import (
     StudySession,
     User,
 )
+from studytrack.pickers import People
 
 # Observers are listed after the group's own people, whatever their sort order.
 OBSERVER_SORT_BASE = 100_000
@@ -150,20 +151,13 @@ def missing_members(session: StudySession) -> int:
     ) or 0
 
 
-def observer_choices(session: StudySession) -> list[tuple[int, str]]:
-    """(id, name) of the active users who are not on the session's list yet (one query).
-
-    A plain list is fine for a university-sized site; a search box would replace it later.
-    """
+def observer_candidates(session: StudySession) -> People:
+    """Whom the observer picker offers: anyone with an account; those not on the session's
+    list yet are listed."""
     on_list = sa.select(Attendance.user_id).where(
         Attendance.session_id == session.id, Attendance.user_id.is_not(None)
     )
-    rows = db.session.execute(
-        sa.select(User.id, User.display_name, User.position)
-        .where(User.active.is_(True), User.id.not_in(on_list))
-        .order_by(User.display_name, User.id)
-    ).all()
-    return [(user_id, person_label(name, position)) for user_id, name, position in rows]
+    return People(listed_if=(User.id.not_in(on_list),))
 
 
 def speaker_choices(

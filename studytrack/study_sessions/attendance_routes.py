@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
 
 from studytrack import authz, timeutil
 from studytrack.models import Attendance, StudySession
+from studytrack.pickers import matches_fragment
 from studytrack.study_sessions import attendance_queries as queries
 from studytrack.study_sessions import attendance_services as services
 from studytrack.study_sessions.attendance_forms import (
@@ -45,7 +46,7 @@ def _render_page(
     if form is None:
         form = roster_form(rows, from_request=False)
     if observer_form is None:
-        observer_form = ObserverForm(formdata=None, people=queries.observer_choices(session))
+        observer_form = ObserverForm(formdata=None, people=queries.observer_candidates(session))
     return render_template(
         "study_sessions/attendance.html",
         session=session,
@@ -125,12 +126,22 @@ def mark_all_present(session_id: int) -> Any:
 # --- observers -----------------------------------------------------------------------------
 
 
+@bp.get("/sessions/<int:session_id>/attendance/observers/search")
+@login_required
+def search_observers(session_id: int) -> Any:
+    """The observer picker's matches for the text typed (an htmx fragment)."""
+    session = authz.session_or_404(session_id)
+    authz.require("session.edit", session)
+    form = ObserverForm(request.args, people=queries.observer_candidates(session))
+    return matches_fragment(form.user_id)
+
+
 @bp.post("/sessions/<int:session_id>/attendance/observers")
 @login_required
 def add_observer(session_id: int) -> Any:
     session = authz.session_or_404(session_id)
     authz.require("session.edit", session)
-    form = ObserverForm(people=queries.observer_choices(session))
+    form = ObserverForm(people=queries.observer_candidates(session))
     if form.validate_on_submit():
         with attempt(form) as outcome:
             row = services.add_observer(

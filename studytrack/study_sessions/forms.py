@@ -34,6 +34,7 @@ from studytrack.errors import DomainError
 from studytrack.formfields import Form, PlainForm, optional_int, optional_year, version_value
 from studytrack.labels import choices
 from studytrack.models import SessionKind, SessionStatus
+from studytrack.pickers import PersonField
 from studytrack.study_sessions import rules
 from studytrack.submissions import SubmittedOnce
 
@@ -49,19 +50,26 @@ def people_choices(placeholder: Any, people: Iterable[tuple[int, str]] | None
 
 
 class PersonOrGuestForm(Form):
-    """A form naming a person with an account (a select offering `people`) or a guest typed
-    by hand, never both: `rule` (rules.PersonOrGuest) names the two fields and its messages."""
+    """A form naming a person with an account or a guest typed by hand, never both: `rule`
+    (rules.PersonOrGuest) names the two fields and its messages. The person field is a select
+    offering `people` ((id, name) pairs: a group's members), or a picker searching `people`
+    (a `pickers.People`: anyone with an account)."""
 
     rule: rules.PersonOrGuest
     placeholder: Any
 
-    def __init__(self, *args: Any, people: list[tuple[int, str]] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self[self.rule.person_field].choices = people_choices(self.placeholder, people)
+        person = self[self.rule.person_field]
+        if isinstance(person, PersonField):
+            person.people = people
+        else:
+            person.choices = people_choices(self.placeholder, people)
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid: bool = super().validate(extra_validators)
+        if self[self.rule.person_field].errors:
+            return False  # the picker's own message (nobody, or several, match) says enough
         try:
             self.rule.check(self[self.rule.person_field].data, self[self.rule.guest_field].data)
         except DomainError as error:

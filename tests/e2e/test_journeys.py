@@ -182,6 +182,19 @@ def test_secretary_records_and_publishes_a_session(
     expect(table.locator(".attendance-unmarked")).to_have_count(0)
     expect(table).to_contain_text(LEAVE_REASON)
 
+    # An observer from a college (列席), found by typing part of the name: the picker lists
+    # the matches as one types (htmx), never the whole site.
+    page.goto(f"/sessions/{session_id}/attendance#observers")
+    page.locator("input[name='user_id-search']").press_sequentially("赵志", delay=50)
+    match = page.locator(f"#user_id-matches input[value='{users['zhaozhigang']}']")
+    expect(match).to_be_visible()
+    expect(page.locator("#user_id-matches")).to_contain_text("智能制造学院党委书记")
+    match.check()
+    browsing.shot(page, "observer found by typing")
+    submit(page, page.locator("form.observer-form button[type='submit']"))
+    expect(page.locator("#observers .list-group")).to_contain_text("赵志刚")
+    page.goto(f"/sessions/{session_id}")
+
     # Talks: the chair's address, a keynote and an exchange, in that order.
     page.locator(f"#talks a[href$='/sessions/{session_id}/talks/new']").click()
     talks = [
