@@ -75,7 +75,14 @@ def label_text(context: Context, value: StrEnum | None) -> Markup:
 
 def url_for_page(page: int) -> str:
     """The current page's URL with another page number and the same filters."""
-    args = {**(request.view_args or {}), **request.args.to_dict(), "page": page}
+    return url_with(page=page)
+
+
+def url_with(**changes: Any) -> str:
+    """The current page's URL with these query parameters changed (None: left out), the
+    others (the filters) kept."""
+    args = {**(request.view_args or {}), **request.args.to_dict(), **changes}
+    args = {name: value for name, value in args.items() if value is not None}
     return url_for(request.endpoint or "home.index", **args)
 
 
@@ -103,3 +110,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["Role"] = authz.Role
     # Imported macros do not see context processors, so pagination needs a real global.
     app.jinja_env.globals["url_for_page"] = url_for_page
+    app.jinja_env.globals["url_with"] = url_with

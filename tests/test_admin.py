@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from studytrack.admin import services
+from studytrack.admin import queries, services
 from studytrack.extensions import db
 from studytrack.models import (
     AuditEvent,
@@ -355,6 +355,45 @@ def test_group_list_filters_by_unit(
     assert other.name in html and world.group.name in html
 
 
+def test_group_list_comes_a_page_at_a_time_and_keeps_the_filter(
+    as_admin: FlaskClient, world: World, create_group: Callable[..., StudyGroup],
+    count_queries: Any,
+) -> None:
+    made = [create_group(world.top, f"第{i:02d}学习组") for i in range(queries.GROUPS_PER_PAGE)]
+    with count_queries() as counted:
+        first = as_admin.get(f"/admin/groups?organization_id={world.top.id}")
+    html = first.get_data(as_text=True)
+    assert html.count('href="/admin/groups/') - html.count('href="/admin/groups/new') == 50
+    assert f'<span class="badge text-bg-light">{len(made)}</span>' in html
+    assert f"organization_id={world.top.id}&amp;page=2" not in html  # exactly one page
+    made.append(create_group(world.top, "第99学习组"))
+    html = as_admin.get(f"/admin/groups?organization_id={world.top.id}").get_data(as_text=True)
+    assert re.search(rf'href="/admin/groups\?(organization_id={world.top.id}&amp;page=2|'
+                     rf'page=2&amp;organization_id={world.top.id})"', html)
+    second = as_admin.get(f"/admin/groups?organization_id={world.top.id}&page=2")
+    assert "第99学习组" in second.get_data(as_text=True)
+    assert world.group.name not in second.get_data(as_text=True)  # the filter is kept
+    with count_queries() as again:
+        as_admin.get(f"/admin/groups?organization_id={world.top.id}")
+    assert again.count == counted.count
+
+
+def test_unit_list_pages_keep_the_tree_order_and_depths(
+    as_admin: FlaskClient, world: World,
+) -> None:
+    for i in range(queries.UNITS_PER_PAGE):
+        services.create_organization(f"下级{i:02d}", parent=world.branch, sort_order=i)
+    db.session.commit()
+    rows = queries.organization_tree().items + queries.organization_tree(2).items
+    names = [(row.organization.name, row.depth) for row in rows]
+    assert names[:3] == [(world.top.name, 0), (world.unit.name, 1), (world.branch.name, 2)]
+    assert names[3:5] == [("下级00", 3), ("下级01", 3)]
+    assert len(queries.organization_tree().items) == queries.UNITS_PER_PAGE
+    html = as_admin.get("/admin/organizations?page=2").get_data(as_text=True)
+    assert "下级49" in html and "下级00" not in html
+    assert 'href="/admin/organizations?page=1"' in html
+
+
 def test_create_group(as_admin: FlaskClient, world: World) -> None:
     response = as_admin.post("/admin/groups/new", data={
         "organization_id": str(world.top.id), "name": "市教卫党委理论学习中心组",
@@ -642,16 +681,51 @@ def test_filter_by_status(
     assert "离任同志" not in html and "李婧" in html
 
 
-def test_user_list_is_paginated_and_keeps_filters(
+def test_user_list_pages_by_key_and_keeps_filters(
     as_admin: FlaskClient, world: World, create_user: Callable[..., User]
 ) -> None:
-    for n in range(30):
-        create_user(f"teacher{n:02d}", f"教师{n:02d}")
-    html = as_admin.get("/admin/users?q=教师&status=active").get_data(as_text=True)
-    assert "教师00" in html and "教师29" not in html
-    assert "page=2" in html and "status=active" in html
-    page2 = as_admin.get("/admin/users?q=教师&status=active&page=2").get_data(as_text=True)
-    assert "教师29" in page2 and "教师00" not in page2
+    teachers = [create_user(f"teacher{n:02d}", f"教师{n:02d}") for n in range(60)]
+    create_user("teacher_gone", "教师离任", active=False)
+
+    def names(html: str) -> list[str]:
+        return re.findall(r'<a href="/admin/users/\d+">(教师[^<]*)</a>', html)
+
+    def link(html: str, rel: str) -> str:
+        found = re.search(rf'href="([^"]+)" rel="{rel}"', html)
+        assert found, rel
+        return found.group(1).replace("&amp;", "&")
+
+    first = as_admin.get("/admin/users?q=教师&status=active").get_data(as_text=True)
+    assert names(first) == [f"教师{n:02d}" for n in range(25)]
+    assert "60 accounts found" in first
+    assert 'href="#" rel="prev"' in first  # the first page has no previous one
+    second_url = link(first, "next")
+    assert f"after={teachers[24].id}" in second_url and "status=active" in second_url
+    second = as_admin.get(second_url).get_data(as_text=True)
+    assert names(second) == [f"教师{n:02d}" for n in range(25, 50)]
+    third = as_admin.get(link(second, "next")).get_data(as_text=True)
+    assert names(third) == [f"教师{n:02d}" for n in range(50, 60)]
+    assert 'href="#" rel="next"' in third  # the last page
+    back = as_admin.get(link(third, "prev")).get_data(as_text=True)
+    assert names(back) == names(second)
+    assert names(as_admin.get(link(back, "prev")).get_data(as_text=True)) == names(first)
+
+
+def test_user_list_costs_the_same_deep_in(
+    as_admin: FlaskClient, world: World, create_user: Callable[..., User], count_queries: Any,
+) -> None:
+    people = [create_user(f"p{n:03d}", f"人员{n:03d}", organization=world.unit)
+              for n in range(80)]
+    with count_queries() as first:
+        as_admin.get(f"/admin/users?after={people[0].id}")
+    with count_queries() as deep:
+        html = as_admin.get(f"/admin/users?after={people[70].id}").get_data(as_text=True)
+    assert "人员071" in html and "人员070" not in html
+    assert deep.count == first.count
+    # a cursor that is no account shows an empty page, not an error
+    response = as_admin.get("/admin/users?after=2147483647")
+    assert response.status_code == 200 and "No accounts found." in response.get_data(
+        as_text=True)
 
 
 # --- a fixed number of queries --------------------------------------------------------------

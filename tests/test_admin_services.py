@@ -122,7 +122,7 @@ def test_tree_order_follows_sort_order_within_each_parent(
     early = services.create_organization("甲学院党委", parent=root, sort_order=1)
     below_late = services.create_organization("乙学院第一支部", parent=late)
     db.session.commit()
-    rows = queries.organization_tree()
+    rows = queries.organization_tree().items
     assert [(row.organization.name, row.depth) for row in rows] == [
         ("大学党委", 0), ("甲学院党委", 1), ("乙学院党委", 1), ("乙学院第一支部", 2),
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ from studytrack.models import (
     StudyGroup,
     User,
 )
+from studytrack.paging import KeysetPage, RowsPage, keyset_page, rows_page, slice_page
 from studytrack.pickers import People
 
 USERS_PER_PAGE = 25
@@ -98,19 +99,27 @@ class UnitRow:
     leader_count: int
 
 
-def organization_tree() -> list[UnitRow]:
-    """Every unit in tree order, with its number of study groups and leaders."""
-    groups = _count_by(StudyGroup.organization_id)
-    leaders = _count_by(LeadershipRole.organization_id)
-    rows = db.session.execute(
-        sa.select(Organization, sa.func.coalesce(groups.c.n, 0), sa.func.coalesce(leaders.c.n, 0))
-        .outerjoin(groups, groups.c.key == Organization.id)
-        .outerjoin(leaders, leaders.c.key == Organization.id)
-    ).all()
-    return [
-        UnitRow(org, depth, n_groups, n_leaders)
-        for (org, n_groups, n_leaders), depth in tree_order(rows, key=lambda row: row[0])
-    ]
+UNITS_PER_PAGE = 50
+
+
+def organization_tree(page: int = 1, per_page: int = UNITS_PER_PAGE) -> Pagination:
+    """A page of the units in tree order, with their numbers of study groups and leaders: the
+    order comes from every unit's id, parent and sort order (one light statement); only the
+    page's units are loaded and counted (one more)."""
+
+    def load(options: Sequence[UnitOption]) -> list[UnitRow]:
+        groups = sa.select(sa.func.count()).where(StudyGroup.organization_id == Organization.id)
+        leaders = sa.select(sa.func.count()).where(
+            LeadershipRole.organization_id == Organization.id
+        )
+        rows = db.session.execute(
+            sa.select(Organization, groups.scalar_subquery(), leaders.scalar_subquery())
+            .where(Organization.id.in_([option.id for option in options]))
+        ).all()
+        found = {org.id: (org, n_groups, n_leaders) for org, n_groups, n_leaders in rows}
+        return [UnitRow(found[o.id][0], o.depth, *found[o.id][1:]) for o in options]
+
+    return slice_page(unit_options(), page, per_page, load)
 
 
 @dataclass(frozen=True)
@@ -189,18 +198,37 @@ class GroupRow:
     member_count: int
 
 
-def group_rows(organization_id: int | None = None) -> list[GroupRow]:
-    """Study groups with their unit's name and current member count, by unit then name."""
-    members = _count_by(GroupMembership.group_id, GroupMembership.left_on.is_(None))
+GROUPS_PER_PAGE = 50
+
+
+def group_page(organization_id: int | None = None, page: int = 1,
+               per_page: int = GROUPS_PER_PAGE) -> RowsPage:
+    """A page of the study groups (of one unit, or all), with the total (one statement)."""
+    return rows_page(_group_rows(organization_id), page, per_page,
+                     make=lambda row: GroupRow(*row[:3]))
+
+
+def group_rows(organization_id: int) -> list[GroupRow]:
+    """Every study group of one unit (a unit has a few), for the unit's page."""
+    return [GroupRow(*row) for row in db.session.execute(_group_rows(organization_id)).all()]
+
+
+def _group_rows(organization_id: int | None) -> sa.Select[StudyGroup, str, int]:
+    """Study groups with their unit's name and current member count, by unit then name; the
+    members are counted for the rows read only."""
+    members = (
+        sa.select(sa.func.count())
+        .where(GroupMembership.group_id == StudyGroup.id, GroupMembership.left_on.is_(None))
+        .scalar_subquery()
+    )
     query = (
-        sa.select(StudyGroup, Organization.name, sa.func.coalesce(members.c.n, 0))
+        sa.select(StudyGroup, Organization.name, members)
         .join(Organization, StudyGroup.organization_id == Organization.id)
-        .outerjoin(members, members.c.key == StudyGroup.id)
-        .order_by(Organization.path, StudyGroup.name)
+        .order_by(Organization.path, StudyGroup.name, StudyGroup.id)
     )
     if organization_id is not None:
         query = query.where(StudyGroup.organization_id == organization_id)
-    return [GroupRow(*row) for row in db.session.execute(query).all()]
+    return query
 
 
 @dataclass(frozen=True)
@@ -245,9 +273,12 @@ def leader_candidates(organization: Organization) -> People:
     return People(listed_if=(User.id.not_in(leading),), logins=True)
 
 
-def user_page(search: str = "", status: str = "", page: int = 1) -> Pagination:
-    """One page of accounts. `search` matches any part of the login or display name, so a
-    single Chinese character finds every name that contains it."""
+def user_page(search: str = "", status: str = "", *, after: int | None = None,
+              before: int | None = None) -> KeysetPage:
+    """A page of accounts by name (then login), starting after the account of id `after` or
+    ending before the one of id `before` (keyset: page 400 costs what page 1 does, through
+    the index on the two). `search` matches any part of the login or display name, so a single
+    Chinese character finds every name that contains it."""
     query = sa.select(User).options(selectinload(User.organization))
     if search := search.strip():
         query = query.where(
@@ -258,8 +289,8 @@ def user_page(search: str = "", status: str = "", page: int = 1) -> Pagination:
         )
     if status in ("active", "inactive"):
         query = query.where(User.active.is_(status == "active"))
-    query = query.order_by(User.display_name, User.username)
-    return db.paginate(query, page=page, per_page=USERS_PER_PAGE, max_per_page=100)
+    return keyset_page(query, (User.display_name, User.username), User.id, USERS_PER_PAGE,
+                       after=after, before=before)
 
 
 @dataclass(frozen=True)

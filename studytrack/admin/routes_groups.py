@@ -27,7 +27,7 @@ def groups() -> Any:
     organization_id = form.organization_id.data if form.validate() else None
     return render_template(
         "admin/groups.html", form=form, organization_id=organization_id,
-        groups=queries.group_rows(organization_id),
+        groups=queries.group_page(organization_id, inputs.page_number()),
     )
 
 

@@ -23,7 +23,8 @@ from studytrack.unit_of_work import attempt
 @bp.get("/organizations")
 @requires("admin.manage")
 def organizations() -> Any:
-    return render_template("admin/organizations.html", units=queries.organization_tree())
+    units = queries.organization_tree(inputs.page_number())
+    return render_template("admin/organizations.html", units=units)
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])

@@ -27,7 +27,8 @@ def users() -> Any:
     search, status = (form.q.data or "", form.status.data) if form.validate() else ("", "")
     return render_template(
         "admin/users.html", form=form, search=search,
-        pagination=queries.user_page(search, status, page=inputs.page_number()),
+        pagination=queries.user_page(search, status, after=inputs.query_id("after"),
+                                     before=inputs.query_id("before")),
     )
 
 

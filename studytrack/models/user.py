@@ -49,6 +49,8 @@ class User(TimestampMixin, Base):
     __table_args__ = (
         sa.CheckConstraint(f"locale IN {LOCALES!r}", name="locale"),
         sa.CheckConstraint("username <> ''", name="username_not_empty"),
+        # the accounts list's order, which it pages through by key (admin.queries.user_page)
+        sa.Index("ix_users_display_name_username", "display_name", "username"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
