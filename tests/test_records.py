@@ -651,6 +651,32 @@ def _grow(world, create_user, create_session, sessions=4, people=5):
     db.session.commit()
 
 
+def test_the_page_lists_the_first_of_what_is_owed_and_the_export_all(
+        world, login, create_user, create_session):
+    _grow(world, create_user, create_session, sessions=5, people=5)
+    data = queries.group_figures(world.group, PERIOD, today_local())
+    shown = queries.group_figures(world.group, PERIOD, today_local(),
+                                  owed_shown=queries.OWED_SHOWN)
+    assert len(data.owed_makeups) > queries.OWED_SHOWN < len(data.owed_tasks)
+    assert shown.owed_makeups == data.owed_makeups[:queries.OWED_SHOWN]  # the most urgent
+    assert shown.owed_tasks == data.owed_tasks[:queries.OWED_SHOWN]
+    assert (shown.owed_makeups_total, shown.owed_tasks_total, shown.owed_reflections_total) == (
+        len(data.owed_makeups), len(data.owed_tasks), len(data.owed_reflections))
+
+    client = login(world.sec)
+    html = client.get(f"/groups/{world.group.id}/figures?year={YEAR}").get_data(as_text=True)
+    makeups = html[html.index('id="owed-makeups"'):html.index('id="owed-tasks"')]
+    assert makeups.count("<li ") == queries.OWED_SHOWN
+    assert (f"The first {queries.OWED_SHOWN} of {len(data.owed_makeups)} are listed; the Excel "
+            "download lists them all.") in html
+    assert f'<span class="badge text-bg-light border">{len(data.owed_tasks)}</span>' in html
+    workbook = load_workbook(BytesIO(client.get(
+        f"/groups/{world.group.id}/figures.xlsx?year={YEAR}").data))
+    owed_rows = list(workbook["待办"].iter_rows(min_row=2, values_only=True))
+    assert len(owed_rows) == (len(data.owed_reflections) + len(data.owed_makeups)
+                              + len(data.owed_tasks))
+
+
 def _count(client, count_queries, url):
     with count_queries() as counter:
         response = client.get(url)

@@ -11,9 +11,9 @@ study owed, tasks still open, overdue past their due date.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
@@ -25,7 +25,6 @@ from studytrack.dashboard.figures import (
     Period,
     ReflectionState,
     due_before,
-    owes_makeup,
     reflection_missing,
     reflection_state,
 )
@@ -127,10 +126,19 @@ class GroupFigures:
     owed_reflections: list[OwedReflection]
     owed_makeups: list[OwedMakeup]
     owed_tasks: list[OwedTask]
+    # how many are owed of each (the lists hold the first `owed_shown` on the page)
+    owed_reflections_total: int
+    owed_makeups_total: int
+    owed_tasks_total: int
 
 
-def group_figures(group: StudyGroup, period: Period, today: date) -> GroupFigures:
-    """The group's figures, per session and per member, and who still owes what."""
+OWED_SHOWN = 20  # the page lists the first of each kind of what is owed; the export, all
+
+
+def group_figures(group: StudyGroup, period: Period, today: date,
+                  owed_shown: int | None = None) -> GroupFigures:
+    """The group's figures, per session and per member, and who still owes what: the first
+    `owed_shown` of each kind, the most urgent first (all of them with None), and how many."""
     figures = metrics.figures_by_group([group.id], period, today=today).get(group.id, Figures())
 
     held = db.session.scalars(
@@ -149,12 +157,15 @@ def group_figures(group: StudyGroup, period: Period, today: date) -> GroupFigure
         MemberFiguresRow(m, by_person.get(m.user_id, Figures())) for m in memberships
     ]
 
-    owed_reflections, owed_makeups = owed_by_people(group, period, today)
+    owed_reflections, reflections_total = owed_reflections_of(group, period, today, owed_shown)
+    owed_makeups, makeups_total = owed_makeups_of(group, period, owed_shown)
+    tasks, tasks_total = owed_tasks(group, period, today, owed_shown)
     return GroupFigures(
         group=group, period=period, today=today, figures=figures, sessions=sessions,
         members=members,
-        owed_reflections=owed_reflections, owed_makeups=owed_makeups,
-        owed_tasks=owed_tasks(group, period, today),
+        owed_reflections=owed_reflections, owed_makeups=owed_makeups, owed_tasks=tasks,
+        owed_reflections_total=reflections_total, owed_makeups_total=makeups_total,
+        owed_tasks_total=tasks_total,
     )
 
 
@@ -182,35 +193,18 @@ def group_roster(group: StudyGroup, period: Period) -> list[GroupMembership]:
     )
 
 
-def owed_by_people(
-    group: StudyGroup, period: Period, today: date
-) -> tuple[list[OwedReflection], list[OwedMakeup]]:
-    """Two lists from one query over the roster rows of the group's held sessions:
-
-    - reflections owed and not handed in (none, or a draft): overdue ones first, then by due
-      date (none last), session and roster order — as many as the group's
-      `reflections_missing`;
-    - people on leave or absent whose make-up study is not recorded, by session and roster.
-    """
-    owes_reflection = sa.and_(Attendance.owes_reflection, reflection_missing())
-    rows: Sequence[sa.Row[Attendance, StudySession, Reflection | None]] = db.session.execute(
-        sa.select(Attendance, StudySession, Reflection)
-        .join(StudySession, Attendance.session_id == StudySession.id)
-        .join(User, Attendance.user_id == User.id)
-        .outerjoin(Reflection, reflection_of_attendance())
-        .where(
-            StudySession.group_id == group.id, held_in(period),
-            sa.or_(owes_reflection, OWES_MAKEUP),
-        )
-        .options(contains_eager(Attendance.user))
-        .order_by(
-            sa.case((due_before(today), 0), else_=1),
-            StudySession.reflection_due_on.is_(None), StudySession.reflection_due_on,
-            StudySession.starts_at, StudySession.id,
-            Attendance.sort_order, User.display_name, Attendance.id,
-        )
-    ).all()
-    reflections = [
+def owed_reflections_of(group: StudyGroup, period: Period, today: date, limit: int | None
+                        ) -> tuple[list[OwedReflection], int]:
+    """Reflections owed at the group's held sessions and not handed in (none, or a draft):
+    overdue ones first, then by due date (none last), session and roster order; the first
+    `limit` (all with None), and how many (the group's `reflections_missing`). One query."""
+    rows, total = _owed_rows(
+        group, period, sa.and_(Attendance.owes_reflection, reflection_missing()),
+        (sa.case((due_before(today), 0), else_=1), StudySession.reflection_due_on.is_(None),
+         StudySession.reflection_due_on, StudySession.starts_at, StudySession.id),
+        limit,
+    )
+    return [
         OwedReflection(
             session, attendance, reflection,
             reflection_state(
@@ -219,27 +213,44 @@ def owed_by_people(
             ) == ReflectionState.OVERDUE,
         )
         for attendance, session, reflection in rows
-        if attendance.owes_reflection
-    ]
-    makeups = sorted(
-        (
-            OwedMakeup(session, attendance)
-            for attendance, session, _ in rows
-            if owes_makeup(attendance.status, attendance.makeup_on)
-        ),
-        key=lambda o: (
-            o.session.starts_at, o.session.id, o.attendance.sort_order,
-            o.attendance.name, o.attendance.id,
-        ),
+    ], total
+
+
+def owed_makeups_of(group: StudyGroup, period: Period, limit: int | None
+                    ) -> tuple[list[OwedMakeup], int]:
+    """People on leave or absent at the group's held sessions whose make-up study is not
+    recorded, by session and roster order; the first `limit` (all with None), and how many.
+    One query."""
+    rows, total = _owed_rows(group, period, OWES_MAKEUP,
+                             (StudySession.starts_at, StudySession.id), limit)
+    return [OwedMakeup(session, attendance) for attendance, session, _ in rows], total
+
+
+def _owed_rows(group: StudyGroup, period: Period, owed: sa.ColumnElement[bool],
+               order: tuple[Any, ...], limit: int | None
+               ) -> tuple[list[tuple[Attendance, StudySession, Reflection | None]], int]:
+    """The roster rows of the group's held sessions that owe `owed`, with their session and
+    reflection, in `order` then roster order; the first `limit`, and how many in all."""
+    query = (
+        sa.select(Attendance, StudySession, Reflection, sa.func.count().over())
+        .join(StudySession, Attendance.session_id == StudySession.id)
+        .join(User, Attendance.user_id == User.id)
+        .outerjoin(Reflection, reflection_of_attendance())
+        .where(StudySession.group_id == group.id, held_in(period), owed)
+        .options(contains_eager(Attendance.user))
+        .order_by(*order, Attendance.sort_order, User.display_name, Attendance.id)
+        .limit(limit)
     )
-    return reflections, makeups
+    rows = db.session.execute(query).all()
+    return [(a, s, r) for a, s, r, _ in rows], rows[0][3] if rows else 0
 
 
-def owed_tasks(group: StudyGroup, period: Period, today: date) -> list[OwedTask]:
+def owed_tasks(group: StudyGroup, period: Period, today: date, limit: int | None = None
+               ) -> tuple[list[OwedTask], int]:
     """Open and in-progress tasks of the group's held sessions: overdue first, then by due
-    date (none last) and session."""
-    tasks = db.session.scalars(
-        sa.select(FollowUpTask)
+    date (none last) and session; the first `limit` (all with None), and how many."""
+    rows = db.session.execute(
+        sa.select(FollowUpTask, sa.func.count().over())
         .join(StudySession, FollowUpTask.session_id == StudySession.id)
         .where(
             StudySession.group_id == group.id, held_in(period),
@@ -255,5 +266,6 @@ def owed_tasks(group: StudyGroup, period: Period, today: date) -> list[OwedTask]
             FollowUpTask.due_on.is_(None), FollowUpTask.due_on,
             StudySession.starts_at, FollowUpTask.id,
         )
-    ).unique().all()
-    return [OwedTask(task, task.is_overdue(today)) for task in tasks]
+        .limit(limit)
+    ).all()
+    return [OwedTask(task, task.is_overdue(today)) for task, _ in rows], rows[0][1] if rows else 0

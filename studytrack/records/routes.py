@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import render_template, request
 from flask_login import login_required
+from sqlalchemy.orm import joinedload
 
 from studytrack import authz, inputs
 from studytrack.dashboard.figures import Period
@@ -32,7 +33,7 @@ def _period(allow_quarter: bool) -> Period:
 
 
 def _group_for_records(group_id: int) -> StudyGroup:
-    group = authz.group_or_404(group_id)
+    group = authz.group_or_404(group_id, joinedload(StudyGroup.organization))  # in the title
     authz.require("group.view_records", group)
     return group
 
@@ -70,7 +71,8 @@ def group_figures(group_id: int) -> Any:
     today = today_local()
     return render_template(
         "records/group_figures.html",
-        data=queries.group_figures(group, _period(allow_quarter=True), today),
+        data=queries.group_figures(group, _period(allow_quarter=True), today,
+                                   owed_shown=queries.OWED_SHOWN),
         years=queries.recent_years(today),
     )
 
