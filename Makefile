@@ -36,7 +36,8 @@ help:
 	@echo "                      vendored-assets manifest check"
 	@echo "make translations     extract, update and compile the Chinese catalogue"
 	@echo "make clean            remove build output and caches (keeps .venv and instance/)"
-	@echo "make bench            generate scale 0.1 and 1 on SQLite and PostgreSQL, time the pages"
+	@echo "make bench            generate scales 0.1, 1, 5 on SQLite and PostgreSQL; time the key pages,"
+	@echo "                      visit every route, load gunicorn; check the budgets (about an hour)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,28 +90,35 @@ clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
-# Benchmarks (issue 7): regenerate the four databases from scratch, time the pages, rewrite
-# benchmarks/RESULTS.md. BENCH_POSTGRES= (empty) skips PostgreSQL; its databases bench_s01 and
-# bench_s1 are dropped and recreated (UTF-8, from template0).
+# Benchmarks (issues 7 and 18): regenerate the databases from scratch at scales 0.1, 1 and 5, time
+# the key pages (0.1 and 1), visit every GET route (every scale), load the app under gunicorn
+# against a bare Flask app (scale 1), and rewrite benchmarks/RESULTS.md; fails when a budget is
+# missed. BENCH_POSTGRES= (empty) skips PostgreSQL; its databases bench_s01, bench_s1 and
+# bench_s5 are dropped and recreated (UTF-8, from template0). About an hour in all.
 BENCH_POSTGRES ?= postgresql://postgres@127.0.0.1
 BENCH_REPEAT ?= 30
+BENCH_SCALES ?= 0.1 1 5
 BENCH_DATA := benchmarks/data
 
 .PHONY: bench
 bench: $(RUN_STAMP)
 	mkdir -p $(BENCH_DATA)
-	for scale in 0.1 1; do \
+	for scale in $(BENCH_SCALES); do \
 		name=bench_s$$(echo $$scale | tr -d .); db=$(BENCH_DATA)/$$name.sqlite; \
-		rm -f $$db; \
-		$(BIN)/python -m benchmarks.generate --database-url sqlite:///$$db --scale $$scale; \
-		$(BIN)/python -m benchmarks.pages --database-url sqlite:///$$db --scale $$scale \
-			--repeat $(BENCH_REPEAT); \
+		urls=sqlite:///$$db; rm -f $$db; \
 		if [ -n "$(BENCH_POSTGRES)" ]; then \
 			psql -q "$(BENCH_POSTGRES)/postgres" -c "DROP DATABASE IF EXISTS $$name" \
 				-c "CREATE DATABASE $$name ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"; \
-			$(BIN)/python -m benchmarks.generate --database-url $(BENCH_POSTGRES)/$$name \
-				--scale $$scale; \
-			$(BIN)/python -m benchmarks.pages --database-url $(BENCH_POSTGRES)/$$name \
-				--scale $$scale --repeat $(BENCH_REPEAT); \
+			urls="$$urls $(BENCH_POSTGRES)/$$name"; \
 		fi; \
+		for url in $$urls; do \
+			$(BIN)/python -m benchmarks.generate --database-url $$url --scale $$scale || exit 1; \
+			if [ $$scale != 5 ]; then $(BIN)/python -m benchmarks.pages --database-url $$url \
+				--scale $$scale --repeat $(BENCH_REPEAT) || exit 1; fi; \
+			$(BIN)/python -m benchmarks.crawl --database-url $$url --scale $$scale; \
+			if [ $$scale = 1 ]; then $(BIN)/python -m benchmarks.load --database-url $$url \
+				--scale $$scale; fi; \
+		done; \
 	done
+	status=0; $(BIN)/python -m benchmarks.crawl --check || status=1; \
+		$(BIN)/python -m benchmarks.load --check || status=1; exit $$status

@@ -113,61 +113,15 @@ def build_app(url: str) -> Flask:
 
 
 def choose_pages(app: Flask) -> list[Page]:
-    """The people and objects measured, picked by query (deterministic on any database)."""
-    from studytrack.extensions import db
-    from studytrack.models import (
-        GroupMembership,
-        GroupRole,
-        GroupTitle,
-        LeadershipRole,
-        Organization,
-        StudySession,
-        User,
-    )
+    """The key pages, about the people and objects `benchmarks.chosen` picks."""
+    from benchmarks.chosen import choose_ids
 
-    held = ("published", "closed")
-    with app.app_context():
-        s = db.session
-        root = s.scalars(sa.select(Organization).where(Organization.parent_id.is_(None))
-                         .order_by(Organization.id)).first()
-        if root is None:
-            raise SystemExit("the database holds no units: generate it first")
-        leader = s.scalar(sa.select(User.username).join(LeadershipRole)
-                          .where(LeadershipRole.organization_id == root.id)
-                          .order_by(User.id).limit(1))
-        current = sa.and_(GroupMembership.left_on.is_(None),
-                          GroupMembership.role == GroupRole.MEMBER)
-        group_id = s.scalar(
-            sa.select(GroupMembership.group_id).where(current)
-            .group_by(GroupMembership.group_id)
-            .order_by(sa.func.count().desc(), GroupMembership.group_id).limit(1)
-        )
-        secretary = s.scalar(
-            sa.select(User.username).join(GroupMembership)
-            .where(GroupMembership.group_id == group_id,
-                   GroupMembership.role == GroupRole.SECRETARY).order_by(User.id).limit(1)
-        )
-        member_id, member = s.execute(
-            sa.select(User.id, User.username).join(GroupMembership)
-            .where(GroupMembership.group_id == group_id, current,
-                   GroupMembership.title == GroupTitle.MEMBER)
-            .order_by(GroupMembership.sort_order, User.id).limit(1)
-        ).one()
-        session_id = s.scalar(
-            sa.select(StudySession.id)
-            .where(StudySession.group_id == group_id, StudySession.status.in_(held))
-            .order_by(StudySession.starts_at.desc(), StudySession.id.desc()).limit(1)
-        )
-        child = sa.orm.aliased(Organization)
-        unit_id = s.scalar(
-            sa.select(child.id)
-            .join(Organization, Organization.path.startswith(child.path))
-            .where(child.parent_id == root.id)
-            .group_by(child.id, child.sort_order)
-            .order_by(sa.func.count().desc(), child.sort_order, child.id).limit(1)
-        )
-        root_id = root.id
-        db.session.remove()
+    chosen = choose_ids(app)
+    ids, member, secretary, leader = (
+        chosen.ids, chosen.usernames["member"], chosen.usernames["secretary"],
+        chosen.usernames["leader"],
+    )
+    session_id, group_id = ids["session_id"], ids["group_id"]
     return [
         Page("bare", "Bare page (floor)", "/_bench/bare", member),
         Page("layout", "Site layout only (reference)", "/_bench/layout", member),
@@ -178,11 +132,13 @@ def choose_pages(app: Flask) -> list[Page]:
         Page("session_report", "Session report", f"/sessions/{session_id}/report", secretary),
         Page("review_queue", "Review queue of a session",
              f"/sessions/{session_id}/reflections", secretary),
-        Page("member_record", "Member's yearly record", f"/people/{member_id}/record", member),
+        Page("member_record", "Member's yearly record", f"/people/{ids['user_id']}/record",
+             member),
         Page("dashboard", "Top unit's dashboard", "/dashboard", leader),
-        Page("drill_down", "Second-level unit (drill-down)", f"/dashboard/units/{unit_id}",
+        Page("drill_down", "Second-level unit (drill-down)", f"/dashboard/units/{ids['unit_id']}",
              leader),
-        Page("export_xlsx", "Dashboard Excel export", f"/dashboard/units/{root_id}.xlsx", leader),
+        Page("export_xlsx", "Dashboard Excel export", f"/dashboard/units/{ids['org_id']}.xlsx",
+             leader),
     ]
 
 

@@ -195,3 +195,85 @@ def test_compare_takes_the_median_of_each_sides_runs() -> None:
     assert compare.table(before, after).splitlines()[-1] == (
         "| Session report | 3.00 | 3.30 | +10 % | 7 → 6 |"
     )
+
+
+def test_the_crawler_visits_every_get_route_as_someone_who_may_open_it(tmp_path) -> None:
+    # On a tiny generated database: every GET route of the URL map but the few SKIPPED (and
+    # the page benchmark's own floor) is filled with real ids and answers 200 (or only
+    # redirects) for one of the roles; none is left out without a reason.
+    from benchmarks import crawl
+    from benchmarks import generate as generator
+    from benchmarks.chosen import choose_ids
+    from benchmarks.pages import build_app
+
+    url = f"sqlite:///{tmp_path / 'crawl.sqlite'}"
+    assert generator.main(["--database-url", url, "--scale", str(SCALE),
+                           "--today", TODAY.isoformat()]) == 0
+    request_log = logging.getLogger("studytrack.request")
+    level = request_log.level
+    try:
+        app = build_app(url)
+        visits, problems = crawl.crawl(app, choose_ids(app), warmup=0, repeat=1)
+    finally:
+        request_log.setLevel(level)
+    assert problems == []
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
+                 if "GET" in (rule.methods or ()) and not rule.endpoint.startswith("bench_")}
+    assert {visit.endpoint for visit in visits} == endpoints - set(crawl.SKIPPED)
+    by_endpoint = {visit.endpoint: visit for visit in visits}
+    assert by_endpoint["admin.users"].role == "admin"
+    assert by_endpoint["auth.login"].role == "anonymous"
+    assert by_endpoint["reflections.edit"].role == "member"
+    assert by_endpoint["dashboard.index"].role == "leader"
+    assert by_endpoint["reports.session_docx"].download
+    assert not by_endpoint["reports.session_report"].download
+    assert all(visit.queries <= crawl.QUERY_BUDGET for visit in visits)
+
+
+def test_the_crawl_budgets_name_what_grows_and_what_is_slow() -> None:
+    from benchmarks import crawl
+
+    def run(scale: float, queries: int, ms: float) -> dict[str, object]:
+        return {"database": "SQLite", "scale": scale, "problems": [], "visits": [
+            {"endpoint": "groups.detail", "url": "/groups/1", "role": "secretary",
+             "status": 200, "download": False, "median_ms": ms, "queries": queries},
+            {"endpoint": "reports.session_pdf", "url": "/sessions/1/report.pdf",
+             "role": "secretary", "status": 200, "download": True, "median_ms": 900.0,
+             "queries": 7},
+        ]}
+
+    assert crawl.misses({"a": run(0.1, 8, 10.0), "b": run(1, 8, 149.0)}) == []
+    found = crawl.misses({"a": run(0.1, 8, 10.0), "b": run(1, 9, 151.0)})
+    assert found == [
+        "SQLite, scale 1: groups.detail takes 151 ms (budget 150)",
+        "SQLite: groups.detail makes 8 at scale 0.1, 9 at scale 1: it grows with the data",
+    ]
+    assert crawl.misses({"a": run(5, 16, 1.0)}) == [
+        "SQLite, scale 5: groups.detail makes 16 statements (budget 15)"]
+    text = crawl.render({"a": run(0.1, 8, 10.0)})
+    assert "| `groups.detail` | 10 ms, 8 |" in text and "**Budgets: all met.**" in text
+
+
+def test_the_load_budgets() -> None:
+    from benchmarks import load
+
+    def side(throughput: float, p95: float, pages: dict[str, dict[str, float]]
+             ) -> dict[str, object]:
+        return {"throughput": throughput, "p50_ms": 1.0, "p95_ms": p95, "error_count": 0,
+                "errors": [], "pages": pages}
+
+    good = {"database": "PostgreSQL", "scale": 1, "workers": 2, "date": "today",
+            "app": side(150.0, 200.0, {"dashboard": {"p50_ms": 100, "p95_ms": 290, "requests": 9},
+                                       "group figures": {"p50_ms": 90, "p95_ms": 200, "requests": 9}}),
+            "bare": side(1500.0, 10.0, {})}
+    assert load.misses(good) == []
+    slow = {**good, "app": side(50.0, 400.0, {"dashboard": {"p50_ms": 100, "p95_ms": 310},
+                                              "group figures": {"p50_ms": 120, "p95_ms": 1}})}
+    assert load.misses(slow) == [
+        "PostgreSQL, scale 1: p95 400 ms (budget 250)",
+        "PostgreSQL, scale 1: 50 requests/s, 1/30 of the bare app's 1500 (budget 1/10)",
+        "PostgreSQL, scale 1: dashboard p95 310 ms (budget 300)",
+        "PostgreSQL, scale 1: group figures median 120 ms (budget 100)",
+    ]
+    assert "| PostgreSQL 1 (today) | 2 | 150 (1500) | 1/10.0 | 1 / 200 | 0 |" in load.render(
+        {"PostgreSQL 1": good})
