@@ -62,6 +62,7 @@ ENDPOINTS = [
     ("admin.new_organization", "POST", "/admin/organizations/new"),
     ("admin.organization", "GET", "/admin/organizations/{org}"),
     ("admin.search_leaders", "GET", "/admin/organizations/{org}/leaders/search?user_id-search=a"),
+    ("admin.search_units", "GET", "/admin/units/search?parent_id-search=a"),
     ("admin.edit_organization", "GET", "/admin/organizations/{org}/edit"),
     ("admin.edit_organization", "POST", "/admin/organizations/{org}/edit"),
     ("admin.activate_organization", "POST", "/admin/organizations/{org}/activate"),
@@ -228,7 +229,7 @@ def test_new_unit_form_preselects_the_parent(as_admin: FlaskClient, world: World
     html = as_admin.get(f"/admin/organizations/new?parent_id={world.unit.id}").get_data(
         as_text=True
     )
-    assert selected_value(html, "parent_id") == str(world.unit.id)
+    assert picked_value(html, "parent_id") == str(world.unit.id)
 
 
 def test_duplicate_unit_name_is_shown_beside_the_name(as_admin: FlaskClient, world: World) -> None:
@@ -240,7 +241,7 @@ def test_duplicate_unit_name_is_shown_beside_the_name(as_admin: FlaskClient, wor
     html = response.get_data(as_text=True)
     assert field_error(html, "name") == "A unit with this name already exists here."
     assert 'value="马院"' in html
-    assert selected_value(html, "parent_id") == str(world.top.id)
+    assert picked_value(html, "parent_id") == str(world.top.id)
 
 
 def test_moving_a_unit_below_its_own_child_is_refused(
@@ -254,7 +255,7 @@ def test_moving_a_unit_below_its_own_child_is_refused(
     html = response.get_data(as_text=True)
     assert field_error(html, "parent_id") == "A unit cannot be placed below itself."
     assert 'value="市教卫党委（新）"' in html
-    assert selected_value(html, "parent_id") == str(world.unit.id)
+    assert picked_value(html, "parent_id") == str(world.unit.id)
     db.session.expire_all()
     assert world.top.parent_id is None and world.top.name == "市教卫党委"
 
@@ -350,7 +351,7 @@ def test_group_list_filters_by_unit(
     other = create_group(world.top, "市教卫党委理论学习中心组")
     html = as_admin.get(f"/admin/groups?organization_id={world.top.id}").get_data(as_text=True)
     assert other.name in html and world.group.name not in html
-    assert selected_value(html, "organization_id") == str(world.top.id)
+    assert picked_value(html, "organization_id") == str(world.top.id)
     html = as_admin.get("/admin/groups").get_data(as_text=True)
     assert other.name in html and world.group.name in html
 

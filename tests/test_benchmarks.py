@@ -263,8 +263,9 @@ def test_the_load_budgets() -> None:
                 "errors": [], "pages": pages}
 
     good = {"database": "PostgreSQL", "scale": 1, "workers": 2, "date": "today",
-            "app": side(150.0, 200.0, {"dashboard": {"p50_ms": 100, "p95_ms": 290, "requests": 9},
-                                       "group figures": {"p50_ms": 90, "p95_ms": 200, "requests": 9}}),
+            "app": side(150.0, 200.0, {
+                "dashboard": {"p50_ms": 100, "p95_ms": 290, "requests": 9},
+                "group figures": {"p50_ms": 90, "p95_ms": 200, "requests": 9}}),
             "bare": side(1500.0, 10.0, {})}
     assert load.misses(good) == []
     slow = {**good, "app": side(50.0, 400.0, {"dashboard": {"p50_ms": 100, "p95_ms": 310},

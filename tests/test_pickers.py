@@ -180,3 +180,65 @@ def test_people_search_makes_one_statement_whatever_the_number_of_people(
         found = People().matching("人员")
     assert len(found) == MATCHES_SHOWN + 1
     assert counted.count == 1
+
+
+# --- units ---------------------------------------------------------------------------------
+
+
+def unit_search(client, name, text):
+    response = client.get("/admin/units/search", query_string={f"{name}-search": text})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def offered_units(html, name):
+    return [int(v) for v in re.findall(rf'type="radio" name="{name}"[^>]*value="(\d+)"', html)]
+
+
+def test_the_unit_pickers_search_names_and_show_kind_and_parent(world, login):
+    admin = login(world.admin)
+    html = unit_search(admin, "organization_id", "办公室")
+    assert offered_units(html, "organization_id") == [world.branch.id]
+    assert f"Party branch · {world.unit.name}" in html  # its kind, its parent
+    # the parent's name finds the units below it; every word must match
+    below = offered_units(unit_search(admin, "parent_id", f"{world.unit.name} 支部"), "parent_id")
+    assert below == [world.branch.id]
+    assert login(world.secretary).get("/admin/units/search?parent_id-search=a").status_code == 403
+
+
+def test_a_group_form_takes_its_unit_by_typing_and_shows_it_when_edited(world, login):
+    admin = login(world.admin)
+    page = admin.get("/admin/groups/new").get_data(as_text=True)
+    assert "<option" not in page[page.index('name="organization_id-search"') - 2000:]
+    response = admin.post("/admin/groups/new", data={
+        "organization_id-search": "办公室党支部", "name": "支部学习组", "is_active": "y"})
+    assert response.status_code == 302
+    group_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    edit = admin.get(f"/admin/groups/{group_id}/edit").get_data(as_text=True)
+    assert re.search(rf'name="organization_id"[^>]*value="{world.branch.id}" checked', edit)
+    # nothing chosen, nothing typed: the unit is required
+    response = admin.post("/admin/groups/new", data={"name": "无单位学习组"})
+    assert "Choose a unit." in response.get_data(as_text=True)
+
+
+def test_an_optional_unit_can_be_set_to_none(world, login):
+    admin = login(world.admin)
+    edit = admin.get(f"/admin/organizations/{world.branch.id}/edit").get_data(as_text=True)
+    assert re.search(rf'name="parent_id"[^>]*value="{world.unit.id}" checked', edit)
+    assert re.search(r'id="parent_id-none" value=""', edit)
+    response = admin.post(f"/admin/organizations/{world.branch.id}/edit", data={
+        "name": world.branch.name, "kind": "branch", "parent_id": "", "sort_order": "0"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert world.branch.parent_id is None
+
+
+def test_the_group_list_filters_by_a_unit_typed(world, login):
+    admin = login(world.admin)
+    html = admin.get("/admin/groups", query_string={"organization_id-search": "兄弟院校党委"}
+                     ).get_data(as_text=True)
+    assert f'href="/admin/groups/{world.other_group.id}"' in html
+    assert f'href="/admin/groups/{world.group.id}"' not in html
+    html = admin.get("/admin/groups").get_data(as_text=True)
+    assert f'href="/admin/groups/{world.group.id}"' in html
+    assert re.search(r'id="organization_id-none" value="" checked', html)

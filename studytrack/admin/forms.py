@@ -4,7 +4,6 @@ route (one query each), passed to the constructor as `units=` / `users=`."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -19,30 +18,23 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from studytrack.admin.queries import UnitOption
 from studytrack.auth.forms import MIN_PASSWORD_LENGTH
-from studytrack.formfields import Form, optional_int, strip
+from studytrack.formfields import Form, PlainForm, strip
 from studytrack.i18n import LANGUAGE_NAMES
 from studytrack.labels import choices
 from studytrack.models import GroupRole, GroupTitle, OrganizationKind
-from studytrack.pickers import People, PersonField
+from studytrack.pickers import People, PickerField, Units
 from studytrack.submissions import SubmittedOnce
 
-NONE = ""  # the value of "— none —" options
-INDENT = "\u00a0\u00a0\u00a0"  # option labels cannot be padded with CSS
+UNITS = Units()  # what the pickers of units offer: every unit
 TEMPORARY_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def unit_choices(units: Sequence[UnitOption], none_label: Any) -> list[SelectChoice]:
-    """Units in tree order, indented by depth; inactive ones marked."""
-    inactive = _l("inactive")
-    return [SelectChoice(NONE, none_label)] + [
-        SelectChoice(
-            str(unit.id),
-            INDENT * unit.depth + unit.name + ("" if unit.is_active else f" ({inactive})"),
-        )
-        for unit in units
-    ]
+def _unit_field(label: Any, none_label: Any = None, **kwargs: Any) -> PickerField:
+    """A picker of units; with `none_label`, "none" can be chosen (the field is optional)."""
+    if none_label is None:
+        kwargs.setdefault("validators", [DataRequired(_l("Choose a unit."))])
+    return PickerField(label, none_label=none_label, **kwargs)
 
 
 def temporary_password() -> str:
@@ -66,17 +58,17 @@ class OrganizationForm(SubmittedOnce, Form):
         _l("Short name"), filters=[strip], validators=[Optional(), Length(max=40)]
     )
     kind = SelectField(_l("Kind"), coerce=OrganizationKind)
-    parent_id = SelectField(_l("Parent unit"), coerce=optional_int)
+    parent_id = _unit_field(_l("Parent unit"), _l("None: a top-level unit"))
     sort_order = _sort_order_field()
 
-    def __init__(self, *args: Any, units: Sequence[UnitOption] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind.choices = choices(OrganizationKind)
-        self.parent_id.choices = unit_choices(units, _l("— none (top level) —"))
+        self.parent_id.offered = UNITS
 
 
-def _person_field() -> PersonField:
-    return PersonField(_l("Person"), validators=[DataRequired(_l("Choose a person."))])
+def _person_field() -> PickerField:
+    return PickerField(_l("Person"), validators=[DataRequired(_l("Choose a person."))])
 
 
 class GrantLeadershipForm(Form):
@@ -84,14 +76,14 @@ class GrantLeadershipForm(Form):
 
     def __init__(self, *args: Any, people: People, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user_id.people = people
+        self.user_id.offered = people
 
 
 # --- study groups and memberships -----------------------------------------------------------
 
 
 class GroupForm(SubmittedOnce, Form):
-    organization_id = SelectField(_l("Unit"), coerce=optional_int, validators=[DataRequired()])
+    organization_id = _unit_field(_l("Unit"))
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), filters=[strip], render_kw={"rows": 3})
     is_active = BooleanField(_l("Active"), default=True)
@@ -100,20 +92,20 @@ class GroupForm(SubmittedOnce, Form):
         description=_l("Off: only the author, the secretaries and leaders read a reflection."),
     )
 
-    def __init__(self, *args: Any, units: Sequence[UnitOption] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.organization_id.choices = unit_choices(units, _l("— choose a unit —"))
+        self.organization_id.offered = UNITS
 
 
 class GroupFilterForm(Form):
     class Meta:
         csrf = False
 
-    organization_id = SelectField(_l("Unit"), coerce=optional_int)
+    organization_id = _unit_field(_l("Unit"), _l("All units"))
 
-    def __init__(self, *args: Any, units: Sequence[UnitOption] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.organization_id.choices = unit_choices(units, _l("All units"))
+        self.organization_id.offered = UNITS
 
 
 class MembershipForm(Form):
@@ -132,7 +124,7 @@ class AddMemberForm(SubmittedOnce, MembershipForm):
 
     def __init__(self, *args: Any, people: People, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user_id.people = people
+        self.user_id.offered = people
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -177,16 +169,16 @@ class UserForm(Form):
         ],
         render_kw={"type": "tel", "autocomplete": "off"},
     )
-    organization_id = SelectField(_l("Unit"), coerce=optional_int)
+    organization_id = _unit_field(_l("Unit"), _l("None"))
     locale = SelectField(
         _l("Language"), default="zh",
         choices=lambda: [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
     )
     is_admin = BooleanField(_l("Administrator"))
 
-    def __init__(self, *args: Any, units: Sequence[UnitOption] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.organization_id.choices = unit_choices(units, _l("— none —"))
+        self.organization_id.offered = UNITS
 
 
 class NewUserForm(SubmittedOnce, UserForm):
@@ -213,3 +205,14 @@ class UserFilterForm(Form):
             SelectChoice("inactive", _l("Inactive")),
         ],
     )
+
+
+class UnitSearchForm(PlainForm):
+    """The fields of the unit pickers, for their search route (admin.search_units)."""
+
+    parent_id = _unit_field(_l("Parent unit"), _l("None: a top-level unit"))
+    organization_id = _unit_field(_l("Unit"), _l("None"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parent_id.offered = self.organization_id.offered = UNITS

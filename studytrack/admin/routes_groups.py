@@ -23,7 +23,7 @@ from studytrack.unit_of_work import attempt
 @bp.get("/groups")
 @requires("admin.manage")
 def groups() -> Any:
-    form = GroupFilterForm(request.args, units=queries.unit_options())
+    form = GroupFilterForm(request.args)
     organization_id = form.organization_id.data if form.validate() else None
     return render_template(
         "admin/groups.html", form=form, organization_id=organization_id,
@@ -35,10 +35,7 @@ def groups() -> Any:
 @requires("admin.manage")
 @once
 def new_group() -> Any:
-    form = GroupForm(
-        units=queries.unit_options(),
-        organization_id=inputs.query_id("organization_id"),
-    )
+    form = GroupForm(organization_id=inputs.query_id("organization_id"))
     group = saved(form, lambda: services.create_group(
         db.get_or_404(Organization, form.organization_id.data), form.name.data,
         description=form.description.data, is_active=form.is_active.data,
@@ -70,7 +67,7 @@ def search_members(group_id: int) -> Any:
 @requires("admin.manage")
 def edit_group(group_id: int) -> Any:
     group = db.get_or_404(StudyGroup, group_id)
-    form = GroupForm(obj=group, units=queries.unit_options())
+    form = GroupForm(obj=group)
     if saved(form, lambda: services.update_group(
         group, organization=db.get_or_404(Organization, form.organization_id.data),
         name=form.name.data, description=form.description.data, is_active=form.is_active.data,

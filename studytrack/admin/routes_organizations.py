@@ -10,7 +10,11 @@ from flask_babel import gettext as _
 from studytrack import inputs
 from studytrack.admin import queries, services
 from studytrack.admin.blueprint import bp
-from studytrack.admin.forms import GrantLeadershipForm, OrganizationForm
+from studytrack.admin.forms import (
+    GrantLeadershipForm,
+    OrganizationForm,
+    UnitSearchForm,
+)
 from studytrack.admin.routes import saved
 from studytrack.authz import requires
 from studytrack.extensions import db
@@ -31,14 +35,21 @@ def organizations() -> Any:
 @requires("admin.manage")
 @once
 def new_organization() -> Any:
-    form = OrganizationForm(
-        units=queries.unit_options(), parent_id=inputs.query_id("parent_id")
-    )
+    form = OrganizationForm(parent_id=inputs.query_id("parent_id"))
     org = saved(form, lambda: services.create_organization(**_unit_fields(form)))
     if org is None:
         return render_template("admin/organization_form.html", form=form, organization=None)
     flash(_("Unit “%(name)s” created.", name=org.name), "success")
     return redirect(url_for(".organization", organization_id=org.id))
+
+
+@bp.get("/units/search")
+@requires("admin.manage")
+def search_units() -> Any:
+    """The matches of a unit picker (parent_id or organization_id, by the text sent)."""
+    form = UnitSearchForm(request.args)
+    field = form.parent_id if "parent_id-search" in request.args else form.organization_id
+    return matches_fragment(field)
 
 
 @bp.get("/organizations/<int:organization_id>")
@@ -61,7 +72,7 @@ def search_leaders(organization_id: int) -> Any:
 @requires("admin.manage")
 def edit_organization(organization_id: int) -> Any:
     org = db.get_or_404(Organization, organization_id)
-    form = OrganizationForm(obj=org, units=queries.unit_options())
+    form = OrganizationForm(obj=org)
     if saved(form, lambda: services.update_organization(org, **_unit_fields(form))) is None:
         return render_template("admin/organization_form.html", form=form, organization=org)
     flash(_("Unit “%(name)s” saved.", name=org.name), "success")

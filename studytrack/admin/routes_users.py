@@ -36,7 +36,7 @@ def users() -> Any:
 @requires("admin.manage")
 @once
 def new_user() -> Any:
-    form = NewUserForm(units=queries.unit_options())
+    form = NewUserForm()
     user = saved(form, lambda: services.create_user(
         **_account_fields(form), password=form.password.data, must_change_password=True
     ))
@@ -57,7 +57,7 @@ def user(user_id: int) -> Any:
 @requires("admin.manage")
 def edit_user(user_id: int) -> Any:
     user = db.get_or_404(User, user_id)
-    form = UserForm(obj=user, units=queries.unit_options())
+    form = UserForm(obj=user)
     if saved(form, lambda: services.update_user(
         user, **_account_fields(form), acting_user=current_user
     )) is None:

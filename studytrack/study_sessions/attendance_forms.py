@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from studytrack.formfields import Form, PlainForm
 from studytrack.labels import label
 from studytrack.models import Attendance, AttendanceStatus
-from studytrack.pickers import PersonField
+from studytrack.pickers import PickerField
 from studytrack.study_sessions import rules
 from studytrack.study_sessions.forms import PersonOrGuestForm
 
@@ -124,7 +124,7 @@ def roster_form(rows: Iterable[Attendance], *, formdata: Any = None,
 class ObserverForm(PersonOrGuestForm):
     rule = rules.OBSERVER
 
-    user_id = PersonField(
+    user_id = PickerField(
         _l("Person with an account"),
         description=_l("Someone from outside the group who attended, e.g. a unit's head."),
     )

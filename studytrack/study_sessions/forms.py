@@ -34,7 +34,7 @@ from studytrack.errors import DomainError
 from studytrack.formfields import Form, PlainForm, optional_int, optional_year, version_value
 from studytrack.labels import choices
 from studytrack.models import SessionKind, SessionStatus
-from studytrack.pickers import PersonField
+from studytrack.pickers import PickerField
 from studytrack.study_sessions import rules
 from studytrack.submissions import SubmittedOnce
 
@@ -61,8 +61,8 @@ class PersonOrGuestForm(Form):
     def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         person = self[self.rule.person_field]
-        if isinstance(person, PersonField):
-            person.people = people
+        if isinstance(person, PickerField):
+            person.offered = people
         else:
             person.choices = people_choices(self.placeholder, people)
 
