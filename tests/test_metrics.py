@@ -462,7 +462,7 @@ def tree(app, create_org, create_user, create_group):
                              ("b_old", b, 2), ("a2_old", a2, 2), ("else", elsewhere, 3)):
         people = users(size)
         groups[name] = create_group(unit, f"{name}中心组", members=people)
-        groups[name].offered = people
+        groups[name].people = people
     for name, n in (("root", 2), ("a", 3), ("a1", 4), ("b", 1), ("b_old", 2), ("else", 3)):
         populate(groups[name], groups[name].people, n)
     groups["b_old"].is_active = False  # closed, but it studied in 2026: still counted
@@ -585,7 +585,7 @@ def test_query_counts_do_not_grow(tree, count_queries, create_org, create_user, 
         unit = create_org(f"新增{k}", parent=tree.a1 if k % 2 else tree.b)
         people = tuple(create_user() for _ in range(4))
         group = create_group(unit, members=people)
-        group.offered = people
+        group.people = people
         populate(group, people, 5)
         tree.groups[f"new{k}"] = group
         populate(tree.groups["a1"], tree.groups["a1"].people, 2, start=local(2026, 2, 1, 9),
