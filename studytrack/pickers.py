@@ -39,6 +39,13 @@ MATCHES_SHOWN = 20
 MAX_SEARCH_CHARS = 64
 
 
+def every_word_in(text: str, columns: list[Any]) -> list[sa.ColumnElement[bool]]:
+    """A condition per space-separated word of `text`: the word is part of one of `columns`
+    (a substring, so one Chinese character finds every name that holds it)."""
+    return [sa.or_(*(column.icontains(word, autoescape=True) for column in columns))
+            for word in text.split()]
+
+
 @dataclass(frozen=True)
 class Match:
     """One person or unit a picker offers: the name, and what tells two of one name apart."""
@@ -68,17 +75,13 @@ class People:
     def matching(self, text: str, limit: int = MATCHES_SHOWN + 1) -> list[Match]:
         """Up to `limit` people of whom every space-separated word of `text` is part of the
         name, position or unit (or login): an exact name first, then shorter names first."""
-        words = text.split()
-        if not words:
-            return []
         searched = [User.display_name, User.position, Organization.name]
         if self.logins:
             searched.append(User.username)
-        query = self._select().where(*self.listed_if, *(
-            sa.or_(*(column.icontains(word, autoescape=True) for column in searched))
-            for word in words
-        ))
-        query = query.order_by(
+        conditions = every_word_in(text, searched)
+        if not conditions:
+            return []
+        query = self._select().where(*self.listed_if, *conditions).order_by(
             User.display_name != text, sa.func.length(User.display_name), User.display_name,
             User.id,
         ).limit(limit)
@@ -116,15 +119,11 @@ class Units:
                   "one below.")
 
     def matching(self, text: str, limit: int = MATCHES_SHOWN + 1) -> list[Match]:
-        words = text.split()
-        if not words:
-            return []
         parent = aliased(Organization)
-        searched = [Organization.name, Organization.short_name, parent.name]
-        query = self._select(parent).where(*(
-            sa.or_(*(column.icontains(word, autoescape=True) for column in searched))
-            for word in words
-        )).order_by(
+        conditions = every_word_in(text, [Organization.name, Organization.short_name, parent.name])
+        if not conditions:
+            return []
+        query = self._select(parent).where(*conditions).order_by(
             Organization.name != text, sa.func.length(Organization.name), Organization.path,
         ).limit(limit)
         return [self._match(row) for row in db.session.execute(query)]

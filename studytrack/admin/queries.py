@@ -20,7 +20,7 @@ from studytrack.models import (
     User,
 )
 from studytrack.paging import KeysetPage, RowsPage, keyset_page, rows_page, slice_page
-from studytrack.pickers import People
+from studytrack.pickers import People, every_word_in
 
 USERS_PER_PAGE = 25
 
@@ -277,16 +277,10 @@ def user_page(search: str = "", status: str = "", *, after: int | None = None,
               before: int | None = None) -> KeysetPage:
     """A page of accounts by name (then login), starting after the account of id `after` or
     ending before the one of id `before` (keyset: page 400 costs what page 1 does, through
-    the index on the two). `search` matches any part of the login or display name, so a single
-    Chinese character finds every name that contains it."""
+    the index on the two). Every word of `search` is part of the login or display name, so a
+    single Chinese character finds every name that contains it."""
     query = sa.select(User).options(selectinload(User.organization))
-    if search := search.strip():
-        query = query.where(
-            sa.or_(
-                User.username.icontains(search, autoescape=True),
-                User.display_name.icontains(search, autoescape=True),
-            )
-        )
+    query = query.where(*every_word_in(search, [User.username, User.display_name]))
     if status in ("active", "inactive"):
         query = query.where(User.active.is_(status == "active"))
     return keyset_page(query, (User.display_name, User.username), User.id, USERS_PER_PAGE,
