@@ -136,7 +136,10 @@
     return (title ? title.value : "") + "\u0000" + body.value;
   }
 
-  var lastSaved = snapshot();
+  // What the server holds is what the page came with (the fields' default values), not what
+  // they hold when this script starts: text typed while a slow phone was still loading the
+  // script is a change, and is saved.
+  var lastSaved = (title ? title.defaultValue : "") + "\u0000" + body.defaultValue;
   var inFlight = false;
   var stopped = false;
   var pendingSubmitter = null;
