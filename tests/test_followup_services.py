@@ -154,8 +154,9 @@ def test_update_task_records_what_changed(world):
     db.session.commit()
     assert task.version == 2
     [event] = _events(task, "task.update")
-    assert set(event.details["changes"]) == {"title", "unit_id", "due_on"}
+    assert set(event.details["changes"]) == {"title", "organization", "due_on"}
     assert event.details["changes"]["title"] == ["报送学习心得", "报送学习心得体会"]
+    assert event.details["changes"]["organization"] == [None, world.branch.name]  # by name
     assert event.details["session_id"] == world.session.id
 
 

@@ -76,8 +76,7 @@ def create_task(
     db.session.flush()
     audit.record(
         "task.create", task, actor=actor, organization_id=session.group.organization_id,
-        session_id=session.id, title=task.title, assignee_id=task.assignee_id,
-        unit_id=task.organization_id, due_on=task.due_on,
+        session_id=session.id, title=task.title, **_named(task), due_on=task.due_on,
     )
     _notify_assignee(task, actor)
     return task
@@ -100,15 +99,19 @@ def update_task(
         raise VersionConflict(task)
     values = _checked(task.session, fields, keep_assignee_id=task.assignee_id,
                       keep_unit_id=task.organization_id)
-    before = _snapshot(task)
+    before, names_before = _snapshot(task), _named(task)
     for name, value in values.items():
         setattr(task, name, value)
-    after = _snapshot(task)
+    after, names_after = _snapshot(task), _named(task)
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if changes:
+        # the log names the people and units, as they were then (the ids only compare)
+        logged = {key: change for key, change in changes.items() if key not in NAMED}
+        logged |= {NAMED[key]: [names_before[NAMED[key]], names_after[NAMED[key]]]
+                   for key in changes if key in NAMED}
         audit.record(
             "task.update", task, actor=actor, organization_id=_org_id(task),
-            session_id=task.session_id, changes=changes,
+            session_id=task.session_id, changes=logged,
         )
     if "assignee_id" in changes:
         _notify_assignee(task, actor)
@@ -170,6 +173,17 @@ def _checked(
         raise DomainError(due_before_session_message(session_date), field="due_on")
     return {"title": title, "detail": _blank_to_none(fields.get("detail")),
             "assignee": assignee, "organization": organization, "due_on": due_on}
+
+
+NAMED = {"assignee_id": "assignee", "unit_id": "organization"}  # snapshot key -> logged name
+
+
+def _named(task: FollowUpTask) -> dict[str, str | None]:
+    """The task's assignee and responsible unit by name, for its history."""
+    return {
+        "assignee": task.assignee.display_name if task.assignee else None,
+        "organization": task.organization.name if task.organization else None,
+    }
 
 
 def _snapshot(task: FollowUpTask) -> dict[str, Any]:

@@ -310,7 +310,7 @@ def _review(
     audit.record(
         action, reflection, actor=reviewer,
         organization_id=reflection.session.group.organization_id,
-        session_id=reflection.session_id, author_id=reflection.author_id,
+        session_id=reflection.session_id, author=reflection.author.display_name,
         **{"from": source.value, "to": target.value}, comment=comment,
     )
 

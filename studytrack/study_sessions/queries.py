@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -24,7 +25,9 @@ from studytrack.models import (
     FollowUpTask,
     GroupMembership,
     Material,
+    Organization,
     PlanItem,
+    ReflectionStatus,
     SessionKind,
     SessionMaterial,
     SessionStatus,
@@ -268,6 +271,11 @@ OBJECT_LABELS: dict[str, Any] = {
 }
 
 FIELD_LABELS: dict[str, Any] = {
+    "late": _l("Handed in late"),
+    "comment": _l("Comment"),
+    "author": _l("Author"),
+    "author_id": _l("Author"),
+    "plan_item_id": _l("Plan item"),
     "kind": _l("Kind"),
     "topic": _l("Topic"),
     "starts_at": _l("Starts"),
@@ -302,16 +310,34 @@ FIELD_LABELS: dict[str, Any] = {
     "note": _l("Completion note"),
 }
 
+# A detail named otherwise for one kind of object: a talk's or a material's place in its list.
+OBJECT_FIELD_LABELS: dict[str, dict[str, Any]] = {
+    "Talk": {"position": _l("Order")},
+    "StudySession": {"position": _l("Order")},
+}
+
 # Which enumeration a detail's values come from, by the kind of object the event is about.
 ENUM_DETAILS: dict[str, dict[str, type[StrEnum]]] = {
     "StudySession": {"status": SessionStatus, "kind": SessionKind},
     "Attendance": {"status": AttendanceStatus},
     "Talk": {"kind": TalkKind},
     "FollowUpTask": {"status": TaskStatus, "from": TaskStatus, "to": TaskStatus},
+    "Reflection": {"status": ReflectionStatus, "from": ReflectionStatus, "to": ReflectionStatus},
 }
 
+# Other details whose stored values are words of the code, not of the user.
+VALUE_LABELS: dict[str, dict[str, Any]] = {
+    "direction": {"up": _l("Up"), "down": _l("Down")},
+}
+
+# Details that name a person or a unit by id (events recorded before the names were kept): the
+# page shows today's name.
+PERSON_IDS = frozenset({"author_id", "assignee_id", "chair_id", "recorder_id"})
+UNIT_IDS = frozenset({"unit_id"})
+
 HIDDEN_DETAILS = frozenset({"session_id", "material_id"})
-PAIR_DETAILS = frozenset({"status", "characters"})  # stored as [old, new]
+ISO_MINUTE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+PAIR_DETAILS = frozenset({"status", "characters", "position"})  # stored as [old, new]
 
 
 def action_label(action: str) -> Any:
@@ -334,45 +360,108 @@ class HistoryEntry:
     lines: list[DetailLine]
 
 
-def detail_lines(object_type: str, details: dict[str, Any] | None) -> list[DetailLine]:
-    """An audit event's details as readable lines: changes as old -> new, the rest as values."""
-    enums = ENUM_DETAILS.get(object_type, {})
+@dataclass(frozen=True)
+class Names:
+    """The names of the people and units that events name by id."""
+
+    people: dict[int, str]
+    units: dict[int, str]
+
+
+NO_NAMES = Names({}, {})
+
+
+def names_in(details: list[dict[str, Any] | None]) -> Names:
+    """The people and units the details name by id (one statement each, only if any)."""
+    people: set[int] = set()
+    units: set[int] = set()
+    for detail in details:
+        for key, value in _values(detail or {}):
+            ids = {v for v in (value if isinstance(value, list) else [value])
+                   if isinstance(v, int) and not isinstance(v, bool)}
+            if key in PERSON_IDS:
+                people |= ids
+            elif key in UNIT_IDS:
+                units |= ids
+    return Names(
+        _names(User.id, User.display_name, people), _names(Organization.id, Organization.name,
+                                                          units),
+    )
+
+
+def _values(details: dict[str, Any]) -> list[tuple[str, Any]]:
+    changes = details.get("changes")
+    nested = list(changes.items()) if isinstance(changes, dict) else []
+    return list(details.items()) + nested
+
+
+def _names(id_column: Any, name_column: Any, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(id_column, name_column).where(id_column.in_(sorted(ids))))
+    return {row_id: name for row_id, name in rows}
+
+
+def detail_lines(object_type: str, details: dict[str, Any] | None,
+                 names: Names = NO_NAMES) -> list[DetailLine]:
+    """An audit event's details as a user would read them: changes as old -> new, the rest as
+    values; statuses and kinds by their labels, people and units by name, empty values left
+    out (shown as "(empty)" in a change)."""
+    shown = _Shown(object_type, names)
     details = dict(details or {})
     lines: list[DetailLine] = []
     if "from" in details and "to" in details:  # a move between states
         lines.append(DetailLine(
-            FIELD_LABELS["status"], _shown(enums, "from", details.pop("from")),
-            _shown(enums, "to", details.pop("to")), is_change=True,
+            FIELD_LABELS["status"], shown("from", details.pop("from")),
+            shown("to", details.pop("to")), is_change=True,
         ))
     for key, value in details.items():
         if key in HIDDEN_DETAILS:
             continue
         if key == "changes" and isinstance(value, dict):
-            lines += [_change(enums, name, change) for name, change in value.items()]
-        elif key in PAIR_DETAILS:
-            lines.append(_change(enums, key, value))
-        else:
-            lines.append(DetailLine(FIELD_LABELS.get(key, key), new=_shown(enums, key, value)))
+            lines += [shown.change(name, change) for name, change in value.items()]
+        elif key in PAIR_DETAILS and isinstance(value, list):
+            lines.append(shown.change(key, value))
+        elif value is not None and value != "" and value != []:
+            lines.append(DetailLine(shown.title(key), new=shown(key, value)))
     return lines
 
 
-def _change(enums: dict[str, type[StrEnum]], name: str, value: Any) -> DetailLine:
-    title = FIELD_LABELS.get(name, name)
-    if isinstance(value, list | tuple) and len(value) == 2:
-        return DetailLine(title, _shown(enums, name, value[0]), _shown(enums, name, value[1]),
-                          is_change=True)
-    return DetailLine(title, new=_shown(enums, name, value))
+@dataclass(frozen=True)
+class _Shown:
+    """How one event's detail values read."""
 
+    object_type: str
+    names: Names
 
-def _shown(enums: dict[str, type[StrEnum]], name: str, value: Any) -> Any:
-    enum = enums.get(name)
-    if enum is not None and value in {m.value for m in enum}:
-        return label(enum(value))
-    if isinstance(value, list | tuple):
-        return "、".join("" if v is None else str(v) for v in value)
-    if isinstance(value, bool):
-        return _l("yes") if value else _l("no")
-    return value
+    def title(self, name: str) -> Any:
+        own = OBJECT_FIELD_LABELS.get(self.object_type, {})
+        return own.get(name) or FIELD_LABELS.get(name, name)
+
+    def change(self, name: str, value: Any) -> DetailLine:
+        if isinstance(value, list | tuple) and len(value) == 2:
+            return DetailLine(self.title(name), self(name, value[0]), self(name, value[1]),
+                              is_change=True)
+        return DetailLine(self.title(name), new=self(name, value))
+
+    def __call__(self, name: str, value: Any) -> Any:
+        enum = ENUM_DETAILS.get(self.object_type, {}).get(name)
+        if enum is not None and value in {m.value for m in enum}:
+            return label(enum(value))
+        if isinstance(value, int) and not isinstance(value, bool):
+            if name in PERSON_IDS:
+                return self.names.people.get(value, _l("(a person since removed)"))
+            if name in UNIT_IDS:
+                return self.names.units.get(value, _l("(a unit since removed)"))
+        if isinstance(value, str) and value in VALUE_LABELS.get(name, {}):
+            return VALUE_LABELS[name][value]
+        if isinstance(value, str) and ISO_MINUTE.fullmatch(value):
+            return value.replace("T", " ")  # a time as the services log it
+        if isinstance(value, list | tuple):
+            return "、".join("" if v is None else str(v) for v in value)
+        if isinstance(value, bool):
+            return _l("yes") if value else _l("no")
+        return value
 
 
 def history_condition(session_id: int) -> sa.ColumnElement[bool]:
@@ -391,12 +480,13 @@ def session_history(session: StudySession, page: int = 1,
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()),
         page=page, per_page=per_page, error_out=False,
     )
+    names = names_in([event.details for event in pagination.items])
     entries = [
         HistoryEntry(
             event=event,
             action=action_label(event.action),
             object_label=OBJECT_LABELS.get(event.object_type, event.object_type),
-            lines=detail_lines(event.object_type, event.details),
+            lines=detail_lines(event.object_type, event.details, names),
         )
         for event in pagination.items
     ]
