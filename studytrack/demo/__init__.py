@@ -13,6 +13,7 @@ flushes, and leaves the commit to the caller.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,7 +36,7 @@ class DemoAccount:
     username: str
     password: str
     display_name: str
-    role: str  # what the account can do, in English: "admin", "study secretary", "leader"…
+    role: str  # what the account can do: "系统管理员", "学习秘书", "领导"…
     position: str = ""
 
 
@@ -76,21 +77,28 @@ def demo_accounts() -> list[DemoAccount]:
 
 
 def format_accounts(accounts: list[DemoAccount]) -> str:
-    """An aligned table: login name, password, role, name (last, as CJK text is double-width)."""
+    """An aligned table: login name, password, role, name; Chinese characters count as two
+    columns, as a terminal shows them."""
     header = ("Login", "Password", "Role", "Name")
     rows = [
         (a.username, a.password, a.role, f"{a.display_name}（{a.position}）" if a.position
          else a.display_name)
         for a in accounts
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    widths = [max(_columns(row[i]) for row in [header, *rows]) for i in range(3)]
 
     def line(row: tuple[str, str, str, str]) -> str:
-        return "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)),
-                          row[3]]).rstrip()
+        cells = [cell + " " * (width - _columns(cell))
+                 for cell, width in zip(row, widths, strict=False)]
+        return "  ".join([*cells, row[3]]).rstrip()
 
     rule = "  ".join("-" * width for width in [*widths, 4])
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns `text` takes (wide and full-width characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def _demo_present() -> bool:

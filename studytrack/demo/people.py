@@ -148,19 +148,18 @@ LEADERSHIP: tuple[tuple[str, str], ...] = (
 
 
 def role_of(username: str) -> str:
-    """A short English description of what the account can do, for the CLI table."""
+    """What the account can do, in Chinese like the names beside it, for the CLI table."""
     person = next(p for p in PEOPLE if p.username == username)
-    roles: list[str] = ["admin"] if person.is_admin else []
+    roles: list[str] = ["系统管理员"] if person.is_admin else []
     for group in GROUPS:
         if group.secretary == username:
-            roles.append("study secretary")
+            roles.append("学习秘书")
         for member, title in group.members:
             if member == username:
-                roles.append({LEADER: "member (group leader)", DEPUTY: "member (deputy)"}
-                             .get(title, "member"))
+                roles.append({LEADER: "成员（组长）", DEPUTY: "成员（副组长）"}.get(title, "成员"))
     if any(user == username for user, _ in LEADERSHIP):
-        roles.append("leader")
-    return ", ".join(roles)
+        roles.append("领导")
+    return "、".join(roles)
 
 
 @dataclass

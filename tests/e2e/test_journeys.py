@@ -285,8 +285,12 @@ def test_member_reflection_is_returned_revised_and_accepted(
     expect(member.locator("#reflection-restore")).to_be_hidden()
     expect(member.locator("header [data-reflection-state='draft']")).to_be_visible()
     browsing.shot(member, "draft after reload")
+    asked: list[str] = []  # the journeys accept every dialog; this one is also read
+    member.on("dialog", lambda dialog: asked.append(dialog.message))
     submit(member, editor.locator("button[name='action'][value='submit']"))
     expect(member.locator("header [data-reflection-state='submitted']")).to_be_visible()
+    assert asked == [translate("Once handed in, the reflection cannot be changed unless the "
+                               "study secretary returns it. Hand it in now?")], asked
     browsing.shot(member, "submitted")
 
     # The secretary returns it with a comment.
