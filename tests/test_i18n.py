@@ -297,3 +297,21 @@ def test_wtforms_own_messages_follow_the_request_locale(app):
         with force_locale("en"):
             form = Choice(MultiDict({"kind": "z"}))
             assert not form.validate() and form.kind.errors == ["Not a valid choice."]
+
+
+def test_chinese_pages_use_full_width_punctuation(demo_site, client):
+    """A label's colon and a figure's brackets in Chinese text are full-width (补学：, （67%）);
+    the English UI keeps its own."""
+    import re
+
+    from tests.fixtures.demo import demo_login
+
+    demo_login(client, "secretary")
+    pages = [f"/sessions/{demo_site['session_id']}/reflections",
+             f"/sessions/{demo_site['session_id']}/report",
+             f"/sessions/{demo_site['session_id']}"]
+    text = " ".join(re.sub(r"<[^>]+>", " ", client.get(page).get_data(as_text=True))
+                    for page in pages)
+    assert "：" in text and "（" in text
+    # no half-width colon or bracket right after a Chinese character
+    assert not re.search(r"[\u4e00-\u9fff]\s*[:(]", text)
