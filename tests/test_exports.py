@@ -131,7 +131,7 @@ def test_word_record_has_the_facts_table_and_every_section(app: Flask) -> None:
     assert document.paragraphs[0].style.name == "Title"
     facts = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
     assert facts == {
-        "组织": "上海中侨职业技术大学党委",
+        "单位": "上海中侨职业技术大学党委",
         "学习组": "校党委理论学习中心组",
         "形式": "集体学习",
         "主题": TOPIC,
@@ -173,7 +173,7 @@ def test_word_record_lists_tasks_and_reflections(app: Flask) -> None:
         ["姓名", "状态", "字数", "提交时间"],
         ["平杰", "已通过", "1200", "2026年4月1日 10:00"],
         ["陈晓斌", "已提交（逾期提交）", "900", "2026年4月12日 10:00"],
-        ["寇新建", "未开始", "", ""],
+        ["寇新建", "未撰写", "", ""],
     ]
     text = all_text(document)
     assert "应交3篇，已提交2篇，已通过1篇，逾期提交1篇。" in text

@@ -20,7 +20,7 @@ from studytrack.labels import label
 # The document's fixed wording (学习记录 layout). Not translatable on purpose.
 ZH = {
     "record": "学习记录",
-    "organization": "组织",
+    "organization": "单位",  # as the pages name a unit
     "group": "学习组",
     "kind": "形式",
     "topic": "主题",
@@ -53,7 +53,7 @@ ZH = {
     "late": "逾期提交",
     "char_count": "字数",
     "submitted_at": "提交时间",
-    "not_started": "未开始",
+    "not_started": "未撰写",  # as the pages say it ("Not started")
     "not_marked": "未登记",
     "attachments": "附件",
 }

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from studytrack.dashboard.figures import FIGURE_ZH, RATES, Figures, Period, ReflectionState
-from studytrack.exports.common import zh
+from studytrack.exports.common import ZH, zh
 from studytrack.exports.tables import Percent, Sheet
+from studytrack.models import ReflectionStatus
 from studytrack.records.person_queries import PersonRecord
 from studytrack.records.queries import GroupFigures
 
@@ -118,7 +119,7 @@ def person_sheets(record: PersonRecord) -> list[Sheet]:
         (
             row.date, row.session.group_name, row.session.topic, row.session.reflection_due_on,
             STATE_ZH[row.reflection_state],
-            zh(row.reflection.status) if row.reflection else "未开始",
+            zh(row.reflection.status) if row.reflection else ZH["not_started"],
             row.reflection.submitted_at if row.reflection else None,
             row.reflection.char_count if row.reflection and row.reflection.handed_in else None,
         )
@@ -180,7 +181,7 @@ def group_sheets(data: GroupFigures) -> list[Sheet]:
         owed.append((
             "心得体会未提交", item.date, item.session.topic, "心得体会",
             item.attendance.name, item.session.reflection_due_on,
-            "草稿" if item.reflection else "未开始", item.overdue,
+            zh(ReflectionStatus.DRAFT) if item.reflection else ZH["not_started"], item.overdue,
         ))
     for makeup in data.owed_makeups:
         owed.append((
