@@ -15,7 +15,6 @@ from studytrack.extensions import db
 from studytrack.models import (
     GroupMembership,
     Organization,
-    SessionStatus,
     StudyGroup,
     StudySession,
     User,
@@ -37,7 +36,7 @@ class GroupSummary:
     organization_name: str
     member_count: int
     held_count: int  # published and closed sessions
-    last_session_at: datetime | None  # of any session not cancelled
+    last_session_at: datetime | None  # of the last session held (published or closed)
 
 
 GROUPS_PER_PAGE = 24  # a page of /groups/ (two cards a row on a desk)
@@ -65,7 +64,6 @@ def _summaries_statement(
 ) -> sa.Select[int, str, str, int, int, datetime]:
     # Built once per shape of the visibility condition (the home page of every user asks).
     of_group = StudySession.group_id == StudyGroup.id
-    not_cancelled = StudySession.status != SessionStatus.CANCELLED
 
     def counted(*where: sa.SQLColumnExpression[bool]) -> sa.ScalarSelect[int]:
         return sa.select(sa.func.count()).where(*where).scalar_subquery()
@@ -77,7 +75,8 @@ def _summaries_statement(
             Organization.name,
             counted(GroupMembership.group_id == StudyGroup.id, GroupMembership.left_on.is_(None)),
             counted(of_group, StudySession.is_held),
-            sa.select(sa.func.max(StudySession.starts_at)).where(of_group, not_cancelled)
+            # the last session held, not a draft planned for later
+            sa.select(sa.func.max(StudySession.starts_at)).where(of_group, StudySession.is_held)
             .scalar_subquery(),
         )
         .join(Organization, StudyGroup.organization_id == Organization.id)

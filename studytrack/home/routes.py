@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from studytrack import authz, inputs
 from studytrack.groups import queries as group_queries
-from studytrack.home import queries
+from studytrack.home import desk, queries
 from studytrack.home.blueprint import bp
 from studytrack.timeutil import today_local
 
@@ -23,6 +23,8 @@ def index() -> Any:
         "home/index.html",
         my_roles=roles,
         mine=queries.member_home(current_user, today),
+        desk=(desk.secretary_desk(current_user, today)
+              if authz.Role.SECRETARY in roles else None),
         today=today,
         summaries=group_queries.group_summaries(per_page=group_queries.GROUPS_ON_HOME),
         units=(queries.units_led(current_user, per_page=queries.UNITS_ON_HOME)
