@@ -259,7 +259,8 @@ def test_the_id_pattern_takes_exactly_the_numbers_up_to_its_limit():
 @pytest.mark.parametrize("number", [str(2**63), str(10**20), "-5", "x"])
 @pytest.mark.parametrize("path", [
     "/materials", "/notifications", "/tasks/mine", "/groups/{g}/sessions",
-    "/sessions/{s}/history", "/sessions/{s}/materials", "/admin/users",
+    "/sessions/{s}/history", "/sessions/{s}/materials", "/admin/users", "/groups/", "/units",
+    "/admin/groups", "/admin/organizations",
 ])
 def test_a_page_number_beyond_any_list_answers_a_page(world, login, client, path, number):
     """An empty page past the end (the accounts list, paged by key, has no page numbers: it
