@@ -159,6 +159,19 @@ def test_word_record_has_the_facts_table_and_every_section(app: Flask) -> None:
                                           "会议强调，各基层党组织要深入贯彻落实。"]
 
 
+def test_word_pages_carry_the_unit_and_their_numbers(app: Flask) -> None:
+    """Header: the unit and the kind of document; footer: 第 X 页 共 Y 页 as Word fields."""
+    document = read_docx(docx_writer.report_docx(make_report()))
+    section = document.sections[0]
+    assert section.header.paragraphs[0].text == "上海中侨职业技术大学党委　学习记录"
+    footer = section.footer.paragraphs[0]
+    codes = [node.text.strip() for node in footer._p.iter(qn("w:instrText"))]
+    assert codes == ["PAGE", "NUMPAGES"]
+    assert footer.text == "第 1 页 共 1 页"  # the fields' placeholders until Word counts
+    kinds = [node.get(qn("w:fldCharType")) for node in footer._p.iter(qn("w:fldChar"))]
+    assert kinds == ["begin", "separate", "end"] * 2
+
+
 def test_word_record_lists_tasks_and_reflections(app: Flask) -> None:
     document = read_docx(docx_writer.report_docx(make_report()))
 

@@ -43,6 +43,7 @@ _BLANK_LINES = re.compile(r"\n[ \t\u3000]*\n+")
 def report_docx(report: SessionReport) -> bytes:
     """The whole study record of one session as .docx bytes."""
     document = _new_document(f"{ZH['record']} {report.topic}")
+    _header_and_footer(document, f"{report.organization}　{ZH['record']}")
     _title(document, ZH["record"] + ("（草稿）" if report.status == SessionStatus.DRAFT else ""))
     _facts(document, report)
 
@@ -69,6 +70,7 @@ def report_docx(report: SessionReport) -> bytes:
 def reflection_docx(report: SessionReport, reflection: ReportReflection) -> bytes:
     """One accepted reflection as its own document (for the yearly archive)."""
     document = _new_document(f"{ZH['reflections']} {reflection.author}")
+    _header_and_footer(document, f"{report.organization}　{ZH['reflections']}")
     _title(document, xml_text(reflection.title) or ZH["reflections"])
     byline = reflection.author + (f"（{reflection.position}）" if reflection.position else "")
     _paragraph(document, byline, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -262,6 +264,43 @@ def _new_document(title: str) -> Any:
     core.language = "zh-CN"
     core.author = ""
     return document
+
+
+def _header_and_footer(document: Any, header: str) -> None:
+    """The unit and the kind of document at the top of every page; 第 X 页 共 Y 页 at the
+    bottom (Word's PAGE and NUMPAGES fields, filled in when the document is shown)."""
+    section = document.sections[0]
+    top = section.header.paragraphs[0]
+    top.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    top.add_run(xml_text(header)).font.size = Pt(9)
+    bottom = section.footer.paragraphs[0]
+    bottom.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for part in ("第 ", "PAGE", " 页 共 ", "NUMPAGES", " 页"):
+        if part.isupper():
+            _field(bottom, part)
+        else:
+            bottom.add_run(part).font.size = Pt(9)
+
+
+def _field(paragraph: Any, code: str) -> None:
+    """A Word field (PAGE, NUMPAGES) in its own runs: begin, the code, separate, "1", end."""
+    def run_with(element: Any) -> None:
+        run = paragraph.add_run()
+        run.font.size = Pt(9)
+        run._r.append(element)
+
+    for kind in ("begin", "code", "separate", "result", "end"):
+        if kind == "code":
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = f" {code} "
+        elif kind == "result":
+            element = OxmlElement("w:t")
+            element.text = "1"
+        else:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        run_with(element)
 
 
 def _set_fonts(style: Any, latin: str, east_asian: str) -> None:
