@@ -339,6 +339,26 @@ def test_pdf_embeds_a_cjk_font_and_draws_the_chinese_text(app: Flask) -> None:
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert "主题 学习记录测试" in text
     assert "请假（1人）：陈晓斌（请假事由：出差）" in text
+    # a task's person and due date each on one line of its table
+    assert "管琰琰" in text and "2026年3月31日" in text
+
+
+@needs_cjk_font
+def test_pdf_leaves_out_emoji_instead_of_printing_empty_boxes(app: Flask) -> None:
+    """No font on the server draws 👍 or 🇨🇳: the PDF leaves them out (the Word file and the
+    page keep them); the text around them, and the older symbols fonts have (★), stay."""
+    from studytrack.reports.export_routes import render_pdf
+
+    body = "学习👍🏻体会深刻🇨🇳，★重点：落实👨‍👩‍👧到位。"
+    reflection = ReportReflection("平杰", "党委书记", ReflectionStatus.ACCEPTED, "体会✊🏽",
+                                  body, 20, datetime(2026, 4, 1, 2, 0, tzinfo=UTC), False)
+    with app.test_request_context("/"):
+        data = render_pdf(make_report(reflections=(reflection,), materials=()))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert "学习体会深刻，" in text and "重点：落实到位。" in text
+    assert not set("👍🏻🇨🇳👨👩👧🏽\u200d\ufe0f") & pdf_characters(data)
+    assert "👍🏻" in all_text(read_docx(docx_writer.report_docx(
+        make_report(reflections=(reflection,)))))  # Word keeps them
 
 
 def test_pdf_refuses_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,6 +9,7 @@ from the package's static folder by `StaticFetcher`; nothing is ever fetched fro
 from __future__ import annotations
 
 import mimetypes
+import re
 import shutil
 import subprocess
 import threading
@@ -73,8 +74,21 @@ def report_pdf(
         raise CJKFontMissing("no CJK font installed (fc-list :lang=zh is empty)")
     weasyprint = _import_weasyprint()
     fetcher = _static_fetcher(Path(static_folder or STATIC_FOLDER), base_url, static_url)
-    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    document = weasyprint.HTML(string=without_emoji(html), base_url=base_url,
+                               url_fetcher=fetcher)
     return bytes(document.write_pdf())
+
+
+# The pictographic emoji (U+1F000-1FAFF: faces, hands, flags, skin tones) and what joins or
+# dresses them (variation selector 16, the zero-width joiner, tags). No font a server has for
+# Chinese draws them, so WeasyPrint would print each as an empty box: the PDF leaves them out;
+# the page and the Word file keep them. Older symbols (★ ✓ ☆ ❤) stay: fonts have them.
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\uFE0F\u200D\U000E0020-\U000E007F]")
+
+
+def without_emoji(text: str) -> str:
+    """`text` with its emoji left out (a PDF would draw them as empty boxes)."""
+    return _EMOJI.sub("", text)
 
 
 def _import_weasyprint() -> Any:
