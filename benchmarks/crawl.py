@@ -25,7 +25,6 @@ It exits with 1 when a budget is missed.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -40,8 +39,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from benchmarks.chosen import Chosen, choose_ids
-from benchmarks.pages import build_app, log_in
-from benchmarks.results_md import verdict, write_block
+from benchmarks.pages import build_app, database_name, log_in
+from benchmarks.results_md import exit_status, store_runs, stored_runs, verdict, write_block
 
 HERE = Path(__file__).resolve().parent
 CRAWL_JSON = HERE / "crawl.json"
@@ -165,10 +164,6 @@ def _who_opens(clients: dict[str, FlaskClient], url: str) -> tuple[str, int]:
 # --- the budgets -------------------------------------------------------------------------
 
 
-def load_runs() -> dict[str, Any]:
-    return json.loads(CRAWL_JSON.read_text("utf-8")) if CRAWL_JSON.exists() else {}
-
-
 def misses(runs: dict[str, Any]) -> list[str]:
     """Every budget missed, in words."""
     found: list[str] = []
@@ -235,16 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true",
                         help="print only; leave crawl.json and RESULTS.md alone")
     args = parser.parse_args(argv)
-    runs = load_runs()
+    runs = stored_runs(CRAWL_JSON)
     if not args.check:
         if not args.database_url or args.scale is None:
             parser.error("--database-url and --scale are needed, unless --check")
         app = build_app(args.database_url)
-        with app.app_context():
-            from studytrack.extensions import db
-
-            dialect = db.engine.dialect.name
-        database = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(dialect, dialect)
+        database = database_name(app)
         print(f"{database}, scale {args.scale:g}: every GET route", file=sys.stderr)
         visits, problems = crawl(app, choose_ids(app), args.warmup, args.repeat)
         run = {"database": database, "scale": args.scale, "problems": problems,
@@ -254,14 +245,10 @@ def main(argv: list[str] | None = None) -> int:
             runs = {"this run": run}
         else:
             runs[f"{database} {args.scale:g}"] = run
-            CRAWL_JSON.write_text(json.dumps(runs, ensure_ascii=False, indent=1) + "\n",
-                                  "utf-8")
+            store_runs(CRAWL_JSON, runs)
     if not args.no_write:
         write_markdown(runs)
-    found = misses(runs)
-    for line in found:
-        print(f"budget missed: {line}", file=sys.stderr)
-    return 1 if found else 0
+    return exit_status(misses(runs))
 
 
 if __name__ == "__main__":

@@ -50,8 +50,8 @@ from urllib.parse import urlencode
 from benchmarks.chosen import Chosen, choose_ids
 from benchmarks.dataset import BENCH_PASSWORD
 from benchmarks.generate import database_url
-from benchmarks.pages import build_app
-from benchmarks.results_md import verdict, write_block
+from benchmarks.pages import build_app, database_name
+from benchmarks.results_md import exit_status, store_runs, stored_runs, verdict, write_block
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -330,20 +330,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="only apply the budgets to the stored runs")
     args = parser.parse_args(argv)
     if args.check:
-        stored = json.loads(LOAD_JSON.read_text("utf-8")) if LOAD_JSON.exists() else {}
-        found = [line for run in stored.values() for line in misses(run)]
-        for line in found:
-            print(f"budget missed: {line}", file=sys.stderr)
-        return 1 if found or not stored else 0
+        stored = stored_runs(LOAD_JSON)
+        if not stored:
+            return exit_status(["no load run is stored: run benchmarks.load first"])
+        return exit_status([line for run in stored.values() for line in misses(run)])
     if not args.database_url or args.scale is None:
         parser.error("--database-url and --scale are needed, unless --check")
 
     app = build_app(args.database_url)
-    with app.app_context():
-        from studytrack.extensions import db
-
-        dialect = db.engine.dialect.name
-    database = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(dialect, dialect)
+    database = database_name(app)
     plans = plans_for(choose_ids(app))
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("STUDYTRACK_", "FLASK_"))}
@@ -372,15 +367,10 @@ def main(argv: list[str] | None = None) -> int:
           file=sys.stderr)
     runs = {f"{database} {args.scale:g}": run}
     if not args.no_write:
-        stored = json.loads(LOAD_JSON.read_text("utf-8")) if LOAD_JSON.exists() else {}
-        stored.update(runs)
-        runs = stored
-        LOAD_JSON.write_text(json.dumps(stored, ensure_ascii=False, indent=1) + "\n", "utf-8")
-        write_markdown(runs)
-    found = misses(run)
-    for line in found:
-        print(f"budget missed: {line}", file=sys.stderr)
-    return 1 if found else 0
+        stored = stored_runs(LOAD_JSON) | runs
+        store_runs(LOAD_JSON, stored)
+        write_markdown(stored)
+    return exit_status(misses(run))
 
 
 if __name__ == "__main__":

@@ -112,6 +112,15 @@ def build_app(url: str) -> Flask:
     return app
 
 
+def database_name(app: Flask) -> str:
+    """"SQLite" or "PostgreSQL": the database the app runs on, as the results name it."""
+    from studytrack.extensions import db
+
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    return {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(dialect, dialect)
+
+
 def choose_pages(app: Flask) -> list[Page]:
     """The key pages, about the people and objects `benchmarks.chosen` picks."""
     from benchmarks.chosen import choose_ids
@@ -442,11 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     app = build_app(args.database_url)
     if args.profile:
         return profile(app, choose_pages(app), args.profile)
-    with app.app_context():
-        from studytrack.extensions import db
-
-        dialect = db.engine.dialect.name
-    database = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(dialect, dialect)
+    database = database_name(app)
     pages = choose_pages(app)
     if args.only:
         unknown = set(args.only) - {p.key for p in pages}

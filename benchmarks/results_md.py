@@ -1,9 +1,13 @@
-"""The generated blocks of benchmarks/RESULTS.md: each benchmark rewrites its own block, between
-its markers, and keeps the text around it."""
+"""What the crawler and the load test share: their runs stored as JSON beside this file, and
+their blocks of benchmarks/RESULTS.md, each rewritten between its markers, the text around it
+kept."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
+from typing import Any
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -24,3 +28,19 @@ def verdict(missed: list[str]) -> list[str]:
     """The lines that end a block: all met, or each budget missed."""
     return ["", "**Budgets: all met.**" if not missed else "**Budgets missed:**", "",
             *(f"- {line}" for line in missed)]
+
+
+def stored_runs(path: Path) -> dict[str, Any]:
+    """The runs stored in `path`, by "<database> <scale>" (none before the first)."""
+    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+
+def store_runs(path: Path, runs: dict[str, Any]) -> None:
+    path.write_text(json.dumps(runs, ensure_ascii=False, indent=1) + "\n", "utf-8")
+
+
+def exit_status(missed: list[str]) -> int:
+    """Say each budget missed on stderr; 1 if any was (the benchmark fails), else 0."""
+    for line in missed:
+        print(f"budget missed: {line}", file=sys.stderr)
+    return 1 if missed else 0

@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from studytrack.formfields import Form, PlainForm
 from studytrack.labels import label
 from studytrack.models import Attendance, AttendanceStatus
-from studytrack.pickers import PickerField
+from studytrack.pickers import People, PickerField
 from studytrack.study_sessions import rules
 from studytrack.study_sessions.forms import PersonOrGuestForm
 
@@ -136,6 +136,10 @@ class ObserverForm(PersonOrGuestForm):
         _l("Guest's position"), validators=[Optional(), Length(max=120)],
         description=_l("E.g. professor at the Party School."),
     )
+
+    def __init__(self, *args: Any, people: People, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_id.offered = people
 
 
 class MakeupForm(Form):

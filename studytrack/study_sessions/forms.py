@@ -34,7 +34,6 @@ from studytrack.errors import DomainError
 from studytrack.formfields import Form, PlainForm, optional_int, optional_year, version_value
 from studytrack.labels import choices
 from studytrack.models import SessionKind, SessionStatus
-from studytrack.pickers import PickerField
 from studytrack.study_sessions import rules
 from studytrack.submissions import SubmittedOnce
 
@@ -51,20 +50,10 @@ def people_choices(placeholder: Any, people: Iterable[tuple[int, str]] | None
 
 class PersonOrGuestForm(Form):
     """A form naming a person with an account or a guest typed by hand, never both: `rule`
-    (rules.PersonOrGuest) names the two fields and its messages. The person field is a select
-    offering `people` ((id, name) pairs: a group's members), or a picker searching `people`
-    (a `pickers.People`: anyone with an account)."""
+    (rules.PersonOrGuest) names the two fields and its messages. Each subclass says whom its
+    person field offers (a select of a group's people, or a picker of every account)."""
 
     rule: rules.PersonOrGuest
-    placeholder: Any
-
-    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        person = self[self.rule.person_field]
-        if isinstance(person, PickerField):
-            person.offered = people
-        else:
-            person.choices = people_choices(self.placeholder, people)
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid: bool = super().validate(extra_validators)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -10,13 +12,12 @@ from studytrack.formfields import Form, optional_int
 from studytrack.labels import choices
 from studytrack.models import TalkKind
 from studytrack.study_sessions import rules
-from studytrack.study_sessions.forms import PersonOrGuestForm
+from studytrack.study_sessions.forms import PersonOrGuestForm, people_choices
 from studytrack.submissions import SubmittedOnce
 
 
 class TalkForm(SubmittedOnce, PersonOrGuestForm):
     rule = rules.SPEAKER
-    placeholder = _l("— choose a speaker —")
 
     kind = SelectField(
         _l("Kind of talk"),
@@ -39,6 +40,11 @@ class TalkForm(SubmittedOnce, PersonOrGuestForm):
         description=_l("The main points of the talk (发言要点). Blank lines separate paragraphs."),
         render_kw={"rows": 10},
     )
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.speaker_id.choices = people_choices(_l("— choose a speaker —"), people)
 
     def to_data(self) -> rules.TalkData:
         return rules.TalkData(
