@@ -201,8 +201,7 @@ class PickerField(Field):
     def pre_validate(self, form: Any) -> None:
         offered = self._offered()
         if self.data is not None:
-            self.chosen = offered.get(self.data)
-            if self.chosen is None:
+            if self.current() is None:
                 self.data = None
                 raise StopValidation(str(offered.unknown))
             return

@@ -55,7 +55,7 @@ def units_led(user: Any, page: int = 1, per_page: int = UNITS_PER_PAGE) -> RowsP
         .group_by(StudyGroup.organization_id)
         .subquery()
     )
-    top = min(path.count("/") - 2 for path in reach.led_paths)  # Organization.depth's rule
+    top = min(Organization.depth_of(path) for path in reach.led_paths)
     return rows_page(
         sa.select(Organization, sa.func.coalesce(groups.c.n, 0))
         .outerjoin(groups, groups.c.organization_id == Organization.id)

@@ -52,7 +52,12 @@ class Organization(TimestampMixin, Base):
 
     @property
     def depth(self) -> int:
-        return self.path.count("/") - 2 if self.path else 0
+        return self.depth_of(self.path)
+
+    @staticmethod
+    def depth_of(path: str) -> int:
+        """How far below a top unit the unit of `path` ("/1/4/9/": 2) lies."""
+        return path.count("/") - 2 if path else 0
 
     @property
     def ancestor_ids(self) -> list[int]:
