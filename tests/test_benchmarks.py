@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -126,8 +129,18 @@ def test_page_benchmark_times_every_page_in_shuffled_rounds(tmp_path, monkeypatc
     # page answers 200 for the person chosen for it (measure stops otherwise), each is timed
     # `repeat` times in rounds that each ask for every page, in a shuffled order, and the
     # budget check names every page.
-    from benchmarks import generate as generator
     from benchmarks import pages
+
+    with _benchmark_app(tmp_path) as app:
+        _measure_every_page(app, pages, monkeypatch)
+
+
+@contextmanager
+def _benchmark_app(tmp_path: Path) -> Iterator[Flask]:
+    """The benchmarks' app (pages.build_app) on a tiny generated database of its own; the
+    request log, which build_app quiets for the whole process, is restored afterwards."""
+    from benchmarks import generate as generator
+    from benchmarks.pages import build_app
 
     url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
     assert generator.main(["--database-url", url, "--scale", str(SCALE),
@@ -135,8 +148,7 @@ def test_page_benchmark_times_every_page_in_shuffled_rounds(tmp_path, monkeypatc
     request_log = logging.getLogger("studytrack.request")
     level = request_log.level
     try:
-        app = pages.build_app(url)  # which quiets the request log, for the whole process
-        _measure_every_page(app, pages, monkeypatch)
+        yield build_app(url)
     finally:
         request_log.setLevel(level)
 
@@ -202,20 +214,10 @@ def test_the_crawler_visits_every_get_route_as_someone_who_may_open_it(tmp_path)
     # the page benchmark's own floor) is filled with real ids and answers 200 (or only
     # redirects) for one of the roles; none is left out without a reason.
     from benchmarks import crawl
-    from benchmarks import generate as generator
     from benchmarks.chosen import choose_ids
-    from benchmarks.pages import build_app
 
-    url = f"sqlite:///{tmp_path / 'crawl.sqlite'}"
-    assert generator.main(["--database-url", url, "--scale", str(SCALE),
-                           "--today", TODAY.isoformat()]) == 0
-    request_log = logging.getLogger("studytrack.request")
-    level = request_log.level
-    try:
-        app = build_app(url)
+    with _benchmark_app(tmp_path) as app:
         visits, problems = crawl.crawl(app, choose_ids(app), warmup=0, repeat=1)
-    finally:
-        request_log.setLevel(level)
     assert problems == []
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
                  if "GET" in (rule.methods or ()) and not rule.endpoint.startswith("bench_")}

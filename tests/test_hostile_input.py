@@ -36,6 +36,7 @@ from studytrack.plans import services as plan_services
 from studytrack.plans.rules import ItemData
 from studytrack.timeutil import today_local
 from tests.fixtures.users import PASSWORD
+from tests.test_sessions import VALID_FORM as SESSION_FORM
 from tests.test_sessions import field_errors, page_text
 
 # Text as a crafted request or a paste from Word can send it: NUL and other C0 controls, a
@@ -44,18 +45,6 @@ HOSTILE = "学习\x00贯彻\x01精神\x1f"
 CLEANED = "学习贯彻精神"
 HOSTILE_BODY = "第一段\x00体会。\r\n第二段\x0b第二行\x0c第三页\t完"
 CLEANED_BODY = "第一段体会。\n第二段\n第二行\n第三页\t完"
-
-SESSION_FORM = {
-    "kind": "collective",
-    "topic": "学习贯彻习近平总书记重要讲话精神",
-    "starts_at": "2026-03-26T14:00",
-    "ends_at": "2026-03-26T16:30",
-    "location": "518会议室",
-    "chair_id": "",
-    "recorder_id": "",
-    "reflection_due_on": "2026-04-10",
-    "min_reflection_chars": "800",
-}
 
 TOO_LARGE = "This number is too large."
 
