@@ -21,10 +21,6 @@ PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 RUN_STAMP := $(VENV)/.studytrack-run.stamp
 TEST_STAMP := $(VENV)/.studytrack-test.stamp
 TRANSLATIONS := studytrack/translations
-# PDF export needs a Chinese font; `make test` does not install one (no root needed), it says so.
-CJK_FONT_HINT := fc-list :lang=zh 2>/dev/null | grep . >/dev/null || \
-	echo "note: no Chinese (CJK) font found, so the PDF tests are skipped and PDF export is off;" \
-	"install one with: sudo apt-get install fonts-wqy-microhei libharfbuzz-subset0"
 
 .PHONY: help run test test-postgresql lint translations clean
 
@@ -66,7 +62,6 @@ lint: $(TEST_STAMP)
 test: lint
 	@[ -n "$${STUDYTRACK_TEST_DATABASE_URL:-}" ] || \
 		echo "note: STUDYTRACK_TEST_DATABASE_URL is not set, so this runs on SQLite only"
-	@$(CJK_FONT_HINT)
 	$(PYTEST)
 	@if [ -n "$${STUDYTRACK_TEST_DATABASE_URL:-}" ]; then \
 		echo "$(PYTEST) --db=postgresql"; \
@@ -74,7 +69,6 @@ test: lint
 	fi
 
 test-postgresql: $(TEST_STAMP)
-	@$(CJK_FONT_HINT)
 	$(PYTEST) --db=postgresql
 
 # --ignore-dirs: pybabel skips every folder starting with "_" by default, which would drop

@@ -55,3 +55,11 @@ proc_name = "studytrack"
 # gunicorn's control socket (gunicornc, in $HOME or $XDG_RUNTIME_DIR) is not used: systemd
 # restarts and reloads with signals. Older gunicorn versions ignore this name.
 control_socket_disable = True
+
+
+def post_worker_init(worker: object) -> None:
+    """Decode the PDF's Chinese fonts as each worker starts (about 1.5 s, once per process),
+    so no user's first PDF waits for them."""
+    from studytrack.exports import pdf
+
+    pdf.load_fonts()

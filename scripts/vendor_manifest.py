@@ -1,7 +1,8 @@
 """Regenerate or verify ``studytrack/static/vendor/MANIFEST.json``.
 
-The manifest records, for every vendored front-end package, its npm name,
-version, licence and source, plus the SHA-256 of each file copied from it.
+The manifest records, for every vendored front-end package, its name,
+version, licence and source (an npm package, or the Debian package the PDF
+fonts are cut from), plus the SHA-256 of each file copied from it.
 Every file under the vendor directory must belong to exactly one package,
 except ``MANIFEST.json`` and ``README.md`` at the top level.
 
@@ -63,6 +64,14 @@ def _check_rel_path(rel: str) -> None:
         raise ManifestError(f"{rel} must not be listed in the manifest")
 
 
+def source_of(source: str, name: str, version: str) -> str:
+    """Where `version` of package `name` comes from: npm (the browser assets) or a Debian
+    package (the PDF fonts, subset by scripts/subset_fonts.py) named in `source`."""
+    if source.startswith("debian:"):
+        return f"{source.partition('=')[0]}={version}"
+    return f"npm:{name}@{version}"
+
+
 def load_manifest(manifest_path: Path) -> list[dict[str, Any]]:
     """Load and validate the manifest, returning its list of packages."""
     try:
@@ -87,10 +96,10 @@ def load_manifest(manifest_path: Path) -> list[dict[str, Any]]:
         if name in seen_names:
             raise ManifestError(f"package {name} is listed twice")
         seen_names.add(name)
-        expected_source = f"npm:{name}@{package['version']}"
-        if package["source"] != expected_source:
+        if package["source"] != source_of(package["source"], name, package["version"]):
             raise ManifestError(
-                f"package {name}: source {package['source']!r} != {expected_source!r}"
+                f"package {name}: source {package['source']!r} does not name version "
+                f"{package['version']!r} (npm:NAME@VERSION or debian:PACKAGE=VERSION)"
             )
         if not isinstance(package["files"], dict):
             raise ManifestError(f"package {name}: files must be an object")
@@ -186,7 +195,7 @@ def set_versions(packages: list[dict[str, Any]], specs: list[str]) -> list[str]:
             raise ManifestError(f"--set-version: no package named {name!r} in the manifest")
         package = by_name[name]
         package["version"] = version
-        package["source"] = f"npm:{name}@{version}"
+        package["source"] = source_of(package["source"], name, version)
         changes.append(f"version:  {name} -> {version}")
     return changes
 

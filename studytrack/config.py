@@ -7,6 +7,7 @@ and kept in the instance folder, so sessions survive restarts of a single instal
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 ENV_PREFIX = "STUDYTRACK_"
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+FONT_FAMILY_NAME = re.compile(r"[\w \-]+")  # letters (any script), digits, _, space, hyphen
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -86,6 +88,12 @@ class Config:
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "30 per 15 minutes"
     LOGIN_RATE_LIMIT_PER_CLIENT = "100 per 5 minutes"
 
+    # The PDF prints with the Chinese fonts the project ships (static/vendor/noto-cjk). A unit
+    # used to 仿宋 or 宋体 may name installed font families to prefer for body text, in order,
+    # comma-separated ("FangSong, 仿宋_GB2312, SimSun"); the shipped fonts stand in for any
+    # that is not installed, and still set titles, headings and tables.
+    PDF_SYSTEM_FONTS = ""
+
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
     MAIL_USE_TLS = False
@@ -121,6 +129,7 @@ class Config:
             "MAIL_PASSWORD": "MAIL_PASSWORD",
             "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
             "ENV": "ENV_NAME",
+            "PDF_SYSTEM_FONTS": "PDF_SYSTEM_FONTS",
             "LOG_FORMAT": "LOG_FORMAT",
             "LOG_LEVEL": "LOG_LEVEL",
             "RATELIMIT_KEY_PREFIX": "RATELIMIT_KEY_PREFIX",
@@ -198,6 +207,12 @@ def finalize(config: dict[str, Any], instance_path: Path) -> None:
         raise ConfigurationError("STUDYTRACK_DATE_FIRST_YEAR must be a year from 1900 to this one.")
     if not 0 <= int(config["DATE_YEARS_AHEAD"]) <= 100:
         raise ConfigurationError("STUDYTRACK_DATE_YEARS_AHEAD must be from 0 to 100.")
+
+    families = [name.strip() for name in str(config["PDF_SYSTEM_FONTS"]).split(",")]
+    if any(name and not FONT_FAMILY_NAME.fullmatch(name) for name in families):
+        raise ConfigurationError(
+            "STUDYTRACK_PDF_SYSTEM_FONTS must be font family names separated by commas."
+        )
 
     production = config.get("ENV_NAME") == "production"
     if production and (config.get("DEBUG") or config.get("TESTING")):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
 import zipfile
 import zlib
@@ -16,7 +15,6 @@ import openpyxl
 import pytest
 
 from studytrack.admin import services as admin_services
-from studytrack.exports import pdf
 from studytrack.extensions import db
 from studytrack.models import (
     Attendance,
@@ -31,11 +29,6 @@ from studytrack.models import (
 )
 
 TOPIC = "学习贯彻习近平总书记重要讲话精神"
-# Skipped on a machine without a Chinese font; in CI (which installs one) never skipped.
-needs_cjk_font = pytest.mark.skipif(
-    not pdf.cjk_font_available() and not os.environ.get("CI"),
-    reason="no CJK font installed (apt-get install fonts-wqy-microhei)",
-)
 
 
 @pytest.fixture
@@ -174,7 +167,6 @@ def test_downloads_need_a_login(client, world):
     assert "/auth/login" in response.headers["Location"]
 
 
-@needs_cjk_font
 def test_pdf_download_embeds_a_chinese_font(client, login, world):
     login(world.member)
     response = client.get(f"/sessions/{world.session.id}/report.pdf")
@@ -183,22 +175,8 @@ def test_pdf_download_embeds_a_chinese_font(client, login, world):
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF-")
     assert disposition_name(response) == f"2026-03-26 {TOPIC}.pdf"
-    assert b"WenQuanYi" in pdf_streams(response.data) or b"Noto" in pdf_streams(response.data)
+    assert b"StudyTrack-Serif" in pdf_streams(response.data)  # the fonts the project ships
     assert set(TOPIC + "学习记录校党委理论学习中心组张瑜") <= pdf_characters(response.data)
-
-
-def test_pdf_without_a_cjk_font_answers_with_a_clear_message(
-    client, login, world, monkeypatch
-):
-    monkeypatch.setattr(pdf, "cjk_font_available", lambda: False)
-    login(world.member)
-    response = client.get(f"/sessions/{world.session.id}/report.pdf")
-
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/sessions/{world.session.id}/report")
-    page = client.get(response.headers["Location"])
-    assert page.status_code == 200
-    assert "fonts-wqy-microhei" in page.get_data(as_text=True)  # the flashed message
 
 
 # --- the yearly archive ---------------------------------------------------------------------
@@ -221,8 +199,7 @@ def test_archive_page_offers_the_years(client, login, world):
     assert page.index('value="2026"') < page.index('value="2025"')
 
 
-def test_archive_without_pdfs_when_no_font(client, login, world, monkeypatch):
-    monkeypatch.setattr(pdf, "cjk_font_available", lambda: False)
+def test_archive_holds_every_record_reflection_and_table(client, login, world):
     login(world.secretary)
     response = client.get(f"/groups/{world.group.id}/archive?year=2026", buffered=True)
 
@@ -233,8 +210,10 @@ def test_archive_without_pdfs_when_no_font(client, login, world, monkeypatch):
         names = zipped.namelist()
         assert names == [
             f"{root}/01 2026-03-26 {TOPIC}/学习记录.docx",
+            f"{root}/01 2026-03-26 {TOPIC}/学习记录.pdf",
             f"{root}/01 2026-03-26 {TOPIC}/心得体会/张瑜.docx",
             f"{root}/02 2026-09-01 第二次学习/学习记录.docx",
+            f"{root}/02 2026-09-01 第二次学习/学习记录.pdf",
             f"{root}/出勤登记表.xlsx",
             f"{root}/后续任务清单.xlsx",
             f"{root}/目录.html",
@@ -248,7 +227,7 @@ def test_archive_without_pdfs_when_no_font(client, login, world, monkeypatch):
         ).active
         tasks = openpyxl.load_workbook(io.BytesIO(zipped.read(f"{root}/后续任务清单.xlsx"))).active
 
-    assert "未安装中文字体" in index and "共2次学习" in index
+    assert "共2次学习" in index and "学习记录（PDF）" in index
     assert "凝心聚力" in reflection.paragraphs[0].text
     assert "疫情防控是一场大考。" in [p.text for p in reflection.paragraphs]
     rows = list(attendance.iter_rows(values_only=True))
@@ -260,7 +239,6 @@ def test_archive_without_pdfs_when_no_font(client, login, world, monkeypatch):
     assert task_rows[1][2] == "制定开学方案" and task_rows[1][6] == datetime(2026, 4, 15)
 
 
-@needs_cjk_font
 def test_archive_with_pdfs(client, login, world):
     login(world.leader)
     response = client.get(f"/groups/{world.group.id}/archive?year=2025", buffered=True)
@@ -272,7 +250,7 @@ def test_archive_with_pdfs(client, login, world):
         assert f"{root}/02 2025-12-31 去年的学习/学习记录.pdf" in names
         assert zipped.read(names[1]).startswith(b"%PDF-")
         index = zipped.read(f"{root}/目录.html").decode("utf-8")
-    assert "未安装中文字体" not in index and "学习记录（PDF）" in index
+    assert "学习记录（PDF）" in index
 
 
 @pytest.mark.parametrize(("role", "status"), [
@@ -291,8 +269,7 @@ def test_archive_refuses_a_bad_year(client, login, world):
         assert 'class="invalid-feedback"' in response.get_data(as_text=True)
 
 
-def test_archive_of_a_year_without_sessions(client, login, world, monkeypatch):
-    monkeypatch.setattr(pdf, "cjk_font_available", lambda: False)
+def test_archive_of_a_year_without_sessions(client, login, world):
     login(world.secretary)
     response = client.get(f"/groups/{world.group.id}/archive?year=2020", buffered=True)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
 import zlib
@@ -301,11 +300,6 @@ def test_task_workbook_lists_tasks_with_due_dates(app: Flask) -> None:
 
 # --- PDF ------------------------------------------------------------------------------------
 
-# Skipped on a machine without a Chinese font; in CI (which installs one) never skipped.
-needs_cjk_font = pytest.mark.skipif(
-    not pdf.cjk_font_available() and not os.environ.get("CI"),
-    reason="no CJK font installed (apt-get install fonts-wqy-microhei)",
-)
 
 
 def pdf_streams(data: bytes) -> bytes:
@@ -326,7 +320,6 @@ def pdf_characters(data: bytes) -> set[str]:
                                                      streams)}
 
 
-@needs_cjk_font
 def test_pdf_embeds_a_cjk_font_and_draws_the_chinese_text(app: Flask) -> None:
     from studytrack.reports.export_routes import render_pdf
 
@@ -334,7 +327,7 @@ def test_pdf_embeds_a_cjk_font_and_draws_the_chinese_text(app: Flask) -> None:
         data = render_pdf(make_report(topic="学习记录测试", reflections=(), materials=()))
 
     assert data.startswith(b"%PDF-")
-    assert b"WenQuanYi" in pdf_streams(data) or b"Noto" in pdf_streams(data)
+    assert b"StudyTrack-Serif" in pdf_streams(data) and b"StudyTrack-Sans-Bold" in pdf_streams(data)
     assert set("学习记录测试校党委理论学习中心组出席请假平杰陈晓斌") <= pdf_characters(data)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert "主题 学习记录测试" in text
@@ -343,7 +336,6 @@ def test_pdf_embeds_a_cjk_font_and_draws_the_chinese_text(app: Flask) -> None:
     assert "管琰琰" in text and "2026年3月31日" in text
 
 
-@needs_cjk_font
 def test_pdf_leaves_out_emoji_instead_of_printing_empty_boxes(app: Flask) -> None:
     """No font on the server draws 👍 or 🇨🇳: the PDF leaves them out (the Word file and the
     page keep them); the text around them, and the older symbols fonts have (★), stay."""
@@ -359,35 +351,6 @@ def test_pdf_leaves_out_emoji_instead_of_printing_empty_boxes(app: Flask) -> Non
     assert not set("👍🏻🇨🇳👨👩👧🏽\u200d\ufe0f") & pdf_characters(data)
     assert "👍🏻" in all_text(read_docx(docx_writer.report_docx(
         make_report(reflections=(reflection,)))))  # Word keeps them
-
-
-def test_pdf_refuses_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf, "cjk_font_available", lambda: False)
-    with pytest.raises(pdf.CJKFontMissing):
-        pdf.report_pdf("<p>学习记录</p>", base_url="http://localhost/")
-
-
-def test_font_check_asks_fontconfig_and_caches_only_success(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    calls: list[int] = []
-    answers = iter([[], ["WenQuanYi Micro Hei"]])
-
-    def fake_list() -> list[str]:
-        calls.append(1)
-        return next(answers)
-
-    monkeypatch.setattr(pdf, "_font_found", False)
-    monkeypatch.setattr(pdf, "_list_cjk_families", fake_list)
-    assert pdf.cjk_font_available() is False
-    assert pdf.cjk_font_available() is True  # a font installed meanwhile is found
-    assert pdf.cjk_font_available() is True
-    assert len(calls) == 2
-
-
-def test_font_check_without_fontconfig(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
-    assert pdf._list_cjk_families() == []
 
 
 def test_pdf_fetcher_reads_static_files_only(tmp_path: Path) -> None:
@@ -458,13 +421,12 @@ def test_archive_has_chinese_entries_an_index_and_every_file(app: Flask, tmp_pat
     assert "校党委理论学习中心组 2026年学习档案" in index and "共2次学习" in index
     assert "出勤登记表（Excel）" in index and "心得体会：张三" in index
     assert 'href="01%202026-03-26%20' in index  # links work once unpacked
-    assert "未安装中文字体" not in index
     assert "专题研讨：党的二十届四中全会精神" in all_text(record)
     assert "同名的第二篇。" in all_text(reflection)
     assert sheet.max_row == 1 + 4 + 4
 
 
-def test_archive_without_pdf_says_why_in_the_index(app: Flask) -> None:
+def test_archive_index_escapes_what_users_typed(app: Flask) -> None:
     hostile = make_report(topic="<b>粗体</b>", chair="<script>x</script>")
     buffer = io.BytesIO()
     names = archive.write_archive(buffer, group="学习组", organization="党委", year=2025,
@@ -473,7 +435,6 @@ def test_archive_without_pdf_says_why_in_the_index(app: Flask) -> None:
     assert not [name for name in names if name.endswith(".pdf")]
     with zipfile.ZipFile(buffer) as zipped:
         index = zipped.read("学习组 2025年学习档案/目录.html").decode("utf-8")
-    assert archive.NO_PDF_NOTE in index
     assert "<script>" not in index and "&lt;script&gt;" in index
     assert "<b>粗体</b>" not in index
 

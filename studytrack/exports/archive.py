@@ -8,7 +8,7 @@ Layout (everything inside one folder, so unpacking never spills):
         后续任务清单.xlsx               all sessions' follow-up tasks
         01 2026-03-26 <topic>/
             学习记录.docx
-            学习记录.pdf                only when a CJK font is installed
+            学习记录.pdf
             心得体会/<author>.docx      accepted reflections
 
 The caller passes an open binary file (a temporary file): each entry is generated, written and
@@ -46,7 +46,6 @@ TASKS_NAME = "后续任务清单.xlsx"
 RECORD_DOCX = "学习记录.docx"
 RECORD_PDF = "学习记录.pdf"
 REFLECTIONS_FOLDER = "心得体会"
-NO_PDF_NOTE = "服务器未安装中文字体，本档案未生成 PDF 版本；请以 Word 版本为准。"
 
 # Already-compressed formats are stored as they are; text is deflated.
 _STORED = (".docx", ".xlsx", ".pdf")
@@ -73,8 +72,8 @@ def write_archive(
     pdf: Callable[[SessionReport], bytes] | None,
 ) -> list[str]:
     """Write the archive of `reports` (one group's sessions of `year`, in date order) into
-    `target`. `pdf` renders one report to PDF, or is None when no CJK font is installed (the
-    index then says why there is no PDF). Returns the entry names written."""
+    `target`. `pdf` renders one report to PDF (None: an archive without PDFs, for tests
+    that need no PDF). Returns the entry names written."""
     root = archive_folder_name(group, year)
     names: list[str] = []
     sessions: list[_SessionEntries] = []
@@ -107,7 +106,7 @@ def write_archive(
 
         add(ATTENDANCE_NAME, excel.attendance_xlsx(reports))
         add(TASKS_NAME, excel.tasks_xlsx(reports))
-        add(INDEX_NAME, _index_html(root, organization, sessions, pdf is not None))
+        add(INDEX_NAME, _index_html(root, organization, sessions))
     return names
 
 
@@ -124,9 +123,7 @@ def _link(path: str, text: str) -> str:
     return f'<a href="{escape(quote(path))}">{escape(text)}</a>'
 
 
-def _index_html(
-    title: str, organization: str, sessions: list[_SessionEntries], with_pdf: bool
-) -> str:
+def _index_html(title: str, organization: str, sessions: list[_SessionEntries]) -> str:
     """A self-contained page (no scripts, no external files) listing every file."""
     lines = [
         "<!doctype html>",
@@ -135,8 +132,6 @@ def _index_html(
         f"<h1>{escape(title)}</h1>",
         f"<p>{escape(organization)}　共{len(sessions)}次学习</p>",
     ]
-    if not with_pdf:
-        lines.append(f"<p><strong>{escape(NO_PDF_NOTE)}</strong></p>")
     lines.append("<h2>汇总表</h2><ul>")
     lines.append(f"<li>{_link(ATTENDANCE_NAME, '出勤登记表（Excel）')}</li>")
     lines.append(f"<li>{_link(TASKS_NAME, '后续任务清单（Excel）')}</li>")

@@ -1,17 +1,19 @@
 """PDF with WeasyPrint, from the dedicated print template.
 
-WeasyPrint draws Chinese only with a CJK font installed (Debian: fonts-wqy-microhei). Without
-one it would silently produce a PDF of empty boxes, so `report_pdf` checks first and raises
-`CJKFontMissing`, which the routes turn into a clear message. Stylesheets and images are read
-from the package's static folder by `StaticFetcher`; nothing is ever fetched from the network.
+The Chinese fonts come with the project (static/vendor/noto-cjk, declared in
+static/css/pdf_fonts.css), so a PDF prints the same on a server without any Chinese system
+font. They are decoded and registered once per process (`load_fonts`, called by gunicorn's
+workers as they start; otherwise by the first PDF) and shared by every PDF after that.
+Stylesheets and images are read from the package's static folder by `StaticFetcher`; nothing
+is ever fetched from the network.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import mimetypes
 import re
-import shutil
-import subprocess
 import threading
 import warnings
 from pathlib import Path
@@ -22,39 +24,49 @@ from studytrack import PACKAGE_DIR
 
 STATIC_FOLDER = PACKAGE_DIR / "static"
 STATIC_URL_PATH = "/static/"
+FONTS_STYLESHEET = STATIC_FOLDER / "css" / "pdf_fonts.css"
+SHIPPED_BODY_FONTS = '"StudyTrack Serif", "StudyTrack Extra", serif'
+
+# One font configuration per process, shared by every PDF: WeasyPrint's is not made for
+# threads, so PDFs are drawn one at a time (they are bound by the interpreter lock anyway).
+_render_lock = threading.Lock()
 
 
-class CJKFontMissing(RuntimeError):
-    """No font that covers Chinese is installed, so a PDF would show empty boxes."""
+@atexit.register
+def _unload_fonts() -> None:
+    """Drop the font configurations while the interpreter still runs: each removes the
+    folder of decoded fonts it wrote (tens of MB in /tmp), which at interpreter shutdown
+    it could not."""
+    _font_stylesheets.cache_clear()
 
 
-_font_lock = threading.Lock()
-_font_found = False  # only a positive answer is cached: installing a font needs no restart
+def load_fonts() -> None:
+    """Decode and register the shipped fonts now rather than on the first PDF (about 1.5 s)."""
+    with _render_lock:
+        _font_stylesheets("")
 
 
-def cjk_font_available() -> bool:
-    """Whether fontconfig knows a font for Chinese (`fc-list :lang=zh family`)."""
-    global _font_found
-    if _font_found:
-        return True
-    with _font_lock:
-        if not _font_found:
-            _font_found = bool(_list_cjk_families())
-    return _font_found
+@functools.cache
+def _font_stylesheets(system_fonts: str) -> tuple[Any, list[Any]]:
+    """(font configuration, stylesheets): the shipped fonts, and when `system_fonts` names
+    installed families (STUDYTRACK_PDF_SYSTEM_FONTS), those first for body text."""
+    if system_fonts:
+        config, sheets = _font_stylesheets("")
+        families = ", ".join(f'"{name}"' for name in font_families(system_fonts))
+        weasyprint = _import_weasyprint()
+        rule = f"html {{ font-family: {families}, {SHIPPED_BODY_FONTS} !important; }}"
+        body = weasyprint.CSS(string=rule, font_config=config)
+        return config, [*sheets, body]
+    weasyprint = _import_weasyprint()
+    from weasyprint.text.fonts import FontConfiguration
+
+    config = FontConfiguration()
+    return config, [weasyprint.CSS(filename=str(FONTS_STYLESHEET), font_config=config)]
 
 
-def _list_cjk_families() -> list[str]:
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return []
-    try:
-        result = subprocess.run(
-            [fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return [line for line in result.stdout.splitlines() if line.strip()]
+def font_families(setting: str) -> list[str]:
+    """The family names of a comma-separated setting ("FangSong, 仿宋"); config checks them."""
+    return [name.strip() for name in setting.split(",") if name.strip()]
 
 
 def report_pdf(
@@ -62,27 +74,29 @@ def report_pdf(
     base_url: str,
     static_folder: Path | str | None = None,
     static_url: str = STATIC_URL_PATH,
+    system_fonts: str = "",
 ) -> bytes:
     """Render `html` (the print template) to PDF bytes.
 
     Relative and root-relative URLs resolve against `base_url` (the app's root URL); those
     whose path starts with `static_url` ("/static/", or "/prefix/static/" behind a proxy
     prefix) are read from `static_folder` (the package's static folder by default); every
-    other URL is refused.
+    other URL is refused. `system_fonts` lists installed font families to prefer for body
+    text ("FangSong, SimSun"); the shipped fonts stand in for any that is missing.
     """
-    if not cjk_font_available():
-        raise CJKFontMissing("no CJK font installed (fc-list :lang=zh is empty)")
     weasyprint = _import_weasyprint()
     fetcher = _static_fetcher(Path(static_folder or STATIC_FOLDER), base_url, static_url)
     document = weasyprint.HTML(string=without_emoji(html), base_url=base_url,
                                url_fetcher=fetcher)
-    return bytes(document.write_pdf())
+    with _render_lock:
+        font_config, stylesheets = _font_stylesheets(system_fonts)
+        return bytes(document.write_pdf(stylesheets=stylesheets, font_config=font_config))
 
 
 # The pictographic emoji (U+1F000-1FAFF: faces, hands, flags, skin tones) and what joins or
-# dresses them (variation selector 16, the zero-width joiner, tags). No font a server has for
-# Chinese draws them, so WeasyPrint would print each as an empty box: the PDF leaves them out;
-# the page and the Word file keep them. Older symbols (★ ✓ ☆ ❤) stay: fonts have them.
+# dresses them (variation selector 16, the zero-width joiner, tags). Neither the shipped fonts
+# nor a server's Chinese fonts draw them, so WeasyPrint would print each as an empty box: the
+# PDF leaves them out; the page and the Word file keep them. Older symbols (★ ✓ ☆ ❤) stay.
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\uFE0F\u200D\U000E0020-\U000E007F]")
 
 

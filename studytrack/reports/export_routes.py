@@ -15,8 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import (
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     send_file,
@@ -70,21 +68,13 @@ def pdf_html(report: SessionReport) -> str:
 
 
 def render_pdf(report: SessionReport) -> bytes:
-    """Raises pdf.CJKFontMissing when no Chinese font is installed."""
     return pdf.report_pdf(
         pdf_html(report),
         base_url=request.url_root,
         static_folder=current_app.static_folder,
         static_url=url_for("static", filename=""),
+        system_fonts=current_app.config["PDF_SYSTEM_FONTS"],
     )
-
-
-def font_missing_message() -> str:
-    return str(_(
-        "The PDF cannot be made: no Chinese font is installed on the server, so the text "
-        "would print as empty boxes. Please ask the administrator to install a Chinese font "
-        "(fonts-wqy-microhei). The Word download works meanwhile."
-    ))
 
 
 @bp.get("/sessions/<int:session_id>/report.docx")
@@ -101,12 +91,7 @@ def session_docx(session_id: int) -> Any:
 def session_pdf(session_id: int) -> Any:
     session = _exportable_session_or_404(session_id)
     report = session_report(session, reader=current_user)
-    try:
-        data = render_pdf(report)
-    except pdf.CJKFontMissing:
-        current_app.logger.warning("PDF export refused: no CJK font (fc-list :lang=zh)")
-        flash(font_missing_message(), "danger")
-        return redirect(url_for("reports.session_report", session_id=session.id))
+    data = render_pdf(report)
     name = common.report_file_stem(report.starts_at, report.topic) + ".pdf"
     return _download(data, "application/pdf", name)
 
@@ -148,22 +133,15 @@ def group_archive(group_id: int) -> Any:
     authz.require("archive.export", group)
     years = archive_years(group)
     if "year" not in request.args:
-        return render_template(
-            "reports/archive.html", group=group, years=years,
-            font_available=pdf.cjk_font_available(),
-        )
+        return render_template("reports/archive.html", group=group, years=years)
     year = inputs.query_year()
     if year is None:
         return render_template(
-            "reports/archive.html", group=group, years=years,
-            font_available=pdf.cjk_font_available(), error=_("Please choose a year."),
+            "reports/archive.html", group=group, years=years, error=_("Please choose a year."),
         ), 400
 
     reports = [session_report(session, reader=current_user)
                for session in archived_sessions(group, year)]
-    with_pdf = pdf.cjk_font_available()
-    if not with_pdf:
-        current_app.logger.warning("Archive without PDFs: no CJK font (fc-list :lang=zh)")
     # Written to a temporary file entry by entry, then streamed from disk: the archive is
     # never held in memory. The file has no name on disk and goes when the response closes.
     # The response closes it (send_file wraps it), so no context manager here.
@@ -171,7 +149,7 @@ def group_archive(group_id: int) -> Any:
     try:
         archive.write_archive(
             target, group=group.name, organization=group.organization.name, year=year,
-            reports=reports, pdf=render_pdf if with_pdf else None,
+            reports=reports, pdf=render_pdf,
         )
         size = target.seek(0, 2)
         target.seek(0)
