@@ -35,6 +35,10 @@ class Measure:
     label: Any  # lazy string (English source, translated on screen)
     metric: TargetMetric | None = None
     per_member: bool = False  # talks per member: scaled by the period only, not by groups
+    # The table's two header rows: the figure's group ("Reflections") and its short name
+    # under it ("On time"), so every column fits a desk's screen; elsewhere `label`.
+    group: Any = None
+    short: Any = None
 
     @property
     def zh(self) -> str:
@@ -65,25 +69,35 @@ class Measure:
         return meets(self.metric, value, target, scale=self.scale(figures, period))
 
 
+OVERVIEW, SESSIONS, ATTENDANCE = _l("Overview"), _l("Sessions"), _l("Attendance")
+REFLECTIONS, TASKS, TALKS = _l("Reflections"), _l("Tasks"), _l("Talks")
 MEASURES: tuple[Measure, ...] = (
-    Measure("groups", _l("Groups")),
-    Measure("members", _l("Members")),
-    Measure("sessions_planned", _l("Sessions planned")),
-    Measure("sessions_held", _l("Sessions held"), metric=TargetMetric.SESSIONS_PER_YEAR),
-    Measure("plan_completion_rate", _l("Plan completion")),
-    Measure("seminars_held", _l("Seminars held"), metric=TargetMetric.SEMINARS_PER_YEAR),
-    Measure("attendance_rate", _l("Attendance rate"), metric=TargetMetric.ATTENDANCE_RATE),
+    Measure("groups", _l("Groups"), group=OVERVIEW, short=_l("Groups")),
+    Measure("members", _l("Members"), group=OVERVIEW, short=_l("Members")),
+    Measure("sessions_planned", _l("Sessions planned"), group=SESSIONS,
+            short=_l("Planned")),
+    Measure("sessions_held", _l("Sessions held"), metric=TargetMetric.SESSIONS_PER_YEAR,
+            group=SESSIONS, short=_l("Held")),
+    Measure("plan_completion_rate", _l("Plan completion"), group=SESSIONS,
+            short=_l("Of the plan")),
+    Measure("seminars_held", _l("Seminars held"), metric=TargetMetric.SEMINARS_PER_YEAR,
+            group=SESSIONS, short=_l("Seminars")),
+    Measure("attendance_rate", _l("Attendance rate"), metric=TargetMetric.ATTENDANCE_RATE,
+            group=ATTENDANCE, short=_l("Rate")),
     Measure("reflection_completion_rate", _l("Reflections submitted"),
-            metric=TargetMetric.REFLECTION_COMPLETION_RATE),
+            metric=TargetMetric.REFLECTION_COMPLETION_RATE, group=REFLECTIONS,
+            short=_l("Submission rate")),
     Measure("reflection_on_time_rate", _l("Reflections on time"),
-            metric=TargetMetric.REFLECTION_ON_TIME_RATE),
-    Measure("reflections_missing", _l("Reflections missing")),
-    Measure("tasks_done", _l("Tasks done")),
-    Measure("tasks_overdue", _l("Tasks overdue")),
+            metric=TargetMetric.REFLECTION_ON_TIME_RATE, group=REFLECTIONS,
+            short=_l("On-time rate")),
+    Measure("reflections_missing", _l("Reflections missing"), group=REFLECTIONS,
+            short=_l("Missing")),
+    Measure("tasks_done", _l("Tasks done"), group=TASKS, short=_l("Done")),
+    Measure("tasks_overdue", _l("Tasks overdue"), group=TASKS, short=_l("Overdue")),
     Measure("task_completion_rate", _l("Task completion"),
-            metric=TargetMetric.TASK_COMPLETION_RATE),
+            metric=TargetMetric.TASK_COMPLETION_RATE, group=TASKS, short=_l("Completion")),
     Measure("talks_per_member", _l("Talks per member"), metric=TargetMetric.TALKS_PER_MEMBER,
-            per_member=True),
+            per_member=True, group=TALKS, short=_l("Per member")),
 )
 BY_KEY = {measure.key: measure for measure in MEASURES}
 

@@ -36,9 +36,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from flask import Flask, got_request_exception
+from fontTools.ttLib import TTFont
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from studytrack import create_app
+from studytrack import PACKAGE_DIR, create_app
 from studytrack.config import TestConfig
 
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
@@ -103,8 +104,13 @@ def chromium_executable() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """pytest-playwright's launch options, with Debian's Chromium (never a downloaded one)."""
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """pytest-playwright's launch options, with Debian's Chromium (never a downloaded one),
+    which sees the project's own Chinese fonts (those of the PDF) besides the system's: pages
+    are laid out, measured and screenshot with Chinese glyphs, as on a user's phone, also on a
+    machine without a Chinese system font."""
     executable = chromium_executable()
     if executable is None:
         message = f"Chromium was not found: {CHROMIUM_HINT}, or set STUDYTRACK_CHROMIUM"
@@ -114,7 +120,20 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     args = list(browser_type_launch_args.get("args", []))
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--no-sandbox")  # Chromium refuses to sandbox itself as root
-    return {**browser_type_launch_args, "executable_path": executable, "args": args}
+    folder = tmp_path_factory.mktemp("fontconfig")
+    for name in ("NotoSansSC-Regular", "NotoSansSC-Bold"):  # Chromium reads no WOFF2 here
+        font = TTFont(PACKAGE_DIR / "static" / "vendor" / "noto-cjk" / f"{name}.woff2")
+        font.flavor = None
+        font.save(folder / f"{name}.otf")
+    (folder / "fonts.conf").write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">'
+        '<fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        f"<dir>{folder}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(folder / "fonts.conf")}
+    return {**browser_type_launch_args, "executable_path": executable, "args": args,
+            "env": env}
 
 
 # --- the live server -----------------------------------------------------------------------
