@@ -33,11 +33,11 @@ from werkzeug.serving import make_server
 
 from studytrack import create_app
 from studytrack.config import TestConfig
-from tests.e2e.conftest import DESKTOP, PHONE, QuietHandler, _e2e_database
+from studytrack.demo import DEMO_PASSWORD
+from tests.e2e.conftest import DESKTOP, PHONE, QuietHandler, _e2e_database, login_through_form
 
 ROLES = ("secretary", "member", "leader", "admin")
 WIDTHS = {"phone": PHONE, "desk": DESKTOP}
-DEMO_PASSWORD = "demo2026"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # The pages docs/screenshots shows, per role (endpoint names).
 MAIN_PAGES = {
@@ -204,7 +204,7 @@ def test_every_page_fits(browser: Browser, demo_server: DemoServer, role: str, w
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        _log_in(page, demo_server.usernames[role])
+        login_through_form(page, demo_server.usernames[role], DEMO_PASSWORD)
         problems: list[str] = []
         for endpoint, url in demo_server.pages[role]:
             page.goto(url)
@@ -215,15 +215,6 @@ def test_every_page_fits(browser: Browser, demo_server: DemoServer, role: str, w
     finally:
         context.close()
     assert not problems, f"{role} at {WIDTHS[width]['width']} px:\n" + "\n".join(problems)
-
-
-def _log_in(page: Page, username: str) -> None:
-    page.goto("/auth/login")
-    page.locator("input[name='username']").fill(username)
-    page.locator("input[name='password']").fill(DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.locator("form:has(input[name='password']) button[type='submit']").click()
-    assert "/auth/login" not in page.url, f"{username} could not log in"
 
 
 def _screenshot(page: Page, role: str, width: str, endpoint: str) -> None:
