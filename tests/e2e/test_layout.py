@@ -11,7 +11,8 @@ in Chromium at both widths. A page fails when:
   by scrolling a table sideways);
 - a table cell is narrower than the first two characters of its text;
 - a short label or name (a table cell of at most six characters without spaces: 出勤情况,
-  陈晓斌) is broken over two lines.
+  陈晓斌) is broken over two lines;
+- a numbered list's number ("1.") is squeezed narrower than itself.
 
 Each failure names the page, the width and the elements, all problems at once. Screenshots of
 the main pages of each role go to docs/screenshots/ when STUDYTRACK_SCREENSHOTS=1.
@@ -121,6 +122,20 @@ LAYOUT_SCRIPT = r"""
       if (lines(cell) > 1) problems.push(name(cell) + " is broken over two lines");
     }
   }
+  // Numbered lists: the number (the item's ::before) keeps its width beside the content.
+  for (const list of document.querySelectorAll(".list-group-numbered")) {
+    Array.from(list.children).forEach((item, index) => {
+      const content = item.firstElementChild;
+      if (!shown(item) || !content) return;
+      const marker = getComputedStyle(item, "::before");
+      ruler.font = marker.font;
+      const room = content.getBoundingClientRect().left - item.getBoundingClientRect().left
+        - parseFloat(getComputedStyle(item).paddingLeft);
+      if (room + 0.5 < ruler.measureText(String(index + 1) + ".").width) {
+        problems.push(name(content) + ": its number is squeezed to " + Math.round(room) + " px");
+      }
+    });
+  }
   return problems;
 }
 """
@@ -222,3 +237,54 @@ def _screenshot(page: Page, role: str, width: str, endpoint: str) -> None:
     name = f"{role}-{endpoint.replace('.', '-')}-{WIDTHS[width]['width']}.png"
     options: dict[str, Any] = {"path": SCREENSHOTS / name, "full_page": width == "desk"}
     page.screenshot(**options)
+
+
+UNIT_CHART_AXES = """
+() => {
+  const element = document.querySelector("[data-chart=units]");
+  const chart = element && echarts.getInstanceByDom(element);
+  if (!chart) return {category: null};
+  const option = chart.getOption();
+  const box = element.getBoundingClientRect();
+  return {category: option.yAxis[0].type === "category" ? "y" : "x",
+          units: option.yAxis[0].data ? option.yAxis[0].data.length : option.xAxis[0].data.length,
+          height: box.height, width: box.width};
+}
+"""
+
+
+def test_unit_chart_lies_sideways_on_a_phone(browser: Browser, demo_server: DemoServer) -> None:
+    """At 390 px the per-unit chart's unit names stand beside their bars, a row per unit
+    (under each other, never overlapping); turned to a desk's width it is upright again."""
+    url = next(url for endpoint, url in demo_server.pages["leader"]
+               if endpoint == "dashboard.index")
+    context = browser.new_context(base_url=demo_server.url, viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    try:
+        login_through_form(page, demo_server.usernames["leader"], DEMO_PASSWORD)
+        page.goto(url)
+        phone = _unit_chart_when(page, "y")
+        assert phone["category"] == "y"
+        assert phone["units"] >= 2
+        assert phone["height"] >= 60 + phone["units"] * 28  # room for a row of bars each
+        assert phone["width"] <= PHONE["width"]
+        if os.environ.get("STUDYTRACK_SCREENSHOTS"):
+            page.locator("[data-chart=units]").screenshot(
+                path=SCREENSHOTS / "leader-dashboard-unit-chart-390.png")
+
+        page.set_viewport_size(DESKTOP)
+        desk = _unit_chart_when(page, "x")
+        assert desk["height"] == 360  # dashboard.css's wide chart, no longer the phone's
+    finally:
+        context.close()
+
+
+def _unit_chart_when(page: Page, category: str) -> dict[str, Any]:
+    """The unit chart's axes and box once its categories lie along `category` (the resize is
+    debounced); polled from here, as the CSP forbids wait_for_function's eval in the page."""
+    for _attempt in range(50):
+        chart = page.evaluate(UNIT_CHART_AXES)
+        if chart["category"] == category:
+            return chart
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the unit chart's categories stayed along {chart['category']}")
