@@ -14,7 +14,7 @@ A unit without groups gets no verdict on counts (nothing to hold to a per-group 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,15 @@ class Measure:
     # under it ("On time"), so every column fits a desk's screen; elsewhere `label`.
     group: Any = None
     short: Any = None
+
+    def in_language(self) -> Measure:
+        """This measure with its names in the request's language, as plain strings: the
+        table writes a column's name in each of its rows (a lazy string translates anew
+        every time it is written)."""
+        def text(name: Any) -> str | None:
+            return None if name is None else str(name)
+
+        return replace(self, label=str(self.label), group=text(self.group), short=text(self.short))
 
     @property
     def zh(self) -> str:
