@@ -9,9 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from flask import Flask
 
 from studytrack import create_app
 from studytrack.config import ConfigurationError
+from studytrack.extensions import db
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "studytrack"
 GOOD_KEY = "k" * 16 + "-production-secret-key-0123456789"
@@ -108,6 +111,50 @@ def test_database_url_is_normalised_for_psycopg(
     environment.setenv("STUDYTRACK_DATABASE_URL", given)
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == expected
+
+
+def test_postgresql_connections_run_without_jit_or_parallel_workers(
+    environment: pytest.MonkeyPatch,
+) -> None:
+    environment.setenv("STUDYTRACK_DATABASE_URL", "postgresql://st@db.example/studytrack")
+    options = create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"] == {
+        "options": "-c jit=off -c max_parallel_workers_per_gather=0"}
+    assert options["pool_pre_ping"] is True  # the other engine options are kept
+
+    environment.setenv("STUDYTRACK_POSTGRES_SETTINGS", "work_mem=16MB")
+    options = create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"] == {"options": "-c work_mem=16MB"}
+
+    environment.setenv(  # options of the URL's own are kept, before these
+        "STUDYTRACK_DATABASE_URL", "postgresql://st@db.example/studytrack?options=-csearch_path%3Dx")
+    options = create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"] == {"options": "-csearch_path=x -c work_mem=16MB"}
+
+    environment.setenv("STUDYTRACK_POSTGRES_SETTINGS", "")  # the server's own settings
+    assert "connect_args" not in create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def test_sqlite_gets_no_postgresql_settings(environment: pytest.MonkeyPatch) -> None:
+    assert "connect_args" not in create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+@pytest.mark.parametrize("settings", ["jit", "jit=off; DROP TABLE users", "a=b c", "x='y'"])
+def test_a_postgresql_setting_that_is_not_name_equals_value_is_refused(
+    environment: pytest.MonkeyPatch, settings: str
+) -> None:
+    environment.setenv("STUDYTRACK_DATABASE_URL", "postgresql://st@db.example/studytrack")
+    environment.setenv("STUDYTRACK_POSTGRES_SETTINGS", settings)
+    with pytest.raises(ConfigurationError, match="STUDYTRACK_POSTGRES_SETTINGS"):
+        create_app()
+
+
+@pytest.mark.postgresql_only
+def test_the_apps_postgresql_connections_have_the_settings(app: Flask) -> None:
+    """The server applies them to the app's own connections (the suite's app on PostgreSQL)."""
+    shown = {name: db.session.execute(sa.text(f"SHOW {name}")).scalar()
+             for name in ("jit", "max_parallel_workers_per_gather")}
+    assert shown == {"jit": "off", "max_parallel_workers_per_gather": "0"}
 
 
 def test_without_a_database_url_sqlite_lives_in_the_instance_folder(
