@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from studytrack.models import (
     OrganizationKind,
     StudyGroup,
     User,
+    in_subtree,
 )
 
 pytestmark = pytest.mark.usefixtures("request_context")  # services run inside a request
@@ -66,6 +68,31 @@ def test_moving_a_unit_rewrites_the_paths_of_its_whole_subtree(
     assert first.path == f"/{first.id}/" and last.path == f"/{last.id}/"
     assert below_last.path == f"/{last.id}/{below_last.id}/"
     assert [unit.path for unit in tops] == [f"/{unit.id}/" for unit in tops]
+
+
+def test_a_subtree_holds_its_unit_and_those_below_it_and_no_other(app: Any) -> None:
+    """models.in_subtree, with the top as a value and as a column: "/4/" holds "/4/" and
+    "/4/9/", not "/40/" (whose path starts with "/4") nor "/5/". Ids are chosen so that one
+    path is a prefix of another's characters."""
+    for unit_id, path in ((4, "/4/"), (9, "/4/9/"), (40, "/40/"), (41, "/40/41/"), (5, "/5/")):
+        db.session.add(Organization(id=unit_id, name=f"单位{unit_id}", path=path))
+    db.session.flush()
+
+    def below(top: str) -> list[str]:
+        return sorted(db.session.scalars(
+            sa.select(Organization.path).where(in_subtree(Organization.path, top))))
+
+    assert below("/4/") == ["/4/", "/4/9/"]
+    assert below("/40/") == ["/40/", "/40/41/"]
+    assert below("/4/9/") == ["/4/9/"]
+    top = sa.orm.aliased(Organization)
+    pairs = db.session.execute(
+        sa.select(top.id, Organization.id)
+        .join(Organization, in_subtree(Organization.path, top.path))
+        .order_by(top.id, Organization.id)
+    ).all()
+    assert [tuple(pair) for pair in pairs] == [
+        (4, 4), (4, 9), (5, 5), (9, 9), (40, 40), (40, 41), (41, 41)]
 
 
 def test_moving_a_unit_to_the_top(create_org: Callable[..., Organization]) -> None:

@@ -22,6 +22,7 @@ from studytrack.models import (
     OrganizationKind,
     StudyGroup,
     User,
+    in_subtree,
 )
 
 # --- the organisation tree ---------------------------------------------------------------
@@ -68,7 +69,7 @@ def update_organization(
     if new_path != old_path:
         db.session.execute(
             sa.update(Organization)
-            .where(Organization.path.startswith(old_path))
+            .where(in_subtree(Organization.path, old_path))
             .values(path=sa.func.replace(Organization.path, old_path, new_path))
             .execution_options(synchronize_session=False)
         )

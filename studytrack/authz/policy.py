@@ -43,7 +43,14 @@ from studytrack.authz.rules import (
     written,
 )
 from studytrack.authz.targets import target_of
-from studytrack.models import GroupRole, Organization, SessionStatus, StudyGroup, StudySession
+from studytrack.models import (
+    GroupRole,
+    Organization,
+    SessionStatus,
+    StudyGroup,
+    StudySession,
+    in_subtree,
+)
 
 keeps_the_record = is_admin | is_secretary  # the study secretaries (and administrators)
 reads_the_group = is_admin | in_group | leads  # everyone of the group, and leaders above it
@@ -199,7 +206,7 @@ def visible_groups_bound(user: Any = None) -> tuple[sa.ColumnElement[bool], dict
 def _groups_of(ids: Any, unit_paths: Iterable[Any]) -> sa.ColumnElement[bool]:
     """The groups of `ids`, and every group below the units at `unit_paths`."""
     return sa.or_(
-        StudyGroup.id.in_(ids), *(Organization.path.startswith(path) for path in unit_paths)
+        StudyGroup.id.in_(ids), *(in_subtree(Organization.path, path) for path in unit_paths)
     )
 
 
@@ -230,7 +237,7 @@ def usable_libraries_condition(user: Any = None) -> sa.ColumnElement[bool]:
     an administrator. A condition on Organization, the library's unit."""
     return _of_reach(user, lambda reach: sa.or_(
         Organization.id.in_(sorted(reach.member_lineage | reach.leader_lineage)),
-        *(Organization.path.startswith(path) for path in reach.led_paths),
+        *(in_subtree(Organization.path, path) for path in reach.led_paths),
     ))
 
 

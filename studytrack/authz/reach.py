@@ -17,7 +17,14 @@ from flask import g, has_request_context
 from sqlalchemy.orm import aliased
 
 from studytrack.extensions import db
-from studytrack.models import GroupMembership, GroupRole, LeadershipRole, Organization, StudyGroup
+from studytrack.models import (
+    GroupMembership,
+    GroupRole,
+    LeadershipRole,
+    Organization,
+    StudyGroup,
+    in_subtree,
+)
 
 
 def lineage(path: str) -> list[int]:
@@ -100,7 +107,7 @@ def _reach_statement() -> sa.CompoundSelect[*tuple[Any, ...]]:
         sa.select(below.id, below.path)
         .select_from(LeadershipRole)
         .join(led, LeadershipRole.organization_id == led.id)
-        .join(below, below.path.startswith(led.path))
+        .join(below, in_subtree(below.path, led.path))
         .where(LeadershipRole.user_id == user_id)
         .subquery()
     )

@@ -66,6 +66,7 @@ from studytrack.models import (
     StudyPlan,
     StudySession,
     Talk,
+    in_subtree,
 )
 from studytrack.models.reflection import reflection_of_attendance
 from studytrack.models.session_stats import COUNT_COLUMNS
@@ -270,12 +271,18 @@ def counted_groups(org: Organization, period: Period) -> sa.Select[int]:
 
 def _counted_groups(path: Any, start: Any, end: Any) -> sa.Select[int]:
     """counted_groups with the unit's path and the period's bounds as values or parameters."""
-    held = sa.exists().where(StudySession.group_id == StudyGroup.id, held_between(start, end))
     return (
         sa.select(StudyGroup.id)
         .join(Organization, StudyGroup.organization_id == Organization.id)
-        .where(Organization.path.startswith(path), sa.or_(StudyGroup.is_active, held))
+        .where(in_subtree(Organization.path, path), _is_counted(start, end))
     )
+
+
+def _is_counted(start: Any, end: Any) -> sa.ColumnElement[bool]:
+    """SQL: the StudyGroup counts for the period [start, end): active, or held a session in
+    it (a group closed since still counts for the year it studied in)."""
+    held = sa.exists().where(StudySession.group_id == StudyGroup.id, held_between(start, end))
+    return sa.or_(StudyGroup.is_active, held)
 
 
 def _subtree_scope(org: Organization, period: Period) -> sa.Subquery:
@@ -300,20 +307,19 @@ def figures_by_group(
     return {group_id: figures.get(group_id, Figures()) for group_id in ids}
 
 
-def _children_scope(parent_id: Any, counted: sa.Select[int] | None) -> sa.Subquery:
+def _children_scope(parent_id: Any, counted: sa.ColumnElement[bool] | None) -> sa.Subquery:
     """(group_id, key): each group of the subtree of unit `parent_id` mapped to the direct
     child unit whose subtree holds it, or to the parent for its own groups. Only the groups
-    of `counted` (counted_groups), or with None every group (a group that is not counted held
-    no session in the period, so its session figures are zeros anyway)."""
+    for which `counted` holds (_is_counted), or with None every group (a group that is not
+    counted held no session in the period, so its session figures are zeros anyway)."""
     child = aliased(Organization)
     group_org = aliased(Organization)
     in_child = (
         sa.select(StudyGroup.id.label("group_id"), child.id.label("key"))
-        .join(group_org, StudyGroup.organization_id == group_org.id)
-        .join(
-            child,
-            sa.and_(child.parent_id == parent_id, group_org.path.startswith(child.path)),
-        )
+        .select_from(child)
+        .join(group_org, in_subtree(group_org.path, child.path))
+        .join(StudyGroup, StudyGroup.organization_id == group_org.id)
+        .where(child.parent_id == parent_id)
     )
     own = (
         sa.select(
@@ -323,9 +329,8 @@ def _children_scope(parent_id: Any, counted: sa.Select[int] | None) -> sa.Subque
         .where(StudyGroup.organization_id == parent_id)
     )
     if counted is not None:
-        ids = counted.subquery()
-        in_child = in_child.join(ids, ids.c.id == StudyGroup.id)
-        own = own.join(ids, ids.c.id == StudyGroup.id)
+        in_child = in_child.where(counted)
+        own = own.where(counted)
     return sa.union_all(in_child, own).subquery()
 
 
@@ -356,7 +361,7 @@ def figures_by_unit(
     `parent` has groups of its own, a row for those (unit is `parent`, own_groups=True, first).
     Rows in the tree's order (sort_order, name). Inactive child units appear only when they
     have counted groups (see counted_groups). Three queries whatever the tree."""
-    scope = _children_scope(parent.id, counted_groups(parent, period))
+    scope = _children_scope(parent.id, _is_counted(*period_bounds(period)))
     figures, with_groups = _figures_by_scope(scope, period, today)
     return _unit_rows(parent, figures, with_groups)
 
@@ -375,7 +380,7 @@ def unit_overview(
     start, end = period_bounds(period)
     bounds = _month_bounds(period.year)
     params = {
-        "parent_id": parent.id, "path": parent.path, "start": start, "end": end,
+        "parent_id": parent.id, "start": start, "end": end,
         "year": period.year, "quarter": period.quarter,
         "today": today or timeutil.today_local(),
         **{f"month_{i}": bound for i, bound in enumerate(bounds)},
@@ -405,8 +410,8 @@ def unit_overview(
     return _unit_rows(parent, figures, set(groups)), series
 
 
-# Built once per shape (a quarter adds a condition on plan items), with the unit, its path, the
-# period, its year's month bounds and today as bound parameters: the dashboard asks them on every
+# Built once per shape (a quarter adds a condition on plan items), with the unit, the period,
+# its year's month bounds and today as bound parameters: the dashboard asks them on every
 # request, and building them cost more than running them.
 @functools.cache
 def _overview_statements(
@@ -414,9 +419,7 @@ def _overview_statements(
 ) -> tuple[sa.Select[*tuple[Any, ...]], sa.Select[*tuple[Any, ...]]]:
     """unit_overview's two statements."""
     parent_id = sa.bindparam("parent_id", type_=sa.Integer)
-    counted = _counted_groups(
-        sa.bindparam("path", type_=sa.String), sa.bindparam("start"), sa.bindparam("end")
-    )
+    counted = _is_counted(sa.bindparam("start"), sa.bindparam("end"))
     quarter = sa.bindparam("quarter", type_=sa.Integer) if quarterly else None
     groups = _group_query(
         _children_scope(parent_id, counted), sa.bindparam("year", type_=sa.Integer), quarter
@@ -574,12 +577,12 @@ def _month_of(bounds: Sequence[Any]) -> sa.ColumnElement[int]:
 
 
 def _subtree_sessions(org: Organization, year: int) -> sa.ColumnElement[bool]:
-    in_subtree = (
+    groups = (
         sa.select(StudyGroup.id)
         .join(Organization, StudyGroup.organization_id == Organization.id)
-        .where(Organization.path.startswith(org.path))
+        .where(in_subtree(Organization.path, org.path))
     )
-    return sa.and_(StudySession.group_id.in_(in_subtree), held_in(Period(year)))
+    return sa.and_(StudySession.group_id.in_(groups), held_in(Period(year)))
 
 
 def sessions_by_month(

@@ -19,7 +19,7 @@ from studytrack.dashboard import metrics
 from studytrack.dashboard.measures import MEASURES, Cell, cells
 from studytrack.dashboard.metrics import Figures, Month, Period
 from studytrack.extensions import db
-from studytrack.models import Organization, StudyGroup, TargetMetric
+from studytrack.models import Organization, StudyGroup, TargetMetric, in_subtree
 from studytrack.plans.targets import EffectiveTarget, effective_targets_for
 
 
@@ -98,7 +98,7 @@ def unit_tree(org_id: int) -> UnitTree | None:
     wanted = aliased(Organization)
     is_ancestor = (
         sa.select(wanted.id)
-        .where(wanted.id == org_id, wanted.path.startswith(Organization.path))
+        .where(wanted.id == org_id, in_subtree(wanted.path, Organization.path))
         .exists()
     )
     group = aliased(StudyGroup)

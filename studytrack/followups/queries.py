@@ -27,6 +27,7 @@ from studytrack.models import (
     StudyGroup,
     StudySession,
     User,
+    in_subtree,
 )
 
 CLOSED_PER_PAGE = 20
@@ -168,7 +169,7 @@ def unit_options(
     """The group's unit and the active units below it, in tree order (siblings by sort order,
     then id), with their depth; `include_ids` keeps a current choice."""
     root = session.group.organization
-    conditions = [sa.and_(Organization.path.startswith(root.path), Organization.is_active)]
+    conditions = [sa.and_(in_subtree(Organization.path, root.path), Organization.is_active)]
     if extra := [i for i in include_ids if i is not None]:
         conditions.append(Organization.id.in_(extra))
     units = db.session.scalars(

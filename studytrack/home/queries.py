@@ -27,6 +27,7 @@ from studytrack.models import (
     StudySession,
     TaskStatus,
     User,
+    in_subtree,
 )
 from studytrack.models.followup import task_overdue
 from studytrack.paging import RowsPage, rows_page
@@ -59,7 +60,7 @@ def units_led(user: Any, page: int = 1, per_page: int = UNITS_PER_PAGE) -> RowsP
     return rows_page(
         sa.select(Organization, sa.func.coalesce(groups.c.n, 0))
         .outerjoin(groups, groups.c.organization_id == Organization.id)
-        .where(sa.or_(*[Organization.path.startswith(p) for p in reach.led_paths]))
+        .where(sa.or_(*[in_subtree(Organization.path, p) for p in reach.led_paths]))
         .order_by(Organization.path),
         page, per_page, make=lambda row: UnitRow(row[0], row[0].depth - top, row[1]),
     )

@@ -28,6 +28,7 @@ from studytrack.models import (
     StudyGroup,
     StudySession,
     User,
+    in_subtree,
 )
 
 EDITABLE_FIELDS = ("kind", "title", "speaker", "issued_on", "source", "url", "body")
@@ -127,7 +128,7 @@ def _check_move(material: Material, organization: Organization) -> None:
         .join(Organization, StudyGroup.organization_id == Organization.id)
         .where(
             SessionMaterial.material_id == material.id,
-            sa.not_(Organization.path.startswith(organization.path)),
+            sa.not_(in_subtree(Organization.path, organization.path)),
         )
         .limit(1)
     )

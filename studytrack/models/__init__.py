@@ -11,7 +11,7 @@ from studytrack.models.followup import (
 from studytrack.models.login_session import LoginSession
 from studytrack.models.material import Attachment, Material, MaterialKind
 from studytrack.models.notification import Notification, NotificationKind
-from studytrack.models.organization import Organization, OrganizationKind
+from studytrack.models.organization import Organization, OrganizationKind, in_subtree
 from studytrack.models.plan import PlanItem, StudyPlan, Target, TargetMetric
 from studytrack.models.reflection import (
     HANDED_IN_STATUSES,
@@ -79,4 +79,5 @@ __all__ = [
     "TargetMetric",
     "TaskStatus",
     "User",
+    "in_subtree",
 ]

@@ -22,8 +22,27 @@ class OrganizationKind(StrEnum):
     OTHER = "other"  # 党组、工作委员会…
 
 
+# A unit's path: ids and slashes, compared byte by byte. On PostgreSQL the column says so
+# ("C"), whatever the database's own collation, so that `in_subtree`'s range holds and uses the
+# index; SQLite compares bytes already.
+PATH_TYPE = sa.String(255).with_variant(sa.String(255, collation="C"), "postgresql")
+
+
+def in_subtree(path: sa.SQLColumnExpression[str], top: str | sa.SQLColumnExpression[str]
+               ) -> sa.ColumnElement[bool]:
+    """SQL: `path` is the path `top` (a value or a column) or one below it: "/1/4/9/" lies in
+    "/1/4/". A range of the path index, where a LIKE whose pattern is a column or a parameter
+    reads every path: every path ends in "/", which "0" follows in byte order, so the subtree of
+    "/1/4/" is the paths from "/1/4/" up to, not including, "/1/40"."""
+    if isinstance(top, str):
+        return sa.and_(path >= top, path < top[:-1] + "0")
+    end = sa.func.substr(top, 1, sa.func.length(top) - 1, type_=sa.String) + "0"
+    return sa.and_(path >= top, path < end)
+
+
 class Organization(TimestampMixin, Base):
-    """A unit of the tree. `path` ("/1/4/9/") makes "this unit and all below it" one LIKE."""
+    """A unit of the tree. `path` ("/1/4/9/") makes "this unit and all below it" one range of
+    an index (`in_subtree`)."""
 
     __tablename__ = "organizations"
     __table_args__ = (sa.UniqueConstraint("parent_id", "name"),)
@@ -37,7 +56,7 @@ class Organization(TimestampMixin, Base):
     kind: Mapped[OrganizationKind] = mapped_column(
         enum_column(OrganizationKind, "organization_kind"), default=OrganizationKind.COMMITTEE
     )
-    path: Mapped[str] = mapped_column(sa.String(255), default="", index=True)
+    path: Mapped[str] = mapped_column(PATH_TYPE, default="", index=True)
     sort_order: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
 
