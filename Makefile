@@ -26,6 +26,7 @@ TRANSLATIONS := studytrack/translations
 
 help:
 	@echo "make run              set up .venv, migrate, load demo data once, serve http://$(HOST):$(PORT)"
+	@echo "                      with a job worker beside it (both stop with Ctrl+C)"
 	@echo "make test             lint + pytest on SQLite (+ PostgreSQL when STUDYTRACK_TEST_DATABASE_URL is set)"
 	@echo "make test-postgresql  pytest --db=postgresql only (needs STUDYTRACK_TEST_DATABASE_URL)"
 	@echo "make lint             ruff, the type check (mypy, configured in pyproject.toml) and the"
@@ -47,12 +48,15 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[test]'
 	touch $@ $(RUN_STAMP)
 
+# The web server and the job worker (archives and other long work) in one process group:
+# Ctrl+C stops both, and the worker stops when the server does.
 run: $(RUN_STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo
 	@echo "Open http://$(HOST):$(PORT)/ and log in with one of the accounts above (Ctrl+C stops)."
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null || true' EXIT; \
+		$(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check studytrack tests benchmarks

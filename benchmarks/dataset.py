@@ -29,6 +29,9 @@ from studytrack.models import (
     GroupMembership,
     GroupRole,
     GroupTitle,
+    Job,
+    JobKind,
+    JobStatus,
     LeadershipRole,
     Material,
     MaterialKind,
@@ -164,6 +167,7 @@ class Builder:
         tasks: list[dict[str, Any]] = []
         w.write(FollowUpTask, self._task_rows(tasks))
         w.write(Notification, self._notification_rows(reflections, tasks))
+        w.write(Job, self._job_rows())
 
     # --- units -------------------------------------------------------------------------------
 
@@ -318,6 +322,23 @@ class Builder:
                 "id": g.id, "organization_id": g.org.id, "name": g.name,
                 "description": f"{g.org.name}的理论学习组织，按年度计划开展集体学习和研讨。",
                 "is_active": g.active, "created_at": created, "updated_at": created,
+            }
+
+    def _job_rows(self) -> Iterator[dict[str, Any]]:
+        """Each group's archive of last year, asked for by its secretary in January: done,
+        its file since removed (a job keeps its row, not its file)."""
+        year = self.year - 1
+        asked = _stamp(date(self.year, 1, 15))
+        for g in self.groups:
+            yield {
+                "id": g.id, "kind": JobKind.GROUP_ARCHIVE, "key": f"group_archive:{g.id}:{year}",
+                "version": "", "params": {"year": year}, "status": JobStatus.DONE,
+                "group_id": g.id, "requested_by_id": g.secretary, "progress_done": 1,
+                "progress_total": 1, "attempts": 1, "error": None, "file_path": None,
+                "file_name": f"{g.name} {year}年学习档案.zip", "file_size": None,
+                "created_at": asked, "started_at": asked,
+                "finished_at": asked + timedelta(minutes=1),
+                "expires_at": asked + timedelta(days=1),
             }
 
     def _membership_rows(self) -> Iterator[dict[str, Any]]:

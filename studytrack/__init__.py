@@ -48,6 +48,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         unit_of_work,
         web,
     )
+    from studytrack.jobs import queue
 
     # First: its after_request commit must run after every other after_request function.
     unit_of_work.init_app(app)
@@ -64,6 +65,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     web.init_app(app)
     caching.init_app(app)
+    queue.init_app(app)
     inputs.init_app(app)  # before the blueprints: the bounded `<int:…>` converter
 
     from studytrack import errors
@@ -73,6 +75,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     from studytrack.followups.blueprint import bp as followups
     from studytrack.groups.blueprint import bp as groups
     from studytrack.home.blueprint import bp as home
+    from studytrack.jobs.blueprint import bp as jobs
     from studytrack.materials.blueprint import bp as materials
     from studytrack.notifications.blueprint import bp as notifications
     from studytrack.ops.blueprint import bp as ops
@@ -84,7 +87,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
 
     for blueprint in (
         auth, home, groups, study_sessions, materials, followups, reflections, reports,
-        notifications, plans, records, dashboard, admin, ops,
+        notifications, plans, records, dashboard, admin, jobs, ops,
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)

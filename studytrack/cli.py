@@ -125,11 +125,36 @@ def restore_command(path: Path, force: bool, verify_only: bool) -> None:
         )
 
 
+@click.group("jobs")
+def jobs_group() -> None:
+    """Background jobs: the worker that runs them."""
+
+
+@jobs_group.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Jobs run at the same time.")
+@with_appcontext
+def jobs_worker(workers: int) -> None:
+    """Run the jobs of the queue until stopped (Ctrl+C or SIGTERM finishes the running ones).
+    Also removes the files whose time is up, every quarter of an hour."""
+    import logging
+
+    from studytrack.jobs.queue import queue
+
+    logging.getLogger("huey").setLevel(logging.INFO)
+    huey = queue().huey
+    if huey.immediate:
+        raise click.ClickException("JOBS_IMMEDIATE is set: jobs run where they are queued.")
+    click.echo(f"studytrack: running jobs of {type(huey).__name__} '{huey.name}' "
+               f"with {workers} worker threads")
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(jobs_group)
 
 
 def main() -> None:

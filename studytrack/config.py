@@ -104,6 +104,19 @@ class Config:
     # that is not installed, and still set titles, headings and tables.
     PDF_SYSTEM_FONTS = ""
 
+    # Background jobs (studytrack/jobs, docs/architecture.md): the queue is a SQLite file in
+    # the instance folder unless STUDYTRACK_QUEUE_URL names a Redis ("redis://host:6379/2"),
+    # which several app servers and workers share. A failed job is tried JOBS_RETRIES more
+    # times, the first after JOBS_RETRY_DELAY seconds and each next one after twice as long.
+    # Finished files are kept JOBS_KEEP_HOURS, in JOBS_FILE_FOLDER (instance/job-files).
+    JOBS_QUEUE_URL: str | None = None
+    JOBS_QUEUE_NAME = "studytrack"
+    JOBS_IMMEDIATE = False
+    JOBS_RETRIES = 3
+    JOBS_RETRY_DELAY = 30
+    JOBS_KEEP_HOURS = 24
+    JOBS_FILE_FOLDER: str | None = None
+
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
     MAIL_USE_TLS = False
@@ -133,6 +146,9 @@ class Config:
             "SECRET_KEY": "SECRET_KEY",
             "TIMEZONE": "TIMEZONE",
             "UPLOAD_FOLDER": "UPLOAD_FOLDER",
+            "QUEUE_URL": "JOBS_QUEUE_URL",
+            "QUEUE_NAME": "JOBS_QUEUE_NAME",
+            "JOB_FILE_FOLDER": "JOBS_FILE_FOLDER",
             "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
             "MAIL_SERVER": "MAIL_SERVER",
             "MAIL_USERNAME": "MAIL_USERNAME",
@@ -157,7 +173,10 @@ class Config:
                          "LOGIN_IDLE_MINUTES": "LOGIN_IDLE_MINUTES",
                          "LOGIN_MAX_HOURS": "LOGIN_MAX_HOURS",
                          "DATE_FIRST_YEAR": "DATE_FIRST_YEAR",
-                         "DATE_YEARS_AHEAD": "DATE_YEARS_AHEAD"}.items():
+                         "DATE_YEARS_AHEAD": "DATE_YEARS_AHEAD",
+                         "JOB_RETRIES": "JOBS_RETRIES",
+                         "JOB_RETRY_DELAY": "JOBS_RETRY_DELAY",
+                         "JOB_KEEP_HOURS": "JOBS_KEEP_HOURS"}.items():
             if env(var) not in (None, ""):
                 values[key] = env_int(var, 0)
         for var in ("SECURE_COOKIES", "FORCE_HTTPS", "MAIL_USE_TLS", "DEBUG", "LOG_REMOTE_ADDR"):
@@ -176,6 +195,9 @@ class TestConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     # Hashing dominated the suite's time; one iteration is fine for throwaway test accounts.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+    # A job runs as it is queued, through the same code as in a worker; a failure is final.
+    JOBS_IMMEDIATE = True
+    JOBS_RETRIES = 0
 
 
 class ConfigurationError(RuntimeError):
@@ -208,6 +230,11 @@ def finalize(config: dict[str, Any], instance_path: Path) -> None:
         )
     if not config.get("UPLOAD_FOLDER"):
         config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
+    if not config.get("JOBS_FILE_FOLDER"):
+        config["JOBS_FILE_FOLDER"] = str(instance_path / "job-files")
+    url = config.get("JOBS_QUEUE_URL")
+    if url and not str(url).startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError("STUDYTRACK_QUEUE_URL must be a Redis URL (redis://…).")
     config["MAX_CONTENT_LENGTH"] = (int(config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
     config["BABEL_DEFAULT_TIMEZONE"] = config["TIMEZONE"]
     config["SESSION_COOKIE_SECURE"] = bool(config["SECURE_COOKIES"])

@@ -7,6 +7,9 @@ a COMMIT but forgets them on a ROLLBACK. An error response is rolled back. The c
 everything else of the response was built and expires nothing, so nothing after it reads the
 database: a connection lost right after the commit cannot turn a saved change into an error page.
 
+`after_commit(callback)` runs a callback once the request's work is committed, and only then:
+queuing a job whose row the worker must find (studytrack.jobs).
+
 `attempt()` runs the service call of an action whose refusal the user must see: a DomainError
 goes beside its field (or into a flashed message), a stale version becomes the one "changed
 meanwhile, your input is kept" answer, and the transaction is rolled back in both cases.
@@ -14,13 +17,13 @@ meanwhile, your input is kept" answer, and the transaction is rolled back in bot
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, flash, session
+from flask import Flask, Response, current_app, flash, g, session
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -82,6 +85,11 @@ def attempt(
             flash(str(outcome.error.message), "warning" if outcome.conflict else "danger")
 
 
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` after the request's work is committed; never if it is rolled back."""
+    g.setdefault("after_commit", []).append(callback)
+
+
 def commit_request(response: Response) -> Response:
     """Commit the request's work if the response is not an error; roll it back otherwise."""
     work = db.session()
@@ -97,6 +105,8 @@ def commit_request(response: Response) -> Response:
             work.rollback()
         session.pop("_flashes", None)  # they announced what did not happen
         return _not_saved()
+    for callback in g.pop("after_commit", ()):
+        callback()
     return response
 
 

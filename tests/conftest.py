@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.fixtures.sessions",
     "tests.fixtures.world",
     "tests.fixtures.demo",
+    "tests.fixtures.services",
 ]
 
 

@@ -16,6 +16,7 @@ from studytrack.admin import services as admin_services
 from studytrack.authz import (
     POLICY,
     GroupRef,
+    JobRef,
     MaterialRef,
     PersonRef,
     Reach,
@@ -565,6 +566,11 @@ GRANTS: list[tuple[str, Any, set[str]]] = [
     ("report.export", PUBLISHED, READERS),
     ("report.write_news", CLOSED, KEEPERS),
     ("archive.export", GROUP, KEEPERS | LEADERS_OF_10),
+    # A group's archive, asked for by the member (1) who has since lost the right: those who
+    # may export it now; a job about no group: who asked for it, and the administrator.
+    ("job.view", JobRef(1, 10, 1), KEEPERS | LEADERS_OF_10),
+    ("job.view", JobRef(2, 20, 6), {"unrelated_leader", "admin"}),
+    ("job.view", JobRef(3, None, 1), {"member", "admin"}),
     ("audit.view", PUBLISHED, KEEPERS),
     ("dashboard.view", UnitRef(3), LEADERS_OF_10),
     ("dashboard.view", UnitRef(1), {"parent_leader", "admin"}),

@@ -37,25 +37,18 @@ import pytest
 import sqlalchemy as sa
 
 from studytrack.config import normalize_database_url
+from tests.fixtures.services import unavailable
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 USERNAME = "zhang.secretary"
 PASSWORD = "Correct-Horse-Deploy-42"
 WRONG_PASSWORD = "Wrong-Password-Never-Logged-77"
 QUERY_TOKEN = "tok-in-a-query-string-never-logged"
 PER_ACCOUNT_LIMIT = 5  # Config.LOGIN_RATE_LIMIT_PER_ACCOUNT_AND_CLIENT = "5 per 5 minutes"
-
-
-def unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (CI needs it for the deployment test)", pytrace=False)
-    pytest.skip(reason)
 
 
 # --- services -----------------------------------------------------------------------------
@@ -89,30 +82,6 @@ def deploy_database_url() -> Iterator[str]:
         with engine.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
-
-
-@pytest.fixture
-def redis_storage() -> Iterator[tuple[str, str]]:
-    """(Redis URL, a key prefix of this run's own); its keys are deleted afterwards."""
-    try:
-        import redis
-    except ImportError:
-        unavailable("the redis package is not installed (pip install -e '.[test]')")
-    url = os.environ.get("STUDYTRACK_TEST_REDIS_URL") or DEFAULT_REDIS_URL
-    client = redis.Redis.from_url(url, socket_connect_timeout=3)
-    try:
-        client.ping()
-    except redis.exceptions.RedisError as error:
-        client.close()
-        unavailable(f"Redis is not reachable at {url}: {error}")
-    prefix = f"studytrack-test-{uuid.uuid4().hex[:12]}"
-    try:
-        yield url, prefix
-    finally:
-        keys = list(client.scan_iter(match=f"*{prefix}*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
 
 
 def free_port() -> int:

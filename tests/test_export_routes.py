@@ -7,12 +7,13 @@ import io
 import re
 import zipfile
 import zlib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote, unquote
 
 import docx
 import openpyxl
 import pytest
+import sqlalchemy as sa
 
 from studytrack.admin import services as admin_services
 from studytrack.extensions import db
@@ -20,9 +21,15 @@ from studytrack.models import (
     Attendance,
     AttendanceStatus,
     FollowUpTask,
+    Job,
+    JobKind,
+    JobStatus,
+    Notification,
+    NotificationKind,
     Reflection,
     ReflectionStatus,
     SessionStatus,
+    StudySession,
     Talk,
     TalkKind,
     TaskStatus,
@@ -179,7 +186,21 @@ def test_pdf_download_embeds_a_chinese_font(client, login, world):
     assert set(TOPIC + "学习记录校党委理论学习中心组张瑜") <= pdf_characters(response.data)
 
 
-# --- the yearly archive ---------------------------------------------------------------------
+# --- the yearly archive (prepared by a job: studytrack/jobs) -------------------------------
+
+
+def ask_for_archive(client, group_id: int, year: int | str):
+    """Ask for a year's archive as the page's form does; the job's page it leads to."""
+    response = client.post(f"/groups/{group_id}/archive", data={"year": year})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert re.fullmatch(r"/jobs/\d+", response.headers["Location"])
+    return response.headers["Location"]
+
+
+def download_archive(client, job_url: str):
+    page = client.get(job_url).get_data(as_text=True)
+    assert f'href="{job_url}/download"' in page  # the job ran (immediate mode in the tests)
+    return client.get(f"{job_url}/download", buffered=True)
 
 
 def open_archive(response) -> zipfile.ZipFile:
@@ -197,15 +218,17 @@ def test_archive_page_offers_the_years(client, login, world):
     assert '<option value="2026">' in page and '<option value="2025">' in page
     assert '<option value="2024">' not in page  # 2024-12-31 17:00 UTC is 2025 in Shanghai
     assert page.index('value="2026"') < page.index('value="2025"')
+    assert 'method="post"' in page
 
 
 def test_archive_holds_every_record_reflection_and_table(client, login, world):
     login(world.secretary)
-    response = client.get(f"/groups/{world.group.id}/archive?year=2026", buffered=True)
+    response = download_archive(client, ask_for_archive(client, world.group.id, 2026))
 
     root = "校党委理论学习中心组 2026年学习档案"
     assert disposition_name(response) == f"{root}.zip"
     assert response.content_length == len(response.data)
+    assert response.headers["Cache-Control"] == "private, no-store"
     with open_archive(response) as zipped:
         names = zipped.namelist()
         assert names == [
@@ -241,7 +264,7 @@ def test_archive_holds_every_record_reflection_and_table(client, login, world):
 
 def test_archive_with_pdfs(client, login, world):
     login(world.leader)
-    response = client.get(f"/groups/{world.group.id}/archive?year=2025", buffered=True)
+    response = download_archive(client, ask_for_archive(client, world.group.id, 2025))
 
     root = "校党委理论学习中心组 2025年学习档案"
     with open_archive(response) as zipped:
@@ -259,19 +282,120 @@ def test_archive_with_pdfs(client, login, world):
 def test_who_may_open_the_archive(client, login, world, role, status):
     login(getattr(world, role))
     assert client.get(f"/groups/{world.group.id}/archive").status_code == status
+    asked = client.post(f"/groups/{world.group.id}/archive", data={"year": 2026})
+    assert asked.status_code == (302 if status == 200 else status)
+    assert db.session.scalar(sa.select(sa.func.count(Job.id))) == (1 if status == 200 else 0)
 
 
-def test_archive_refuses_a_bad_year(client, login, world):
+def test_archive_refuses_a_year_it_does_not_offer(client, login, world):
     login(world.secretary)
-    for value in ("abc", "", "99999"):
-        response = client.get(f"/groups/{world.group.id}/archive?year={value}")
+    for value in ("abc", "", "99999", "2020"):  # 2020: the group held no session then
+        response = client.post(f"/groups/{world.group.id}/archive", data={"year": value})
+        page = response.get_data(as_text=True)
         assert response.status_code == 400
-        assert 'class="invalid-feedback"' in response.get_data(as_text=True)
+        assert 'class="invalid-feedback"' in page
+        assert '<option value="2026">' in page  # the form is shown again
+    assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
 
 
-def test_archive_of_a_year_without_sessions(client, login, world):
+def test_asking_again_joins_the_archive_until_its_data_changes(client, login, world):
+    """A second click while it is built, or once it is made, is the same job (no second file);
+    a change to one of the year's sessions makes a new one."""
     login(world.secretary)
-    response = client.get(f"/groups/{world.group.id}/archive?year=2020", buffered=True)
+    first = ask_for_archive(client, world.group.id, 2026)
+    assert ask_for_archive(client, world.group.id, 2026) == first
+    assert ask_for_archive(client, world.group.id, 2025) != first  # another year
 
-    with open_archive(response) as zipped:
-        assert len(zipped.namelist()) == 3
+    session = db.session.get(StudySession, world.session.id)
+    saved = client.post(f"/sessions/{session.id}/minutes",
+                        data={"minutes": "会议强调，要学深悟透。", "version": session.version})
+    assert saved.status_code == 302
+    again = ask_for_archive(client, world.group.id, 2026)
+    assert again != first
+    assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 3
+
+
+def test_the_archive_job_notifies_who_asked_and_shows_its_progress(client, login, world):
+    login(world.secretary)
+    job_url = ask_for_archive(client, world.group.id, 2026)
+    job = db.session.scalar(sa.select(Job))
+
+    assert (job.status, job.progress_done, job.progress_total) == (JobStatus.DONE, 3, 3)
+    assert job.attempts == 1 and job.error is None
+    assert job.expires_at - job.finished_at == timedelta(hours=24)
+    note = db.session.scalar(sa.select(Notification))
+    assert (note.user_id, note.kind) == (world.secretary.id, NotificationKind.EXPORT_READY)
+    assert note.details == {"job_id": job.id, "name": "校党委理论学习中心组 2026年学习档案.zip"}
+    listed = client.get("/notifications").get_data(as_text=True)
+    assert "校党委理论学习中心组 2026年学习档案.zip" in listed
+    assert f'data-target="{job_url}"' in listed
+
+    fragment = client.get(f"{job_url}/progress", headers={"HX-Request": "true"})
+    assert 'data-status="done"' in fragment.get_data(as_text=True)
+    assert "hx-trigger" not in fragment.get_data(as_text=True)  # done: it stops polling
+    assert client.get(f"{job_url}/progress").status_code == 302  # without htmx: the page
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("member", 404), ("secretary", 200), ("leader", 200), ("admin", 200), ("outsider", 404),
+])
+def test_who_may_see_and_download_an_archive_job(client, login, world, role, status):
+    login(world.secretary)
+    job_url = ask_for_archive(client, world.group.id, 2026)
+    client.post("/auth/logout")
+    login(getattr(world, role))
+    assert client.get(job_url).status_code == status
+    assert client.get(f"{job_url}/download", buffered=True).status_code == status
+
+
+def test_a_failed_archive_says_so_and_the_administrator_tries_it_again(
+    client, login, world, monkeypatch
+):
+    from studytrack.jobs import services as job_services
+
+    def broken(job, progress):
+        raise OSError("disk full at 学习档案")
+
+    login(world.secretary)
+    with monkeypatch.context() as patched:
+        patched.setitem(job_services.BUILDERS, JobKind.GROUP_ARCHIVE, broken)
+        job_url = ask_for_archive(client, world.group.id, 2026)
+    job = db.session.scalar(sa.select(Job))
+    assert job.status == JobStatus.FAILED
+    assert job.error == "OSError: disk full at 学习档案"
+    page = client.get(job_url).get_data(as_text=True)
+    assert "disk full" not in page and "OSError" not in page  # no internals for users
+    assert 'data-status="failed"' in page
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+
+    client.post("/auth/logout")
+    login(world.secretary)
+    assert client.get("/jobs/").status_code == 403
+    assert client.post(f"/jobs/{job.id}/retry").status_code == 403
+    client.post("/auth/logout")
+    login(world.admin)
+    listed = client.get("/jobs/?status=failed").get_data(as_text=True)
+    assert f'data-job-id="{job.id}"' in listed and "OSError: disk full at 学习档案" in listed
+    assert client.post(f"/jobs/{job.id}/retry").status_code == 302  # runs again, and works
+    db.session.expire_all()
+    assert (job.status, job.attempts, job.error) == (JobStatus.DONE, 2, None)
+    assert client.get(f"{job_url}/download", buffered=True).status_code == 200
+
+
+def test_files_whose_time_is_up_are_removed(app, client, login, world):
+    from studytrack.jobs import services as job_services
+
+    login(world.secretary)
+    job_url = ask_for_archive(client, world.group.id, 2026)
+    job = db.session.scalar(sa.select(Job))
+    kept = job_services.file_of(job)
+    assert kept is not None and kept.is_file()
+
+    assert job_services.remove_expired() == 0  # not yet
+    job.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    assert job_services.remove_expired() == 1
+    assert not kept.exists() and job.file_path is None
+    response = client.get(f"{job_url}/download")
+    assert response.status_code == 302 and response.headers["Location"] == job_url
+    assert ask_for_archive(client, world.group.id, 2026) != job_url  # made again when asked

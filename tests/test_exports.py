@@ -321,7 +321,7 @@ def pdf_characters(data: bytes) -> set[str]:
 
 
 def test_pdf_embeds_a_cjk_font_and_draws_the_chinese_text(app: Flask) -> None:
-    from studytrack.reports.export_routes import render_pdf
+    from studytrack.reports.documents import render_pdf
 
     with app.test_request_context("/"):
         data = render_pdf(make_report(topic="学习记录测试", reflections=(), materials=()))
@@ -339,7 +339,7 @@ def test_pdf_embeds_a_cjk_font_and_draws_the_chinese_text(app: Flask) -> None:
 def test_pdf_leaves_out_emoji_instead_of_printing_empty_boxes(app: Flask) -> None:
     """No font on the server draws 👍 or 🇨🇳: the PDF leaves them out (the Word file and the
     page keep them); the text around them, and the older symbols fonts have (★), stay."""
-    from studytrack.reports.export_routes import render_pdf
+    from studytrack.reports.documents import render_pdf
 
     body = "学习👍🏻体会深刻🇨🇳，★重点：落实👨‍👩‍👧到位。"
     reflection = ReportReflection("平杰", "党委书记", ReflectionStatus.ACCEPTED, "体会✊🏽",

@@ -17,6 +17,7 @@ Routes load through the loaders, then `require()` what they do (403); templates 
 from studytrack.authz.loaders import (
     VISIBLE,
     group_or_404,
+    job_or_404,
     load_or_404,
     material_or_404,
     person_or_404,
@@ -41,6 +42,7 @@ from studytrack.authz.policy import (
 from studytrack.authz.reach import Reach, forget_reach, reach_of
 from studytrack.authz.targets import (
     GroupRef,
+    JobRef,
     MaterialRef,
     PersonRef,
     ReflectionRef,
@@ -55,6 +57,7 @@ __all__ = [
     "POLICY",
     "VISIBLE",
     "GroupRef",
+    "JobRef",
     "MaterialRef",
     "PersonRef",
     "Reach",
@@ -67,6 +70,7 @@ __all__ = [
     "can",
     "forget_reach",
     "group_or_404",
+    "job_or_404",
     "kept_libraries_condition",
     "load_or_404",
     "material_or_404",

@@ -18,6 +18,7 @@ from studytrack.models import (
     Attachment,
     Attendance,
     FollowUpTask,
+    Job,
     Material,
     Organization,
     Reflection,
@@ -40,6 +41,7 @@ VISIBLE: dict[type, str] = {
     Material: "material.view",
     Attachment: "material.view",
     User: "record.view",
+    Job: "job.view",
 }
 
 
@@ -81,3 +83,7 @@ def material_or_404(material_id: int, *options: ORMOption) -> Material:
 
 def person_or_404(user_id: int, *options: ORMOption) -> User:
     return load_or_404(User, user_id, *options)
+
+
+def job_or_404(job_id: int, *options: ORMOption) -> Job:
+    return load_or_404(Job, job_id, *options)

@@ -19,6 +19,8 @@ from werkzeug.wrappers import Response
 from studytrack.authz.reach import Reach, reach_of
 from studytrack.authz.rules import (
     Rule,
+    about_a_group,
+    asked_for_it,
     handed_in,
     in_group,
     in_unit_group,
@@ -95,6 +97,9 @@ POLICY: dict[str, Rule] = {
     "plan.edit": keeps_the_record,
     "target.edit": is_admin | leads,
     "record.view": is_admin | is_self | secretary_of_persons_group | leads_persons_group,
+    # A job's page and file: of a group's records (its archive), for whoever may export them
+    # now; any other, for the person who asked. The administrator sees every job.
+    "job.view": keeps_the_record | leads | (asked_for_it & ~about_a_group),
 }
 
 

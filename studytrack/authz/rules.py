@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from studytrack.authz.reach import Reach
 from studytrack.authz.targets import (
     GroupRef,
+    JobRef,
     MaterialRef,
     PersonRef,
     ReflectionRef,
@@ -87,6 +88,8 @@ def session_of(target: Target | None) -> SessionRef | None:
 def group_id_of(target: Target | None) -> int | None:
     if isinstance(target, GroupRef):
         return target.id
+    if isinstance(target, JobRef):
+        return target.group_id
     session = session_of(target)
     return session.group_id if session is not None else None
 
@@ -157,6 +160,18 @@ def is_assignee(reach: Reach, target: Target | None) -> bool:
 @rule
 def is_self(reach: Reach, target: Target | None) -> bool:
     return isinstance(target, PersonRef) and target.id == reach.user_id
+
+
+@rule
+def asked_for_it(reach: Reach, target: Target | None) -> bool:
+    """The person who asked for the job."""
+    return isinstance(target, JobRef) and target.requested_by_id == reach.user_id
+
+
+@rule
+def about_a_group(reach: Reach, target: Target | None) -> bool:
+    """A job about a group (its file shows the group's records)."""
+    return isinstance(target, JobRef) and target.group_id is not None
 
 
 @rule

@@ -17,6 +17,7 @@ from studytrack.models import (
     Attachment,
     Attendance,
     FollowUpTask,
+    Job,
     Material,
     Organization,
     Reflection,
@@ -87,8 +88,19 @@ class PersonRef:
     group_ids: frozenset[int] | None = None  # None: read when a rule needs it
 
 
-Target = UnitRef | GroupRef | SessionRef | ReflectionRef | TaskRef | MaterialRef | PersonRef
-TARGET_TYPES = (UnitRef, GroupRef, SessionRef, ReflectionRef, TaskRef, MaterialRef, PersonRef)
+@dataclass(frozen=True, slots=True)
+class JobRef:
+    """A background job: of its group, when it is about one (a group's archive)."""
+
+    id: int
+    group_id: int | None
+    requested_by_id: int | None
+
+
+Target = (UnitRef | GroupRef | SessionRef | ReflectionRef | TaskRef | MaterialRef | PersonRef
+          | JobRef)
+TARGET_TYPES = (UnitRef, GroupRef, SessionRef, ReflectionRef, TaskRef, MaterialRef, PersonRef,
+                JobRef)
 
 
 @singledispatch
@@ -151,3 +163,8 @@ def _attachment(attachment: Attachment) -> MaterialRef:
 @target_of.register
 def _person(person: User) -> PersonRef:
     return PersonRef(person.id)
+
+
+@target_of.register
+def _job(job: Job) -> JobRef:
+    return JobRef(job.id, job.group_id, job.requested_by_id)

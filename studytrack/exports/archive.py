@@ -70,10 +70,12 @@ def write_archive(
     year: int,
     reports: Sequence[SessionReport],
     pdf: Callable[[SessionReport], bytes] | None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[str]:
     """Write the archive of `reports` (one group's sessions of `year`, in date order) into
     `target`. `pdf` renders one report to PDF (None: an archive without PDFs, for tests
-    that need no PDF). Returns the entry names written."""
+    that need no PDF). `progress` is told how many sessions are written, after each one.
+    Returns the entry names written."""
     root = archive_folder_name(group, year)
     names: list[str] = []
     sessions: list[_SessionEntries] = []
@@ -103,6 +105,8 @@ def write_archive(
                 path = f"{REFLECTIONS_FOLDER}/{file_name}.docx"
                 add(f"{entries.folder}/{path}", docx_writer.reflection_docx(report, reflection))
                 entries.files.append((f"{ZH['reflections']}：{reflection.author}", path))
+            if progress is not None:
+                progress(number)
 
         add(ATTENDANCE_NAME, excel.attendance_xlsx(reports))
         add(TASKS_NAME, excel.tasks_xlsx(reports))

@@ -8,6 +8,7 @@ from studytrack.models.followup import (
     FollowUpTask,
     TaskStatus,
 )
+from studytrack.models.job import PENDING_JOB_STATUSES, Job, JobKind, JobStatus
 from studytrack.models.login_session import LoginSession
 from studytrack.models.material import Attachment, Material, MaterialKind
 from studytrack.models.notification import Notification, NotificationKind
@@ -44,6 +45,7 @@ __all__ = [
     "HANDED_IN_STATUSES",
     "HELD_STATUSES",
     "MAKEUP_STATUSES",
+    "PENDING_JOB_STATUSES",
     "WRITABLE_REFLECTION_STATUSES",
     "Attachment",
     "Attendance",
@@ -55,6 +57,9 @@ __all__ = [
     "GroupMembership",
     "GroupRole",
     "GroupTitle",
+    "Job",
+    "JobKind",
+    "JobStatus",
     "LeadershipRole",
     "LoginSession",
     "Material",

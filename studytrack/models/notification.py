@@ -23,6 +23,7 @@ class NotificationKind(StrEnum):
     REFLECTION_RETURNED = "reflection_returned"  # to the author
     REFLECTION_ACCEPTED = "reflection_accepted"  # to the author
     TASK_ASSIGNED = "task_assigned"  # to the assignee
+    EXPORT_READY = "export_ready"  # to who asked for a file made by a job (details: job_id, name)
 
 
 class Notification(Base):

@@ -93,6 +93,12 @@ def shown(item: NotificationItem) -> Shown:
         else:
             text = _("New task: %(title)s (no deadline)", title=title)
         return Shown(text, url, "check2-square")
+    if note.kind == NotificationKind.EXPORT_READY:
+        job_id = details.get("job_id")
+        url = (url_for("jobs.detail", job_id=job_id) if isinstance(job_id, int)
+               else url_for("notifications.index"))
+        return Shown(_("“%(name)s” is ready to download.", name=details.get("name") or ""),
+                     url, "file-earmark-zip")
     # Every kind has its text: a new one fails the type check here (a kind the enum lacks
     # cannot be loaded: its column refuses unknown values)
     assert_never(note.kind)

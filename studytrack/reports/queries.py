@@ -14,6 +14,7 @@ rows with the definitions of `dashboard/figures.py`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -342,3 +343,33 @@ def _reflection(
         is_required=required,
         is_overdue=required and state == ReflectionState.OVERDUE,
     ), state
+
+
+# --- the yearly archive ---------------------------------------------------------------------
+
+
+def archive_years(group: StudyGroup) -> list[tuple[int, int]]:
+    """(local year, number of held sessions), newest first (one query)."""
+    starts = db.session.scalars(
+        sa.select(StudySession.starts_at).where(
+            StudySession.group_id == group.id, StudySession.is_held
+        )
+    )
+    counts = Counter(timeutil.utc_to_local(value).year for value in starts)
+    return sorted(counts.items(), reverse=True)
+
+
+def archived_sessions(group: StudyGroup, year: int) -> list[StudySession]:
+    """The group's held sessions of a local calendar year, oldest first."""
+    start, end = timeutil.local_year_bounds(year)
+    return list(db.session.scalars(
+        sa.select(StudySession)
+        .where(
+            StudySession.group_id == group.id,
+            StudySession.is_held,
+            StudySession.starts_at >= start,
+            StudySession.starts_at < end,
+        )
+        .order_by(StudySession.starts_at, StudySession.id)
+        .options(*REPORTED)
+    ).unique())

@@ -1,0 +1,93 @@
+"""The yearly study archive (学习档案) of a group, built as a job.
+
+Asked for with the state of its data (`version`): the newest audit event of the year's held
+sessions and their parts, which every change to a session, its attendance, talks, tasks,
+materials and reflections records, with the sessions themselves and the group's name. The same
+version joins the archive already made (or on its way); a change makes a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from studytrack.exports import archive
+from studytrack.extensions import db
+from studytrack.jobs import services
+from studytrack.models import AuditEvent, Job, JobKind, StudyGroup, StudySession
+from studytrack.reports.documents import render_pdf
+from studytrack.reports.queries import archived_sessions, session_report
+from studytrack.timeutil import local_year_bounds
+
+
+def archive_key(group_id: int, year: int) -> str:
+    return f"{JobKind.GROUP_ARCHIVE}:{group_id}:{year}"
+
+
+def archive_version(group: StudyGroup, year: int) -> str:
+    """The state of what the archive of `group` for `year` is made from (one statement)."""
+    start, end = local_year_bounds(year)
+    sessions = (
+        sa.select(StudySession.id)
+        .where(StudySession.group_id == group.id, StudySession.is_held,
+               StudySession.starts_at >= start, StudySession.starts_at < end)
+        .scalar_subquery()
+    )
+    newest, count, total = db.session.execute(
+        sa.select(
+            sa.select(sa.func.max(AuditEvent.id))
+            .where(AuditEvent.session_id.in_(sessions)).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(StudySession)
+            .where(StudySession.id.in_(sessions)).scalar_subquery(),
+            sa.select(sa.func.coalesce(sa.func.sum(StudySession.id), 0))
+            .where(StudySession.id.in_(sessions)).scalar_subquery(),
+        )
+    ).one()
+    state = f"{newest}|{count}|{total}|{group.name}|{group.organization.name}"
+    return hashlib.sha256(state.encode()).hexdigest()[:32]
+
+
+def ask_for_archive(group: StudyGroup, year: int, user_id: int) -> Job:
+    return services.ask(
+        JobKind.GROUP_ARCHIVE, archive_key(group.id, year), archive_version(group, year),
+        requested_by=user_id, group_id=group.id, params={"year": year},
+    )
+
+
+def recent_jobs_of(group: StudyGroup, limit: int = 10) -> list[Job]:
+    """The group's archives asked for lately, newest first (the archive page lists them)."""
+    return list(db.session.scalars(
+        sa.select(Job)
+        .where(Job.group_id == group.id, Job.kind == JobKind.GROUP_ARCHIVE)
+        .order_by(Job.created_at.desc(), Job.id.desc())
+        .limit(limit)
+    ))
+
+
+def build_archive(job: Job, progress: Callable[[int, int], None]) -> tuple[Path, str]:
+    group = db.session.get(StudyGroup, job.group_id)
+    if group is None:
+        raise LookupError(f"group {job.group_id} is gone")
+    year = int(job.params["year"])
+    reader = job.requested_by
+    sessions = archived_sessions(group, year)
+    total = len(sessions) + 1  # the sessions, then the spreadsheets and the index
+    progress(0, total)
+    reports = [session_report(session, reader=reader) for session in sessions]
+    name = archive.archive_folder_name(group.name, year) + ".zip"
+    organization = group.organization.name
+    temporary, final = services.new_file(job, ".zip")
+    # The print template builds its static URLs with url_for: a request context of its own.
+    with current_app.test_request_context("/"), temporary.open("wb") as target:
+        archive.write_archive(
+            target, group=group.name, organization=organization, year=year,
+            reports=reports, pdf=render_pdf, progress=lambda done: progress(done, total),
+        )
+    return services.finish_file(temporary, final), name
+
+
+services.BUILDERS[JobKind.GROUP_ARCHIVE] = build_archive

@@ -1,0 +1,75 @@
+"""The job queue: Huey, one per app, built from the configuration by init_app.
+
+- STUDYTRACK_QUEUE_URL = "redis://…": RedisHuey, for production (several app servers and
+  workers share it);
+- otherwise SqliteHuey in a file of the instance folder (`jobs-queue.sqlite`): no set-up,
+  what `make run` uses with its worker;
+- JOBS_IMMEDIATE (the tests): a job runs as it is queued, in the process that queues it,
+  through the same code as in a worker.
+
+Only a job's id goes through the queue: its row (models.Job) says what to do and keeps what
+became of it, so the queue can be emptied or moved without losing anything a user asked for.
+A job is queued after the request that asked for it has committed (unit_of_work.after_commit),
+so a worker always finds its row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+QUEUE_FILE = "jobs-queue.sqlite"
+
+
+@dataclass(frozen=True)
+class Queue:
+    """The app's queue and its two tasks (app.extensions["studytrack.jobs"])."""
+
+    huey: Huey
+    run_job: Any  # huey TaskWrapper: run_job(job_id) queues it
+    remove_expired: Any  # the periodic clean-up, callable directly too
+
+
+def build_huey(app: Flask) -> Huey:
+    """The Huey of this app's configuration."""
+    config = app.config
+    name = str(config["JOBS_QUEUE_NAME"])
+    url = config.get("JOBS_QUEUE_URL")
+    options: dict[str, Any] = {"results": False, "utc": True}
+    if url:
+        return RedisHuey(name, url=url, **options)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=str(Path(app.instance_path) / QUEUE_FILE), **options)
+
+
+def init_app(app: Flask) -> None:
+    from studytrack.jobs import archive, services  # noqa: F401 (archive registers its builder)
+
+    huey = build_huey(app)
+    huey.immediate = bool(app.config["JOBS_IMMEDIATE"])
+    retries = int(app.config["JOBS_RETRIES"])
+
+    # Each run in an app context of its own (the worker's threads have none; in immediate
+    # mode it is nested in the request's, with a database session of its own).
+    @huey.task(retries=retries, retry_delay=int(app.config["JOBS_RETRY_DELAY"]),
+               retry_backoff=2, context=True, name="studytrack.run_job")
+    def run_job(job_id: int, task: Any = None) -> None:
+        last_attempt = task is None or not task.retries
+        with app.app_context():
+            services.run(job_id, last_attempt=last_attempt)
+
+    @huey.periodic_task(crontab(minute="*/15"), name="studytrack.remove_expired")
+    def remove_expired() -> None:
+        with app.app_context():
+            services.remove_expired()
+
+    app.extensions["studytrack.jobs"] = Queue(huey, run_job, remove_expired)
+
+
+def queue() -> Queue:
+    found: Queue = current_app.extensions["studytrack.jobs"]
+    return found

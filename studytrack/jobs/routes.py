@@ -1,0 +1,91 @@
+"""A job's page (its progress, then its file) and the administrator's list of jobs (后台任务).
+
+The page polls its progress with htmx (a fragment every two seconds while the job is on its
+way, no script of our own); without JavaScript, reloading the page shows the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy.orm import joinedload
+
+from studytrack import authz, inputs
+from studytrack.authz import requires
+from studytrack.extensions import db
+from studytrack.jobs import services
+from studytrack.jobs.blueprint import bp
+from studytrack.models import Job, JobStatus
+
+JOBS_PAGE_SIZE = 50
+
+
+def _job_or_404(job_id: int) -> Job:
+    return authz.job_or_404(job_id)
+
+
+@bp.get("/<int:job_id>")
+@login_required
+def detail(job_id: int) -> Any:
+    job = _job_or_404(job_id)
+    return render_template("jobs/detail.html", job=job, file=services.file_of(job))
+
+
+@bp.get("/<int:job_id>/progress")
+@login_required
+def progress(job_id: int) -> Any:
+    """The progress fragment the page polls (htmx); the whole page without htmx."""
+    job = _job_or_404(job_id)
+    if request.headers.get("HX-Request") != "true":
+        return redirect(url_for(".detail", job_id=job.id))
+    return render_template("jobs/_progress.html", job=job, file=services.file_of(job))
+
+
+@bp.get("/<int:job_id>/download")
+@login_required
+def download(job_id: int) -> Any:
+    job = _job_or_404(job_id)
+    path = services.file_of(job)
+    if job.status != JobStatus.DONE or path is None:
+        flash(_("This file is no longer kept. Ask for it again."), "warning")
+        return redirect(url_for(".detail", job_id=job.id))
+    response = send_file(path, mimetype="application/zip", as_attachment=True,
+                         download_name=job.file_name or path.name)
+    response.headers["Cache-Control"] = "private, no-store"  # records name people
+    return response
+
+
+@bp.get("/")
+@requires("admin.manage")
+def index() -> Any:
+    """Every job, newest first, with what became of it (the administrator's 后台任务)."""
+    status = request.args.get("status") or None
+    if status not in {None, *JobStatus}:
+        status = None
+    query = sa.select(Job).order_by(Job.created_at.desc(), Job.id.desc())
+    if status:
+        query = query.where(Job.status == status)
+    page = db.paginate(
+        query.options(joinedload(Job.group), joinedload(Job.requested_by)),
+        page=inputs.page_number(), per_page=JOBS_PAGE_SIZE, error_out=False,
+    )
+    return render_template("jobs/index.html", pagination=page, status=status,
+                           statuses=list(JobStatus))
+
+
+@bp.post("/<int:job_id>/retry")
+@requires("admin.manage")
+def retry(job_id: int) -> Any:
+    job = db.session.get(Job, job_id)
+    if job is None:
+        abort(404)
+    if job.status != JobStatus.FAILED:
+        flash(_("Only a failed job can be tried again."), "warning")
+    else:
+        services.retry(job)
+        flash(_("The job is queued again."), "success")
+    return redirect(url_for(".index"))

@@ -1,0 +1,190 @@
+"""Asking for a job, running it, and the files it leaves.
+
+A job's row is written by the request that asks for it; the worker runs it by id. Running is
+idempotent: a job already done is not run again, and a failed attempt leaves nothing half
+made (the file is written under a temporary name and renamed when complete). An attempt that
+fails is retried with a growing delay (queue.py); after the last one the job is marked failed
+with its error, which its page and the administrator's list show.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from studytrack.extensions import db
+from studytrack.models import (
+    PENDING_JOB_STATUSES,
+    Job,
+    JobKind,
+    JobStatus,
+    NotificationKind,
+)
+from studytrack.models.base import utcnow
+from studytrack.notifications.services import notify
+from studytrack.unit_of_work import after_commit
+
+ERROR_LIMIT = 4000  # characters of the error kept on the row
+
+# What each kind of job does: (the job, a progress callback(done, total)) -> the file made,
+# as (path of the finished file, name it downloads as). Filled by the kinds' modules.
+Builder = Callable[[Job, Callable[[int, int], None]], tuple[Path, str]]
+BUILDERS: dict[JobKind, Builder] = {}
+
+
+def files_folder() -> Path:
+    """Where finished files are kept (JOBS_FILE_FOLDER, by default instance/job-files)."""
+    folder = Path(current_app.config["JOBS_FILE_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def file_of(job: Job) -> Path | None:
+    """The job's finished file, if it is there."""
+    if not job.file_path:
+        return None
+    path = files_folder() / job.file_path
+    return path if path.is_file() else None
+
+
+def ask(kind: JobKind, key: str, version: str, *, requested_by: int | None,
+        group_id: int | None = None, params: dict[str, object] | None = None) -> Job:
+    """The job for this work: one on its way or done from the same data (its file still
+    kept) is joined, else a new one is queued once the request commits."""
+    found = current(key, version)
+    if found is not None:
+        return found
+    job = Job(kind=kind, key=key, version=version, params=params or {}, group_id=group_id,
+              requested_by_id=requested_by)
+    db.session.add(job)
+    db.session.flush()
+    job_id = job.id
+    after_commit(lambda: enqueue(job_id))
+    return job
+
+
+def current(key: str, version: str) -> Job | None:
+    """The newest job of `key` on its way, or done from data of `version` and not expired."""
+    now = utcnow()
+    job = db.session.scalar(
+        sa.select(Job).where(Job.key == key).order_by(Job.created_at.desc(), Job.id.desc())
+        .limit(1)
+    )
+    if job is None:
+        return None
+    if job.status in PENDING_JOB_STATUSES:
+        return job
+    if (job.status == JobStatus.DONE and job.version == version
+            and (job.expires_at is None or job.expires_at > now) and file_of(job) is not None):
+        return job
+    return None
+
+
+def enqueue(job_id: int) -> None:
+    """Hand the job to the queue. If the queue cannot be reached, the job is marked failed
+    (its page says so, and the administrator can queue it again): nothing is lost."""
+    from studytrack.jobs.queue import queue
+
+    try:
+        queue().run_job(job_id)
+    except Exception as error:  # the queue's storage (Redis, the SQLite file) failed
+        current_app.logger.exception("Job %s could not be queued", job_id)
+        _fail(job_id, f"{type(error).__name__}: {error}")
+
+
+def retry(job: Job) -> None:
+    """Queue a failed job again (the administrator's "retry"), once the request commits."""
+    job.status = JobStatus.QUEUED
+    job.error = None
+    job.finished_at = None
+    job.progress_done = 0
+    db.session.flush()
+    job_id = job.id
+    after_commit(lambda: enqueue(job_id))
+
+
+def run(job_id: int, *, last_attempt: bool) -> None:
+    """One attempt at the job (in the worker, in an app context of its own)."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
+        return  # removed, or run already (a message delivered twice)
+    job.status = JobStatus.RUNNING
+    job.attempts += 1
+    job.started_at = utcnow()
+    job.progress_done = 0
+    db.session.commit()
+
+    def progress(done: int, total: int) -> None:
+        job.progress_done, job.progress_total = done, total
+        db.session.commit()
+
+    try:
+        path, name = BUILDERS[job.kind](job, progress)
+    except Exception as error:
+        db.session.rollback()
+        message = "".join(traceback.format_exception_only(error)).strip()
+        current_app.logger.exception("Job %s (%s) failed, attempt %s", job_id, job.kind,
+                                     job.attempts)
+        if last_attempt:
+            _fail(job_id, message)
+            return
+        _note_retry(job_id, message)
+        raise  # the queue tries again later
+    job.file_path = path.name
+    job.file_name = name
+    job.file_size = path.stat().st_size
+    job.status = JobStatus.DONE
+    job.finished_at = utcnow()
+    job.expires_at = job.finished_at + timedelta(hours=int(current_app.config["JOBS_KEEP_HOURS"]))
+    job.progress_done = job.progress_total
+    if job.requested_by_id is not None:
+        notify([job.requested_by_id], NotificationKind.EXPORT_READY, job_id=job.id, name=name)
+    db.session.commit()
+
+
+def _note_retry(job_id: int, message: str) -> None:
+    db.session.execute(
+        sa.update(Job).where(Job.id == job_id)
+        .values(status=JobStatus.QUEUED, error=message[:ERROR_LIMIT])
+    )
+    db.session.commit()
+
+
+def _fail(job_id: int, message: str) -> None:
+    db.session.rollback()
+    db.session.execute(
+        sa.update(Job).where(Job.id == job_id)
+        .values(status=JobStatus.FAILED, error=message[:ERROR_LIMIT], finished_at=utcnow())
+    )
+    db.session.commit()
+
+
+def new_file(job: Job, suffix: str) -> tuple[Path, Path]:
+    """(a temporary path to write the job's file to, the path it is renamed to when done)."""
+    final = files_folder() / f"job-{job.id}-{job.attempts}{suffix}"
+    return final.with_name(final.name + ".part"), final
+
+
+def finish_file(temporary: Path, final: Path) -> Path:
+    os.replace(temporary, final)
+    return final
+
+
+def remove_expired() -> int:
+    """Delete the files whose time is up (and the rows' mention of them); how many."""
+    now = utcnow()
+    expired = list(db.session.scalars(
+        sa.select(Job).where(Job.file_path.is_not(None), Job.expires_at <= now)
+    ))
+    for job in expired:
+        if (path := files_folder() / str(job.file_path)).exists():
+            path.unlink()
+        job.file_path = None
+    db.session.commit()
+    return len(expired)
