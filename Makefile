@@ -34,7 +34,8 @@ help:
 	@echo "make translations     extract, update and compile the Chinese catalogue"
 	@echo "make clean            remove build output and caches (keeps .venv and instance/)"
 	@echo "make bench            generate scales 0.1, 1, 5 on SQLite and PostgreSQL; time the key pages,"
-	@echo "                      visit every route, load gunicorn; check the budgets (about an hour)"
+	@echo "                      visit every route, load gunicorn, build the largest archive as a job;"
+	@echo "                      check the budgets (about an hour)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -115,8 +116,10 @@ bench: $(RUN_STAMP)
 				--scale $$scale --repeat $(BENCH_REPEAT) || exit 1; fi; \
 			$(BIN)/python -m benchmarks.crawl --database-url $$url --scale $$scale; \
 			if [ $$scale = 1 ]; then $(BIN)/python -m benchmarks.load --database-url $$url \
+				--scale $$scale; $(BIN)/python -m benchmarks.archive --database-url $$url \
 				--scale $$scale; fi; \
 		done; \
 	done
 	status=0; $(BIN)/python -m benchmarks.crawl --check || status=1; \
-		$(BIN)/python -m benchmarks.load --check || status=1; exit $$status
+		$(BIN)/python -m benchmarks.load --check || status=1; \
+		$(BIN)/python -m benchmarks.archive --check || status=1; exit $$status

@@ -280,3 +280,21 @@ def test_the_load_budgets() -> None:
     ]
     assert "| PostgreSQL 1 (today) | 2 | 150 (1500) | 1/10.0 | 1 / 200 | 0 |" in load.render(
         {"PostgreSQL 1": good})
+
+
+def test_the_archive_budgets() -> None:
+    from benchmarks import archive
+
+    run = {"database": "SQLite", "scale": 1.0, "when": "today", "group_id": 60, "year": 2024,
+           "sessions": 23, "job_id": 6, "ask_median_ms": 4.4, "job_seconds": 14.9,
+           "peak_mb": 299.0, "file_bytes": 33_000_000}
+    assert archive.misses(run) == []
+    slow = {**run, "ask_median_ms": 101.0, "job_seconds": 27.85, "peak_mb": 310.0}
+    assert archive.misses(slow) == [
+        "SQLite, scale 1: the archive job took 27.85 s (budget 15 s)",
+        "SQLite, scale 1: its process peaked at 310 MB (budget 300 MB)",
+        "SQLite, scale 1: asking for it took 101 ms (budget 100 ms)",
+    ]
+    text = archive.render({"SQLite 1": slow})
+    assert "| SQLite 1 (today) | 60, 2024 | 23 | 101 | 27.85 | 310 | 33.0 |" in text
+    assert "**Budgets missed:**" in text
