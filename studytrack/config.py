@@ -116,6 +116,8 @@ class Config:
     JOBS_RETRY_DELAY = 30
     JOBS_KEEP_HOURS = 24
     JOBS_FILE_FOLDER: str | None = None
+    # Processes a job may draw PDFs with at once (the archive's), by default one per core.
+    JOBS_PDF_PROCESSES = os.cpu_count() or 1
 
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
@@ -176,7 +178,8 @@ class Config:
                          "DATE_YEARS_AHEAD": "DATE_YEARS_AHEAD",
                          "JOB_RETRIES": "JOBS_RETRIES",
                          "JOB_RETRY_DELAY": "JOBS_RETRY_DELAY",
-                         "JOB_KEEP_HOURS": "JOBS_KEEP_HOURS"}.items():
+                         "JOB_KEEP_HOURS": "JOBS_KEEP_HOURS",
+                         "JOB_PDF_PROCESSES": "JOBS_PDF_PROCESSES"}.items():
             if env(var) not in (None, ""):
                 values[key] = env_int(var, 0)
         for var in ("SECURE_COOKIES", "FORCE_HTTPS", "MAIL_USE_TLS", "DEBUG", "LOG_REMOTE_ADDR"):
@@ -198,6 +201,7 @@ class TestConfig(Config):
     # A job runs as it is queued, through the same code as in a worker; a failure is final.
     JOBS_IMMEDIATE = True
     JOBS_RETRIES = 0
+    JOBS_PDF_PROCESSES = 1  # the archives of the tests are small; tests/test_jobs.py uses 2
 
 
 class ConfigurationError(RuntimeError):

@@ -296,5 +296,5 @@ def test_the_archive_budgets() -> None:
         "SQLite, scale 1: asking for it took 101 ms (budget 100 ms)",
     ]
     text = archive.render({"SQLite 1": slow})
-    assert "| SQLite 1 (today) | 60, 2024 | 23 | 101 | 27.85 | 310 | 33.0 |" in text
+    assert "| SQLite 1 (today) | 60, 2024 | 23 | 101 | 27.85 | 310 | 0 × 0 | 33.0 |" in text
     assert "**Budgets missed:**" in text

@@ -8,6 +8,7 @@ import re
 import zipfile
 import zlib
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 import docx
@@ -399,3 +400,52 @@ def test_files_whose_time_is_up_are_removed(app, client, login, world):
     response = client.get(f"{job_url}/download")
     assert response.status_code == 302 and response.headers["Location"] == job_url
     assert ask_for_archive(client, world.group.id, 2026) != job_url  # made again when asked
+
+
+def test_a_report_pdf_is_drawn_once_per_version_of_the_report(app, client, login, world,
+                                                               monkeypatch):
+    from studytrack.exports import pdf
+
+    drawn: list[str] = []
+    draw = pdf.report_pdf
+    monkeypatch.setattr(pdf, "report_pdf", lambda **kw: drawn.append("pdf") or draw(**kw))
+    kept = Path(app.config["JOBS_FILE_FOLDER"]) / "report-pdfs"
+    url = f"/sessions/{world.session.id}/report.pdf"
+    login(world.secretary)
+
+    first = client.get(url).data
+    again = client.get(url).data
+    assert again == first and len(drawn) == 1  # the second from the kept file
+    assert len(list(kept.glob("*.pdf"))) == 1
+
+    session = db.session.get(StudySession, world.session.id)
+    client.post(f"/sessions/{session.id}/minutes",
+                data={"minutes": "会议强调，要学深悟透。", "version": session.version})
+    changed = client.get(url).data
+    assert changed != first and len(drawn) == 2  # a new version of the report: drawn anew
+    assert len(list(kept.glob("*.pdf"))) == 2
+
+    # The archive takes the kept PDF of each report its reader would get (the secretary's).
+    job_url = ask_for_archive(client, world.group.id, 2026)
+    root = "校党委理论学习中心组 2026年学习档案"
+    with open_archive(download_archive(client, job_url)) as zipped:
+        in_archive = zipped.read(f"{root}/01 2026-03-26 {TOPIC}/学习记录.pdf")
+    assert in_archive == changed
+    assert len(drawn) == 3  # only the September session's, which was not kept yet
+
+
+def test_kept_report_pdfs_not_used_for_a_while_are_removed(app, client, login, world):
+    import os
+
+    from studytrack.jobs import services as job_services
+
+    login(world.secretary)
+    client.get(f"/sessions/{world.session.id}/report.pdf")
+    kept = next((Path(app.config["JOBS_FILE_FOLDER"]) / "report-pdfs").glob("*.pdf"))
+    job_services.remove_expired()
+    assert kept.exists()  # used just now
+    hours = app.config["JOBS_KEEP_HOURS"]
+    old = datetime.now(UTC).timestamp() - 3600 * hours - 60
+    os.utime(kept, (old, old))
+    job_services.remove_expired()
+    assert not kept.exists()

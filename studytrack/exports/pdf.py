@@ -11,11 +11,15 @@ is ever fetched from the network.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import mimetypes
+import multiprocessing
 import re
 import threading
 import warnings
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -91,6 +95,18 @@ def report_pdf(
     with _render_lock:
         font_config, stylesheets = _font_stylesheets(system_fonts)
         return bytes(document.write_pdf(stylesheets=stylesheets, font_config=font_config))
+
+
+@contextlib.contextmanager
+def renderers(processes: int) -> Iterator[ProcessPoolExecutor]:
+    """`processes` processes of their own that render PDFs (`pool.submit(report_pdf, …)`),
+    for a job with many: WeasyPrint holds the interpreter lock, so threads would draw one at
+    a time. Spawned, not forked (the worker has threads of its own); each loads the fonts
+    once, as it starts."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context,
+                             initializer=load_fonts) as pool:
+        yield pool
 
 
 # The pictographic emoji (U+1F000-1FAFF: faces, hands, flags, skin tones) and what joins or

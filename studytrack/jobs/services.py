@@ -9,6 +9,7 @@ with its error, which its page and the administrator's list show.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import traceback
 from collections.abc import Callable
@@ -177,7 +178,8 @@ def finish_file(temporary: Path, final: Path) -> Path:
 
 
 def remove_expired() -> int:
-    """Delete the files whose time is up (and the rows' mention of them); how many."""
+    """Delete the files whose time is up (and the rows' mention of them), and the reports'
+    kept PDFs not used for as long; how many files of jobs."""
     now = utcnow()
     expired = list(db.session.scalars(
         sa.select(Job).where(Job.file_path.is_not(None), Job.expires_at <= now)
@@ -187,4 +189,14 @@ def remove_expired() -> int:
             path.unlink()
         job.file_path = None
     db.session.commit()
+    _remove_unused_pdfs(now.timestamp() - 3600 * int(current_app.config["JOBS_KEEP_HOURS"]))
     return len(expired)
+
+
+def _remove_unused_pdfs(before: float) -> None:
+    from studytrack.reports.documents import cache_folder
+
+    for path in cache_folder().glob("*.pdf"):
+        with contextlib.suppress(FileNotFoundError):  # another worker's clean-up got there
+            if path.stat().st_mtime < before:
+                path.unlink()

@@ -1,10 +1,23 @@
 """The session report as a printed document: the PDF, for a download and for the archive.
 
+A report's PDF is made once per version of the report and kept (`JOBS_FILE_FOLDER/report-pdfs`,
+shared by every app host and worker): the key is the print HTML itself, which holds everything
+the PDF shows to its reader (a reader who may see other reflections gets another HTML), with
+the stylesheets and the fonts setting. A changed session gives another HTML, so a new PDF;
+an unchanged one is sent from the file (a PDF takes about a second to draw). Files not used for
+JOBS_KEEP_HOURS are removed by the worker's clean-up (jobs.services.remove_expired).
+
 Used by the download routes and by the archive job (studytrack.jobs), which runs it in a
 request context of its own: the print template builds its static URLs with url_for.
 """
 
 from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
 
 from flask import current_app, render_template, request, url_for
 
@@ -16,6 +29,7 @@ ATTENDANCE_ORDER = (
     AttendanceStatus.PRESENT, AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT,
     AttendanceStatus.OBSERVER,
 )
+CACHE_FOLDER = "report-pdfs"
 
 
 def pdf_html(report: SessionReport) -> str:
@@ -27,11 +41,66 @@ def pdf_html(report: SessionReport) -> str:
     )
 
 
+def pdf_arguments(report: SessionReport) -> dict[str, Any]:
+    """What `exports.pdf.report_pdf` needs for `report`: its HTML and where static files are
+    (plain values, so that another process may render it)."""
+    return {
+        "html": pdf_html(report),
+        "base_url": request.url_root,
+        "static_folder": current_app.static_folder,
+        "static_url": url_for("static", filename=""),
+        "system_fonts": current_app.config["PDF_SYSTEM_FONTS"],
+    }
+
+
 def render_pdf(report: SessionReport) -> bytes:
-    return pdf.report_pdf(
-        pdf_html(report),
-        base_url=request.url_root,
-        static_folder=current_app.static_folder,
-        static_url=url_for("static", filename=""),
-        system_fonts=current_app.config["PDF_SYSTEM_FONTS"],
-    )
+    """The report's PDF, from the kept file when this version of it was drawn before."""
+    arguments = pdf_arguments(report)
+    kept = cached_pdf(arguments)
+    if kept is not None:
+        return kept
+    return keep_pdf(arguments, pdf.report_pdf(**arguments))
+
+
+def cache_folder() -> Path:
+    return Path(current_app.config["JOBS_FILE_FOLDER"]) / CACHE_FOLDER
+
+
+def _cache_path(arguments: dict[str, Any]) -> Path:
+    key = hashlib.sha256()
+    for part in (_stylesheets_digest(), arguments["system_fonts"], arguments["html"]):
+        key.update(part.encode())
+        key.update(b"\0")
+    return cache_folder() / f"{key.hexdigest()}.pdf"
+
+
+@functools.cache
+def _stylesheets_digest() -> str:
+    """The print stylesheets and the fonts' declarations: a new release that changes them
+    draws the kept reports again."""
+    digest = hashlib.sha256()
+    for name in ("pdf_fonts.css", "report_pdf.css"):
+        digest.update((pdf.STATIC_FOLDER / "css" / name).read_bytes())
+    return digest.hexdigest()
+
+
+def cached_pdf(arguments: dict[str, Any]) -> bytes | None:
+    """The kept PDF of these arguments (its time of use renewed), or None."""
+    path = _cache_path(arguments)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    os.utime(path)
+    return data
+
+
+def keep_pdf(arguments: dict[str, Any], data: bytes) -> bytes:
+    """Keep `data` as the PDF of these arguments (written whole, then renamed into place, so
+    that a reader never sees half a file); returns it."""
+    path = _cache_path(arguments)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return data
