@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Browser, Page
 from werkzeug.serving import make_server
@@ -175,6 +176,7 @@ def demo_server(database_url: str, tmp_path_factory: pytest.TempPathFactory
             demo.seed()
             db.session.commit()
             db.session.remove()
+        _ask_for_an_archive(app)
         chosen = choose_ids(app)
         usernames = {role: name for role, name in chosen.usernames.items()
                      if role in ROLES and name}
@@ -190,6 +192,24 @@ def demo_server(database_url: str, tmp_path_factory: pytest.TempPathFactory
             thread.join(timeout=10)
             with app.app_context():
                 db.engine.dispose()
+
+
+def _ask_for_an_archive(app: Flask) -> None:
+    """A job for the job's page: the archive of the chosen group's latest year, as its
+    secretary asks for it (left waiting: no worker runs here)."""
+    from benchmarks.chosen import choose_ids
+    from studytrack.extensions import db
+    from studytrack.jobs.archive import ask_for_archive
+    from studytrack.models import StudyGroup, User
+
+    ids = choose_ids(app).ids
+    with app.app_context(), app.test_request_context():
+        group = db.session.get(StudyGroup, ids["group_id"])
+        secretary = db.session.scalar(sa.select(User.id).where(User.username == "secretary"))
+        assert group is not None
+        ask_for_archive(group, ids["year"], secretary)
+        db.session.commit()
+        db.session.remove()
 
 
 def _pages_of(app: Flask, filled: list[tuple[str, str]], username: str
