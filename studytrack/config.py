@@ -115,6 +115,9 @@ class Config:
     JOBS_RETRIES = 3
     JOBS_RETRY_DELAY = 30
     JOBS_KEEP_HOURS = 24
+    # A job still waiting or running after this long is failed by the clean-up (its worker
+    # stopped or the queue lost it), so that asking again starts a new one.
+    JOBS_STALE_MINUTES = 60
     JOBS_FILE_FOLDER: str | None = None
     # Processes a job may draw PDFs with at once (the archive's), by default one per core.
     JOBS_PDF_PROCESSES = os.cpu_count() or 1
@@ -179,7 +182,8 @@ class Config:
                          "JOB_RETRIES": "JOBS_RETRIES",
                          "JOB_RETRY_DELAY": "JOBS_RETRY_DELAY",
                          "JOB_KEEP_HOURS": "JOBS_KEEP_HOURS",
-                         "JOB_PDF_PROCESSES": "JOBS_PDF_PROCESSES"}.items():
+                         "JOB_PDF_PROCESSES": "JOBS_PDF_PROCESSES",
+                         "JOB_STALE_MINUTES": "JOBS_STALE_MINUTES"}.items():
             if env(var) not in (None, ""):
                 values[key] = env_int(var, 0)
         for var in ("SECURE_COOKIES", "FORCE_HTTPS", "MAIL_USE_TLS", "DEBUG", "LOG_REMOTE_ADDR"):

@@ -449,3 +449,56 @@ def test_kept_report_pdfs_not_used_for_a_while_are_removed(app, client, login, w
     os.utime(kept, (old, old))
     job_services.remove_expired()
     assert not kept.exists()
+
+
+def test_a_stalled_job_is_not_joined_and_the_clean_up_fails_it(client, login, world):
+    """A worker killed while it ran an archive leaves it "running": after JOBS_STALE_MINUTES
+    asking again starts a new one, and the clean-up fails the old one for all to see."""
+    from studytrack.jobs import services as job_services
+
+    login(world.secretary)
+    first = ask_for_archive(client, world.group.id, 2026)
+    job = db.session.scalar(sa.select(Job))
+    job.status = JobStatus.RUNNING
+    job.started_at = datetime.now(UTC) - timedelta(minutes=59)
+    db.session.commit()
+    assert ask_for_archive(client, world.group.id, 2026) == first  # still on its way
+    assert job_services.fail_stalled() == 0
+
+    job.started_at = datetime.now(UTC) - timedelta(minutes=61)
+    db.session.commit()
+    assert ask_for_archive(client, world.group.id, 2026) != first
+    db.session.expire_all()
+    assert job_services.fail_stalled() == 1
+    assert job.status == JobStatus.FAILED and job.error.startswith("Stalled")
+
+
+def test_an_attempt_that_fails_before_the_last_waits_for_the_next(app, client, login, world,
+                                                                   monkeypatch):
+    """Not the last attempt: the job waits again with the error noted, and the queue is
+    told to try later (the error goes on to it); the next attempt may succeed."""
+    from studytrack.jobs import services as job_services
+
+    login(world.secretary)
+    job_url = ask_for_archive(client, world.group.id, 2026)
+    job = db.session.scalar(sa.select(Job))
+    job.status, job.file_path = JobStatus.QUEUED, None
+    db.session.commit()
+
+    def broken(job, progress):
+        raise TimeoutError("the database did not answer")
+
+    with monkeypatch.context() as patched:
+        patched.setitem(job_services.BUILDERS, JobKind.GROUP_ARCHIVE, broken)
+        with pytest.raises(TimeoutError):
+            job_services.run(job.id, last_attempt=False)
+    db.session.expire_all()
+    assert (job.status, job.attempts) == (JobStatus.QUEUED, 2)
+    assert job.error == "TimeoutError: the database did not answer"
+    page = client.get(job_url).get_data(as_text=True)
+    assert 'data-status="queued"' in page and "hx-trigger" in page
+
+    with app.test_request_context():
+        job_services.run(job.id, last_attempt=True)
+    db.session.expire_all()
+    assert (job.status, job.attempts, job.error) == (JobStatus.DONE, 3, None)

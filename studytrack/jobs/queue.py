@@ -31,7 +31,7 @@ class Queue:
 
     huey: Huey
     run_job: Any  # huey TaskWrapper: run_job(job_id) queues it
-    remove_expired: Any  # the periodic clean-up, callable directly too
+    housekeeping: Any  # the periodic clean-up
 
 
 def build_huey(app: Flask) -> Huey:
@@ -62,12 +62,14 @@ def init_app(app: Flask) -> None:
         with app.app_context():
             services.run(job_id, last_attempt=last_attempt)
 
-    @huey.periodic_task(crontab(minute="*/15"), name="studytrack.remove_expired")
-    def remove_expired() -> None:
+    @huey.periodic_task(crontab(minute="*/15"), name="studytrack.housekeeping")
+    def housekeeping() -> None:
+        """Every quarter of an hour: stalled jobs failed, files whose time is up removed."""
         with app.app_context():
+            services.fail_stalled()
             services.remove_expired()
 
-    app.extensions["studytrack.jobs"] = Queue(huey, run_job, remove_expired)
+    app.extensions["studytrack.jobs"] = Queue(huey, run_job, housekeeping)
 
 
 def queue() -> Queue:

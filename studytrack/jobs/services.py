@@ -13,7 +13,7 @@ import contextlib
 import os
 import traceback
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -32,6 +32,8 @@ from studytrack.notifications.services import notify
 from studytrack.unit_of_work import after_commit
 
 ERROR_LIMIT = 4000  # characters of the error kept on the row
+STALLED_ERROR = ("Stalled: still waiting or running after JOBS_STALE_MINUTES (its worker "
+                 "stopped, or the queue lost it).")
 
 # What each kind of job does: (the job, a progress callback(done, total)) -> the file made,
 # as (path of the finished file, name it downloads as). Filled by the kinds' modules.
@@ -80,11 +82,33 @@ def current(key: str, version: str) -> Job | None:
     if job is None:
         return None
     if job.status in PENDING_JOB_STATUSES:
-        return job
+        return None if is_stalled(job, now) else job
     if (job.status == JobStatus.DONE and job.version == version
             and (job.expires_at is None or job.expires_at > now) and file_of(job) is not None):
         return job
     return None
+
+
+def is_stalled(job: Job, now: datetime) -> bool:
+    """A job on its way for longer than JOBS_STALE_MINUTES: its worker stopped while running
+    it, or the queue lost it (Redis emptied). It is not joined, and the clean-up fails it."""
+    limit = timedelta(minutes=int(current_app.config["JOBS_STALE_MINUTES"]))
+    since = job.started_at if job.status == JobStatus.RUNNING else job.created_at
+    return job.status in PENDING_JOB_STATUSES and since is not None and since < now - limit
+
+
+def fail_stalled() -> int:
+    """Mark the stalled jobs failed, with the reason, for the administrator to see and queue
+    again; how many."""
+    now = utcnow()
+    pending = db.session.scalars(sa.select(Job).where(Job.status.in_(PENDING_JOB_STATUSES)))
+    stalled = [job for job in pending if is_stalled(job, now)]
+    for job in stalled:
+        job.status = JobStatus.FAILED
+        job.finished_at = now
+        job.error = STALLED_ERROR
+    db.session.commit()
+    return len(stalled)
 
 
 def enqueue(job_id: int) -> None:
@@ -141,6 +165,7 @@ def run(job_id: int, *, last_attempt: bool) -> None:
     job.file_name = name
     job.file_size = path.stat().st_size
     job.status = JobStatus.DONE
+    job.error = None  # an earlier attempt's
     job.finished_at = utcnow()
     job.expires_at = job.finished_at + timedelta(hours=int(current_app.config["JOBS_KEEP_HOURS"]))
     job.progress_done = job.progress_total
