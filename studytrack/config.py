@@ -119,6 +119,20 @@ class Config:
     # stopped or the queue lost it), so that asking again starts a new one.
     JOBS_STALE_MINUTES = 60
     JOBS_FILE_FOLDER: str | None = None
+    # Where the files jobs make and the reports' kept PDFs are stored (studytrack/storage.py):
+    # "local" (JOBS_FILE_FOLDER) or "s3", an S3-compatible store (MinIO, Ceph, a cloud's), with
+    # the S3_* settings. S3_SIGNED_URLS: downloads go straight to the store by a short-lived
+    # signed URL, rather than through the app.
+    STORAGE = "local"
+    S3_ENDPOINT_URL: str | None = None
+    S3_BUCKET: str | None = None
+    S3_PREFIX = ""
+    S3_REGION: str | None = None
+    S3_ACCESS_KEY: str | None = None
+    S3_SECRET_KEY: str | None = None
+    S3_ADDRESSING_STYLE = "path"  # what MinIO and most private stores answer; or "virtual"
+    S3_SIGNED_URLS = False
+    S3_SIGNED_URL_SECONDS = 300
     # Processes a job may draw PDFs with at once (the archive's), by default one per core.
     JOBS_PDF_PROCESSES = os.cpu_count() or 1
 
@@ -154,6 +168,14 @@ class Config:
             "QUEUE_URL": "JOBS_QUEUE_URL",
             "QUEUE_NAME": "JOBS_QUEUE_NAME",
             "JOB_FILE_FOLDER": "JOBS_FILE_FOLDER",
+            "STORAGE": "STORAGE",
+            "S3_ENDPOINT_URL": "S3_ENDPOINT_URL",
+            "S3_BUCKET": "S3_BUCKET",
+            "S3_PREFIX": "S3_PREFIX",
+            "S3_REGION": "S3_REGION",
+            "S3_ACCESS_KEY": "S3_ACCESS_KEY",
+            "S3_SECRET_KEY": "S3_SECRET_KEY",
+            "S3_ADDRESSING_STYLE": "S3_ADDRESSING_STYLE",
             "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
             "MAIL_SERVER": "MAIL_SERVER",
             "MAIL_USERNAME": "MAIL_USERNAME",
@@ -183,10 +205,12 @@ class Config:
                          "JOB_RETRY_DELAY": "JOBS_RETRY_DELAY",
                          "JOB_KEEP_HOURS": "JOBS_KEEP_HOURS",
                          "JOB_PDF_PROCESSES": "JOBS_PDF_PROCESSES",
-                         "JOB_STALE_MINUTES": "JOBS_STALE_MINUTES"}.items():
+                         "JOB_STALE_MINUTES": "JOBS_STALE_MINUTES",
+                         "S3_SIGNED_URL_SECONDS": "S3_SIGNED_URL_SECONDS"}.items():
             if env(var) not in (None, ""):
                 values[key] = env_int(var, 0)
-        for var in ("SECURE_COOKIES", "FORCE_HTTPS", "MAIL_USE_TLS", "DEBUG", "LOG_REMOTE_ADDR"):
+        for var in ("SECURE_COOKIES", "FORCE_HTTPS", "MAIL_USE_TLS", "DEBUG", "LOG_REMOTE_ADDR",
+                    "S3_SIGNED_URLS"):
             if env(var) is not None:
                 values[var] = env_bool(var)
         return values
@@ -240,6 +264,13 @@ def finalize(config: dict[str, Any], instance_path: Path) -> None:
         config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
     if not config.get("JOBS_FILE_FOLDER"):
         config["JOBS_FILE_FOLDER"] = str(instance_path / "job-files")
+    config["STORAGE"] = str(config["STORAGE"]).strip().lower()
+    if config["STORAGE"] not in ("local", "s3"):
+        raise ConfigurationError("STUDYTRACK_STORAGE must be local or s3.")
+    if config["STORAGE"] == "s3" and not config.get("S3_BUCKET"):
+        raise ConfigurationError("STUDYTRACK_STORAGE=s3 needs STUDYTRACK_S3_BUCKET.")
+    if config["S3_ADDRESSING_STYLE"] not in ("path", "virtual", "auto"):
+        raise ConfigurationError("STUDYTRACK_S3_ADDRESSING_STYLE must be path, virtual or auto.")
     url = config.get("JOBS_QUEUE_URL")
     if url and not str(url).startswith(("redis://", "rediss://", "unix://")):
         raise ConfigurationError("STUDYTRACK_QUEUE_URL must be a Redis URL (redis://…).")

@@ -149,6 +149,20 @@ def test_a_postgresql_setting_that_is_not_name_equals_value_is_refused(
         create_app()
 
 
+def test_storage_settings_are_checked_at_start(environment: pytest.MonkeyPatch) -> None:
+    environment.setenv("STUDYTRACK_STORAGE", "ftp")
+    with pytest.raises(ConfigurationError, match="STUDYTRACK_STORAGE"):
+        create_app()
+    environment.setenv("STUDYTRACK_STORAGE", "S3")
+    with pytest.raises(ConfigurationError, match="STUDYTRACK_S3_BUCKET"):
+        create_app()
+    environment.setenv("STUDYTRACK_S3_BUCKET", "studytrack")
+    environment.setenv("STUDYTRACK_S3_SIGNED_URLS", "yes")
+    config = create_app().config
+    assert (config["STORAGE"], config["S3_BUCKET"], config["S3_SIGNED_URLS"]) == (
+        "s3", "studytrack", True)
+
+
 @pytest.mark.postgresql_only
 def test_the_apps_postgresql_connections_have_the_settings(app: Flask) -> None:
     """The server applies them to the app's own connections (the suite's app on PostgreSQL)."""

@@ -389,8 +389,8 @@ def test_files_whose_time_is_up_are_removed(app, client, login, world):
     login(world.secretary)
     job_url = ask_for_archive(client, world.group.id, 2026)
     job = db.session.scalar(sa.select(Job))
-    kept = job_services.file_of(job)
-    assert kept is not None and kept.is_file()
+    kept = Path(app.config["JOBS_FILE_FOLDER"]) / str(job_services.file_of(job))
+    assert kept.is_file() and kept.parent.name == "jobs"
 
     assert job_services.remove_expired() == 0  # not yet
     job.expires_at = datetime.now(UTC) - timedelta(minutes=1)

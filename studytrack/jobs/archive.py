@@ -71,7 +71,7 @@ def recent_jobs_of(group: StudyGroup, limit: int = 10) -> list[Job]:
     ))
 
 
-def build_archive(job: Job, progress: Callable[[int, int], None]) -> tuple[Path, str]:
+def build_archive(job: Job, progress: Callable[[int, int], None]) -> tuple[str, int, str]:
     group = db.session.get(StudyGroup, job.group_id)
     if group is None:
         raise LookupError(f"group {job.group_id} is gone")
@@ -83,34 +83,44 @@ def build_archive(job: Job, progress: Callable[[int, int], None]) -> tuple[Path,
     reports = [session_report(session, reader=reader) for session in sessions]
     name = archive.archive_folder_name(group.name, year) + ".zip"
     organization = group.organization.name
-    temporary, final = services.new_file(job, ".zip")
+    temporary, stored_as = services.new_file(job, ".zip")
+    try:
+        _write(temporary, group.name, organization, year, reports,
+               lambda done: progress(done, total))
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return (*services.finish_file(temporary, stored_as), name)
+
+
+def _write(target_path: Path, group: str, organization: str, year: int,
+           reports: list[SessionReport], progress: Callable[[int], None]) -> None:
     processes = int(current_app.config["JOBS_PDF_PROCESSES"])
     # The print template builds its static URLs with url_for: a request context of its own.
-    with (current_app.test_request_context("/"), temporary.open("wb") as target,
+    with (current_app.test_request_context("/"), target_path.open("wb") as target,
           contextlib.ExitStack() as stack):
         arguments = {report.session_id: pdf_arguments(report) for report in reports}
-        kept = {key: cached_pdf(value) for key, value in arguments.items()}
-        to_draw = [key for key, data in kept.items() if data is None]
+        kept = {session_id: cached_pdf(value) for session_id, value in arguments.items()}
+        to_draw = [session_id for session_id, data in kept.items() if data is None]
         drawn: dict[int, Future[bytes]] = {}
         if processes > 1 and len(to_draw) > 1:
             # The PDFs not kept from before drawn by processes of their own while this one
             # writes the Word files: a busy year's archive in half the time on two cores.
             pool = stack.enter_context(pdf.renderers(processes))
-            drawn = {key: pool.submit(pdf.report_pdf, **arguments[key]) for key in to_draw}
+            drawn = {session_id: pool.submit(pdf.report_pdf, **arguments[session_id])
+                     for session_id in to_draw}
 
         def pdf_of(report: SessionReport) -> bytes:
-            key = report.session_id
-            data = kept[key]
+            data = kept[report.session_id]
             if data is not None:
                 return data
-            made = drawn[key].result() if key in drawn else pdf.report_pdf(**arguments[key])
-            return keep_pdf(arguments[key], made)
+            future = drawn.get(report.session_id)
+            made = (future.result() if future is not None
+                    else pdf.report_pdf(**arguments[report.session_id]))
+            return keep_pdf(arguments[report.session_id], made)
 
-        archive.write_archive(
-            target, group=group.name, organization=organization, year=year,
-            reports=reports, pdf=pdf_of, progress=lambda done: progress(done, total),
-        )
-    return services.finish_file(temporary, final), name
+        archive.write_archive(target, group=group, organization=organization, year=year,
+                              reports=reports, pdf=pdf_of, progress=progress)
 
 
 services.BUILDERS[JobKind.GROUP_ARCHIVE] = build_archive

@@ -20,6 +20,7 @@ from studytrack.extensions import db
 from studytrack.jobs import services
 from studytrack.jobs.blueprint import bp
 from studytrack.models import Job, JobStatus
+from studytrack.storage import storage
 
 JOBS_PAGE_SIZE = 50
 
@@ -48,13 +49,23 @@ def progress(job_id: int) -> Any:
 @bp.get("/<int:job_id>/download")
 @login_required
 def download(job_id: int) -> Any:
+    """The job's file: sent by the app, or with STUDYTRACK_S3_SIGNED_URLS from the object
+    store by a short-lived link."""
     job = _job_or_404(job_id)
-    path = services.file_of(job)
-    if job.status != JobStatus.DONE or path is None:
+    key = services.file_of(job)
+    if job.status != JobStatus.DONE or key is None:
         flash(_("This file is no longer kept. Ask for it again."), "warning")
         return redirect(url_for(".detail", job_id=job.id))
-    response = send_file(path, mimetype="application/zip", as_attachment=True,
-                         download_name=job.file_name or path.name)
+    name, mimetype = job.file_name or key.rsplit("/", 1)[-1], "application/zip"
+    kept = storage()
+    signed = kept.signed_url(key, filename=name, mimetype=mimetype)
+    if signed is not None:
+        return redirect(signed)
+    path = kept.local_path(key)
+    response = send_file(path if path is not None else kept.open(key), mimetype=mimetype,
+                         as_attachment=True, download_name=name)
+    if path is None and job.file_size:
+        response.content_length = job.file_size
     response.headers["Cache-Control"] = "private, no-store"  # records name people
     return response
 

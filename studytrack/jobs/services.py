@@ -9,8 +9,8 @@ with its error, which its page and the administrator's list show.
 
 from __future__ import annotations
 
-import contextlib
 import os
+import tempfile
 import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -29,6 +29,7 @@ from studytrack.models import (
 )
 from studytrack.models.base import utcnow
 from studytrack.notifications.services import notify
+from studytrack.storage import storage
 from studytrack.unit_of_work import after_commit
 
 ERROR_LIMIT = 4000  # characters of the error kept on the row
@@ -36,24 +37,16 @@ STALLED_ERROR = ("Stalled: still waiting or running after JOBS_STALE_MINUTES (it
                  "stopped, or the queue lost it).")
 
 # What each kind of job does: (the job, a progress callback(done, total)) -> the file made,
-# as (path of the finished file, name it downloads as). Filled by the kinds' modules.
-Builder = Callable[[Job, Callable[[int, int], None]], tuple[Path, str]]
+# as (its storage key, its size, the name it downloads as). Filled by the kinds' modules.
+Builder = Callable[[Job, Callable[[int, int], None]], tuple[str, int, str]]
 BUILDERS: dict[JobKind, Builder] = {}
 
 
-def files_folder() -> Path:
-    """Where finished files are kept (JOBS_FILE_FOLDER, by default instance/job-files)."""
-    folder = Path(current_app.config["JOBS_FILE_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def file_of(job: Job) -> Path | None:
-    """The job's finished file, if it is there."""
+def file_of(job: Job) -> str | None:
+    """The storage key of the job's finished file, if the file is there."""
     if not job.file_path:
         return None
-    path = files_folder() / job.file_path
-    return path if path.is_file() else None
+    return job.file_path if storage().exists(job.file_path) else None
 
 
 def ask(kind: JobKind, key: str, version: str, *, requested_by: int | None,
@@ -150,7 +143,7 @@ def run(job_id: int, *, last_attempt: bool) -> None:
         db.session.commit()
 
     try:
-        path, name = BUILDERS[job.kind](job, progress)
+        key, size, name = BUILDERS[job.kind](job, progress)
     except Exception as error:
         db.session.rollback()
         message = "".join(traceback.format_exception_only(error)).strip()
@@ -161,9 +154,9 @@ def run(job_id: int, *, last_attempt: bool) -> None:
             return
         _note_retry(job_id, message)
         raise  # the queue tries again later
-    job.file_path = path.name
+    job.file_path = key
     job.file_name = name
-    job.file_size = path.stat().st_size
+    job.file_size = size
     job.status = JobStatus.DONE
     job.error = None  # an earlier attempt's
     job.finished_at = utcnow()
@@ -191,15 +184,19 @@ def _fail(job_id: int, message: str) -> None:
     db.session.commit()
 
 
-def new_file(job: Job, suffix: str) -> tuple[Path, Path]:
-    """(a temporary path to write the job's file to, the path it is renamed to when done)."""
-    final = files_folder() / f"job-{job.id}-{job.attempts}{suffix}"
-    return final.with_name(final.name + ".part"), final
+def new_file(job: Job, suffix: str) -> tuple[Path, str]:
+    """(a temporary file of this host to write the job's file to, the storage key it is
+    stored under when complete: finish_file)."""
+    handle, name = tempfile.mkstemp(prefix=f"studytrack-job-{job.id}-", suffix=suffix)
+    os.close(handle)
+    return Path(name), f"jobs/job-{job.id}-{job.attempts}{suffix}"
 
 
-def finish_file(temporary: Path, final: Path) -> Path:
-    os.replace(temporary, final)
-    return final
+def finish_file(temporary: Path, key: str) -> tuple[str, int]:
+    """Store the complete file under `key`; (key, its size)."""
+    size = temporary.stat().st_size
+    storage().put(key, temporary)
+    return key, size
 
 
 def remove_expired() -> int:
@@ -210,8 +207,7 @@ def remove_expired() -> int:
         sa.select(Job).where(Job.file_path.is_not(None), Job.expires_at <= now)
     ))
     for job in expired:
-        if (path := files_folder() / str(job.file_path)).exists():
-            path.unlink()
+        storage().delete(str(job.file_path))
         job.file_path = None
     db.session.commit()
     _remove_unused_pdfs(now.timestamp() - 3600 * int(current_app.config["JOBS_KEEP_HOURS"]))
@@ -219,9 +215,9 @@ def remove_expired() -> int:
 
 
 def _remove_unused_pdfs(before: float) -> None:
-    from studytrack.reports.documents import cache_folder
+    from studytrack.reports.documents import CACHE_PREFIX
 
-    for path in cache_folder().glob("*.pdf"):
-        with contextlib.suppress(FileNotFoundError):  # another worker's clean-up got there
-            if path.stat().st_mtime < before:
-                path.unlink()
+    kept = storage()
+    for key, used in list(kept.listing(CACHE_PREFIX)):
+        if used.timestamp() < before:
+            kept.delete(key)

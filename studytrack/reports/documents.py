@@ -1,11 +1,12 @@
 """The session report as a printed document: the PDF, for a download and for the archive.
 
-A report's PDF is made once per version of the report and kept (`JOBS_FILE_FOLDER/report-pdfs`,
-shared by every app host and worker): the key is the print HTML itself, which holds everything
-the PDF shows to its reader (a reader who may see other reflections gets another HTML), with
-the stylesheets and the fonts setting. A changed session gives another HTML, so a new PDF;
-an unchanged one is sent from the file (a PDF takes about a second to draw). Files not used for
-JOBS_KEEP_HOURS are removed by the worker's clean-up (jobs.services.remove_expired).
+A report's PDF is made once per version of the report and kept (under `report-pdfs/` of the
+storage, studytrack/storage.py, which every app host and worker share). Its key is the print
+HTML itself, which holds everything the PDF shows its reader (a reader who may see other
+reflections gets another HTML), with the stylesheets and the fonts setting: a changed session
+gives another HTML, so a new PDF; an unchanged one is sent as kept (a PDF takes about a
+second to draw). Those not used for JOBS_KEEP_HOURS are removed by the worker's clean-up
+(jobs.services.remove_expired).
 
 Used by the download routes and by the archive job (studytrack.jobs), which runs it in a
 request context of its own: the print template builds its static URLs with url_for.
@@ -15,8 +16,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template, request, url_for
@@ -24,12 +23,13 @@ from flask import current_app, render_template, request, url_for
 from studytrack.exports import common, pdf
 from studytrack.models import AttendanceStatus
 from studytrack.reports.report import SessionReport
+from studytrack.storage import storage
 
 ATTENDANCE_ORDER = (
     AttendanceStatus.PRESENT, AttendanceStatus.ON_LEAVE, AttendanceStatus.ABSENT,
     AttendanceStatus.OBSERVER,
 )
-CACHE_FOLDER = "report-pdfs"
+CACHE_PREFIX = "report-pdfs/"
 
 
 def pdf_html(report: SessionReport) -> str:
@@ -62,16 +62,12 @@ def render_pdf(report: SessionReport) -> bytes:
     return keep_pdf(arguments, pdf.report_pdf(**arguments))
 
 
-def cache_folder() -> Path:
-    return Path(current_app.config["JOBS_FILE_FOLDER"]) / CACHE_FOLDER
-
-
-def _cache_path(arguments: dict[str, Any]) -> Path:
+def _cache_key(arguments: dict[str, Any]) -> str:
     key = hashlib.sha256()
     for part in (_stylesheets_digest(), arguments["system_fonts"], arguments["html"]):
         key.update(part.encode())
         key.update(b"\0")
-    return cache_folder() / f"{key.hexdigest()}.pdf"
+    return f"{CACHE_PREFIX}{key.hexdigest()}.pdf"
 
 
 @functools.cache
@@ -85,22 +81,16 @@ def _stylesheets_digest() -> str:
 
 
 def cached_pdf(arguments: dict[str, Any]) -> bytes | None:
-    """The kept PDF of these arguments (its time of use renewed), or None."""
-    path = _cache_path(arguments)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    os.utime(path)
+    """The kept PDF of these arguments (noted as used now), or None."""
+    key = _cache_key(arguments)
+    data = storage().get_bytes(key)
+    if data is not None:
+        storage().touch(key)
     return data
 
 
 def keep_pdf(arguments: dict[str, Any], data: bytes) -> bytes:
-    """Keep `data` as the PDF of these arguments (written whole, then renamed into place, so
-    that a reader never sees half a file); returns it."""
-    path = _cache_path(arguments)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    """Keep `data` as the PDF of these arguments (stored whole: a reader never sees half a
+    file); returns it."""
+    storage().put_bytes(_cache_key(arguments), data)
     return data
