@@ -98,6 +98,7 @@ class Reply:
     status: int
     body: str
     headers: list[tuple[str, str]]
+    data: bytes = b""  # the body as it came (a download)
 
 
 class Browser:
@@ -117,7 +118,9 @@ class Browser:
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
-            reply = Reply(response.status, response.read().decode(), response.getheaders())
+            data = response.read()
+            reply = Reply(response.status, data.decode(errors="replace"),
+                          response.getheaders(), data)
         finally:
             connection.close()
         for name, value in reply.headers:
