@@ -61,16 +61,6 @@ def ask_for_archive(group: StudyGroup, year: int, user_id: int) -> Job:
     )
 
 
-def recent_jobs_of(group: StudyGroup, limit: int = 10) -> list[Job]:
-    """The group's archives asked for lately, newest first (the archive page lists them)."""
-    return list(db.session.scalars(
-        sa.select(Job)
-        .where(Job.group_id == group.id, Job.kind == JobKind.GROUP_ARCHIVE)
-        .order_by(Job.created_at.desc(), Job.id.desc())
-        .limit(limit)
-    ))
-
-
 def build_archive(job: Job, progress: Callable[[int, int], None]) -> tuple[str, int, str]:
     group = db.session.get(StudyGroup, job.group_id)
     if group is None:

@@ -8,31 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy.orm import joinedload
 
 from studytrack import authz, inputs
 from studytrack.authz import requires
 from studytrack.extensions import db
-from studytrack.jobs import services
+from studytrack.jobs import queries, services
 from studytrack.jobs.blueprint import bp
 from studytrack.models import Job, JobStatus
 from studytrack.storage import storage
-
-JOBS_PAGE_SIZE = 50
-
-
-def _job_or_404(job_id: int) -> Job:
-    return authz.job_or_404(job_id)
 
 
 @bp.get("/<int:job_id>")
 @login_required
 def detail(job_id: int) -> Any:
-    job = _job_or_404(job_id)
+    job = authz.job_or_404(job_id)
     return render_template("jobs/detail.html", job=job, file=services.file_of(job))
 
 
@@ -40,7 +32,7 @@ def detail(job_id: int) -> Any:
 @login_required
 def progress(job_id: int) -> Any:
     """The progress fragment the page polls (htmx); the whole page without htmx."""
-    job = _job_or_404(job_id)
+    job = authz.job_or_404(job_id)
     if request.headers.get("HX-Request") != "true":
         return redirect(url_for(".detail", job_id=job.id))
     return render_template("jobs/_progress.html", job=job, file=services.file_of(job))
@@ -51,7 +43,7 @@ def progress(job_id: int) -> Any:
 def download(job_id: int) -> Any:
     """The job's file: sent by the app, or with STUDYTRACK_S3_SIGNED_URLS from the object
     store by a short-lived link."""
-    job = _job_or_404(job_id)
+    job = authz.job_or_404(job_id)
     key = services.file_of(job)
     if job.status != JobStatus.DONE or key is None:
         flash(_("This file is no longer kept. Ask for it again."), "warning")
@@ -74,16 +66,9 @@ def download(job_id: int) -> Any:
 @requires("admin.manage")
 def index() -> Any:
     """Every job, newest first, with what became of it (the administrator's 后台任务)."""
-    status = request.args.get("status") or None
-    if status not in {None, *JobStatus}:
-        status = None
-    query = sa.select(Job).order_by(Job.created_at.desc(), Job.id.desc())
-    if status:
-        query = query.where(Job.status == status)
-    page = db.paginate(
-        query.options(joinedload(Job.group), joinedload(Job.requested_by)),
-        page=inputs.page_number(), per_page=JOBS_PAGE_SIZE, error_out=False,
-    )
+    asked = request.args.get("status")
+    status = JobStatus(asked) if asked in set(JobStatus) else None
+    page = queries.jobs_page(status, inputs.page_number())
     return render_template("jobs/index.html", pagination=page, status=status,
                            statuses=list(JobStatus))
 

@@ -18,7 +18,8 @@ from flask_login import current_user, login_required
 from studytrack import authz
 from studytrack.exports import common
 from studytrack.exports import docx as docx_writer
-from studytrack.jobs.archive import ask_for_archive, recent_jobs_of
+from studytrack.jobs.archive import ask_for_archive
+from studytrack.jobs.queries import recent_archives_of
 from studytrack.models import StudySession
 from studytrack.reports.blueprint import bp
 from studytrack.reports.documents import render_pdf
@@ -90,5 +91,5 @@ def group_archive(group_id: int) -> Any:
         return redirect(url_for("jobs.detail", job_id=job.id))
     return render_template(
         "reports/archive.html", group=group, years=years, form=form,
-        jobs=recent_jobs_of(group),
+        jobs=recent_archives_of(group),
     ), 400 if form.errors else 200
