@@ -47,6 +47,7 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
 from studytrack.models import Base
+from studytrack.storage import LocalStorage, Storage
 
 FORMAT = "studytrack-backup"
 FORMAT_VERSION = 1
@@ -462,19 +463,6 @@ def backup_destination(path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def upload_files(folder: Path) -> Iterator[tuple[str, Path]]:
-    """(path relative to the folder, absolute path) of every file to back up, sorted. Names
-    starting with a dot are skipped: uploads in progress and a restore's staging folder."""
-    if not folder.is_dir():
-        return
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                full = Path(root) / name
-                yield full.relative_to(folder).as_posix(), full
-
-
 @dataclass(frozen=True)
 class BackupResult:
     path: Path
@@ -485,16 +473,23 @@ class BackupResult:
         return self.path.stat().st_size
 
 
+def _store_of(uploads: Storage | str | os.PathLike[str]) -> Storage:
+    """The uploads' storage: given, or the upload folder named."""
+    return LocalStorage(Path(uploads)) if isinstance(uploads, str | os.PathLike) else uploads
+
+
 def create_backup(
-    path: str | os.PathLike[str], engine: sa.Engine, upload_folder: str | os.PathLike[str]
+    path: str | os.PathLike[str], engine: sa.Engine,
+    uploads: Storage | str | os.PathLike[str],
 ) -> BackupResult:
-    """Write the database and the upload folder into one archive at `path` (.tar.gz or .zip,
-    or a folder to write a dated .tar.gz into). The archive is written under a temporary name
-    beside it and renamed at the end, so a failed backup leaves nothing behind."""
+    """Write the database and the uploaded files (the uploads' storage: a folder or an
+    S3-compatible store) into one archive at `path` (.tar.gz or .zip, or a folder to write a
+    dated .tar.gz into). The archive is written under a temporary name beside it and renamed
+    at the end, so a failed backup leaves nothing behind."""
     destination = backup_destination(path)
     kind = archive_kind(destination)
     database = database_kind(engine)
-    folder = Path(upload_folder)
+    store = _store_of(uploads)
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part",
                                          dir=destination.parent)  # mode 600: it holds all
@@ -516,14 +511,13 @@ def create_backup(
             with open(dump, "rb") as source:
                 entries.append(writer.add(DATABASE_MEMBERS[database], source,
                                           os.fstat(source.fileno()).st_size))
-            for relative, full in upload_files(folder):
+            for key, _changed, size in list(store.listing("")):
                 try:
-                    source = open(full, "rb")  # noqa: SIM115 (closed just below)
+                    upload = store.open(key)
                 except OSError as error:
-                    raise BackupError(f"The upload {full} cannot be read: {error}") from None
-                with source:
-                    entries.append(writer.add(UPLOADS_PREFIX + relative, source,
-                                              os.fstat(source.fileno()).st_size))
+                    raise BackupError(f"The upload {key} cannot be read: {error}") from None
+                with contextlib.closing(upload):
+                    entries.append(writer.add(UPLOADS_PREFIX + key, upload, size))
             manifest = Manifest(
                 app_version=app_version(), alembic_revision=revision, database=database,
                 created_at=utc_now_text(), files=tuple(entries), extra=extra,
@@ -690,30 +684,31 @@ def _known(scripts: ScriptDirectory, revision: str) -> bool:
         return False
 
 
-def _existing_upload_files(folder: Path) -> list[str]:
-    return [relative for relative, _ in upload_files(folder)]
-
-
 def restore_backup(
     path: str | os.PathLike[str], engine: sa.Engine, upload_folder: str | os.PathLike[str],
     migrations_directory: str | os.PathLike[str], *, force: bool = False,
+    uploads: Storage | None = None,
 ) -> RestoreResult:
-    """Check the archive, then put its database and files in place of the configured ones.
+    """Check the archive, then put its database and files in place of the configured ones:
+    the files into `uploads` (by default the upload folder), unpacked first into the upload
+    folder (a dot-named staging folder there).
 
     Refuses, changing nothing, when the archive is damaged, its database kind differs from the
     configured one, its schema is newer than the code's, or (without `force`) the database
-    holds rows or the upload folder holds files. With `force` both are replaced.
+    holds rows or the uploads' storage holds files. With `force` both are replaced.
     """
     path = Path(path)
     manifest = verify_archive(path)
+    store = uploads or LocalStorage(Path(upload_folder))
     try:
-        return _restore(path, manifest, engine, Path(upload_folder), migrations_directory, force)
+        return _restore(path, manifest, engine, Path(upload_folder), store,
+                        migrations_directory, force)
     except (OSError, sqlite3.Error, sa.exc.SQLAlchemyError) as error:
         raise BackupError("The restore failed: " + _error_text(error, engine)) from None
 
 
 def _restore(
-    path: Path, manifest: Manifest, engine: sa.Engine, folder: Path,
+    path: Path, manifest: Manifest, engine: sa.Engine, folder: Path, store: Storage,
     migrations_directory: str | os.PathLike[str], force: bool,
 ) -> RestoreResult:
     kind = database_kind(engine)
@@ -728,8 +723,10 @@ def _restore(
         if rows := _count_rows(engine):
             busy.append(f"the database {engine.url.render_as_string(hide_password=True)} "
                         f"holds data ({_names(sorted(rows))})")
-        if files := _existing_upload_files(folder):
-            busy.append(f"the upload folder {folder} is not empty ({len(files)} files)")
+        if files := [key for key, _changed, _size in store.listing("")]:
+            where = (f"the upload folder {store.root}" if isinstance(store, LocalStorage)
+                     else "the object store of the uploads")
+            busy.append(f"{where} is not empty ({len(files)} files)")
         if busy:
             raise BackupError("Refusing to restore: " + " and ".join(busy) + ". Restore into "
                               "an empty installation, or use --force to replace what is there. "
@@ -743,7 +740,7 @@ def _restore(
             _restore_sqlite(engine, database_file)
         else:
             _restore_postgresql(engine, database_file)
-        _put_uploads(manifest, staging / "uploads", folder)
+        _put_uploads(manifest, staging / "uploads", store)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _, heads = schema_heads(migrations_directory)
@@ -769,21 +766,20 @@ def _extract(path: Path, manifest: Manifest, staging: Path) -> Path:
     return staging / manifest.database_file
 
 
-def _put_uploads(manifest: Manifest, staged: Path, folder: Path) -> None:
-    """Move the staged files into the upload folder (same file system: a rename each) and
-    remove the files that the backup does not have."""
+def _put_uploads(manifest: Manifest, staged: Path, store: Storage) -> None:
+    """Store the staged files (on a folder of the same file system, a rename each) and
+    remove the stored files that the backup does not have."""
     keep = set()
     for entry in manifest.upload_files:
         relative = entry.path[len(UPLOADS_PREFIX):]
         keep.add(relative)
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged / relative, target)
-    for relative, full in list(upload_files(folder)):
-        if relative not in keep:
-            full.unlink()
-    for root, dirs, _files in os.walk(folder, topdown=False):
-        for name in dirs:
-            directory = Path(root) / name
-            if not name.startswith(".") and not any(directory.iterdir()):
-                directory.rmdir()
+        store.put(relative, staged / relative)
+    for key, _changed, _size in list(store.listing("")):
+        if key not in keep:
+            store.delete(key)
+    if isinstance(store, LocalStorage):
+        for root, dirs, _files in os.walk(store.root, topdown=False):
+            for name in dirs:
+                directory = Path(root) / name
+                if not name.startswith(".") and not any(directory.iterdir()):
+                    directory.rmdir()

@@ -55,10 +55,11 @@ def backup_command(path: Path) -> None:
     dated .tar.gz is written.
     """
     from studytrack import backup
+    from studytrack.storage import storage
 
     db.session.remove()
     try:
-        result = backup.create_backup(path, db.engine, current_app.config["UPLOAD_FOLDER"])
+        result = backup.create_backup(path, db.engine, storage("uploads"))
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from error
     manifest = result.manifest
@@ -84,6 +85,7 @@ def restore_command(path: Path, force: bool, verify_only: bool) -> None:
     Stop the app while restoring.
     """
     from studytrack import backup
+    from studytrack.storage import storage
 
     db.session.remove()
     try:
@@ -105,6 +107,7 @@ def restore_command(path: Path, force: bool, verify_only: bool) -> None:
         result = backup.restore_backup(
             path, db.engine, current_app.config["UPLOAD_FOLDER"],
             current_app.extensions["migrate"].directory, force=force,
+            uploads=storage("uploads"),
         )
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from error
@@ -149,12 +152,49 @@ def jobs_worker(workers: int) -> None:
     huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 
+@click.group("storage")
+def storage_group() -> None:
+    """The storage of files (uploads, what jobs make): a folder or an S3-compatible store."""
+
+
+@storage_group.command("migrate")
+@click.option("--to", "direction", type=click.Choice(["s3", "local"]), required=True,
+              help="s3: from the folders to the S3 store; local: back from S3 to the folders.")
+@with_appcontext
+def storage_migrate(direction: str) -> None:
+    """Copy every stored file between the folders and the S3-compatible store of the
+    STUDYTRACK_S3_* settings, checking each copy's sha256. Files already there with the same
+    checksum are skipped, so an interrupted run is resumed by running it again. Then set
+    STUDYTRACK_STORAGE to the new place and restart the app and its workers."""
+    from studytrack import storage
+
+    try:
+        stores = storage.object_stores()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    folders = storage.folders()
+    copied = skipped = 0
+    for area in storage.AREAS:
+        source, target = ((folders[area], stores[area]) if direction == "s3"
+                          else (stores[area], folders[area]))
+        try:
+            for key, was_copied in storage.migrate(source, target):
+                copied, skipped = copied + was_copied, skipped + (not was_copied)
+                click.echo(f"{'copied ' if was_copied else 'already there '}{area}/{key}")
+        except OSError as error:
+            raise click.ClickException(
+                f"Stopped ({copied} copied, {skipped} already there): {error}. Run the "
+                "command again to go on.") from error
+    click.echo(f"{copied} files copied, {skipped} already there, every copy checked by sha256.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(storage_group)
 
 
 def main() -> None:

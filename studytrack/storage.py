@@ -2,17 +2,20 @@
 object store (MinIO, Ceph, the S3-compatible stores of Chinese clouds), chosen by
 configuration (STUDYTRACK_STORAGE=s3 and the STUDYTRACK_S3_* settings, docs/deployment.md).
 
-It keeps what jobs make (archives: `jobs/…`) and the reports' kept PDFs (`report-pdfs/…`), so
-that with S3 a file made by a worker on one host downloads through any other. Keys are paths
-with "/" between parts; a key never starts with "/" nor holds "..". Uploaded attachments are
-still in UPLOAD_FOLDER (the move, with backups of either store, is issue 20's next step).
+Two areas: "files", what jobs make (archives: `jobs/…`) and the reports' kept PDFs
+(`report-pdfs/…`), in JOBS_FILE_FOLDER; "uploads", the uploaded attachments (`ab/ab12….pdf`),
+in UPLOAD_FOLDER. On S3 both are in one bucket, under "files/" and "uploads/". So a file stored
+through one app host or worker is read through any other. Keys are paths with "/" between
+parts; a key never starts with "/" nor holds "..".
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +39,9 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def checksum(self, key: str) -> str:
+        """The file's sha256 (hex); FileNotFoundError when there is none."""
+
     def delete(self, key: str) -> None:
         """Remove the file (nothing when there is none)."""
 
@@ -43,16 +49,26 @@ class Storage(Protocol):
         """Note the file as used now (for a clean-up by last use; a no-op where the store
         cannot say so)."""
 
-    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
-        """(key, last written or used) of every file whose key starts with `prefix`."""
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime, int]]:
+        """(key, last written or used, size) of every file whose key starts with `prefix`, in
+        key order. Names starting with a dot (files being written) are left out."""
 
     def local_path(self, key: str) -> Path | None:
         """The file on this host's disk, when the store is a folder (sent by the web server
         as a file); None otherwise."""
 
-    def signed_url(self, key: str, *, filename: str, mimetype: str) -> str | None:
-        """A short-lived URL the browser downloads the file from directly, when the store
-        gives them and the configuration asks for them; None otherwise."""
+    def signed_url(self, key: str, *, filename: str, mimetype: str,
+                   inline: bool = False) -> str | None:
+        """A short-lived URL the browser downloads the file from directly (shown in the
+        browser when `inline`), when the store gives them and the configuration asks for
+        them; None otherwise."""
+
+
+def _sha256(source: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while chunk := source.read(1024 * 1024):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _checked(key: str) -> str:
@@ -97,6 +113,10 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def checksum(self, key: str) -> str:
+        with self._path(key).open("rb") as source:
+            return _sha256(source)
+
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
@@ -104,23 +124,32 @@ class LocalStorage:
         with contextlib.suppress(FileNotFoundError):
             os.utime(self._path(key))
 
-    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
-        folder = self.root / prefix.rstrip("/") if prefix else self.root
-        if not folder.is_dir():
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime, int]]:
+        if not self.root.is_dir():
             return
-        for path in folder.rglob("*"):
-            if path.is_file() and not path.name.endswith(".part"):
-                try:
-                    changed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-                except FileNotFoundError:  # removed meanwhile by another host's clean-up
+        for root, dirs, files in os.walk(self.root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith(".") or name.endswith(".part"):
                     continue
-                yield path.relative_to(self.root).as_posix(), changed
+                path = Path(root) / name
+                key = path.relative_to(self.root).as_posix()
+                if not key.startswith(prefix):
+                    continue
+                try:
+                    found = path.stat()
+                except FileNotFoundError:
+                    if not path.is_symlink():
+                        continue  # removed meanwhile by another host's clean-up
+                    found = path.lstat()  # a broken link: listed, so that reading it fails
+                yield key, datetime.fromtimestamp(found.st_mtime, UTC), found.st_size
 
     def local_path(self, key: str) -> Path | None:
         path = self._path(key)
         return path if path.is_file() else None
 
-    def signed_url(self, key: str, *, filename: str, mimetype: str) -> str | None:
+    def signed_url(self, key: str, *, filename: str, mimetype: str,
+                   inline: bool = False) -> str | None:
         return None
 
 
@@ -136,11 +165,29 @@ class S3Storage:
         return self.prefix + _checked(key)
 
     def put(self, key: str, source: Path) -> None:
-        self.client.upload_file(str(source), self.bucket, self._key(key))
+        with source.open("rb") as data:
+            digest = _sha256(data)
+        self.client.upload_file(str(source), self.bucket, self._key(key),
+                                ExtraArgs={"Metadata": {"sha256": digest}})
         source.unlink()
 
     def put_bytes(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data,
+                               Metadata={"sha256": hashlib.sha256(data).hexdigest()})
+
+    def checksum(self, key: str) -> str:
+        """Kept with the object when it was stored; computed from its bytes otherwise."""
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as error:
+            raise FileNotFoundError(key) from error
+        kept: str | None = head.get("Metadata", {}).get("sha256")
+        if kept:
+            return kept
+        with contextlib.closing(self.open(key)) as source:
+            return _sha256(source)
 
     def get_bytes(self, key: str) -> bytes | None:
         try:
@@ -173,32 +220,35 @@ class S3Storage:
     def touch(self, key: str) -> None:
         pass  # an object's time is when it was written: kept PDFs live that long on S3
 
-    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime, int]]:
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self.prefix + prefix)
         for page in pages:
             for item in page.get("Contents", ()):
-                yield item["Key"][len(self.prefix):], item["LastModified"]
+                yield item["Key"][len(self.prefix):], item["LastModified"], int(item["Size"])
 
     def local_path(self, key: str) -> Path | None:
         return None
 
-    def signed_url(self, key: str, *, filename: str, mimetype: str) -> str | None:
+    def signed_url(self, key: str, *, filename: str, mimetype: str,
+                   inline: bool = False) -> str | None:
         if not self.signed_urls:
             return None
+        disposition = "inline" if inline else "attachment"
         url: str = self.client.generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self.bucket, "Key": self._key(key),
                 "ResponseContentType": mimetype,
-                "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+                "ResponseContentDisposition":
+                    f"{disposition}; filename*=UTF-8''{quote(filename)}",
             },
             ExpiresIn=self.signed_seconds,
         )
         return url
 
 
-def _s3(config: Any) -> S3Storage:
+def _s3(config: Any, area_prefix: str) -> S3Storage:
     import boto3
     from botocore.config import Config as BotoConfig
 
@@ -211,7 +261,8 @@ def _s3(config: Any) -> S3Storage:
         config=BotoConfig(signature_version="s3v4", retries={"max_attempts": 3},
                           s3={"addressing_style": config["S3_ADDRESSING_STYLE"]}),
     )
-    return S3Storage(client, str(config["S3_BUCKET"]), str(config.get("S3_PREFIX") or ""),
+    prefix = str(config.get("S3_PREFIX") or "") + area_prefix
+    return S3Storage(client, str(config["S3_BUCKET"]), prefix,
                      bool(config["S3_SIGNED_URLS"]), int(config["S3_SIGNED_URL_SECONDS"]))
 
 
@@ -219,15 +270,60 @@ S3_SETTINGS = ("S3_ENDPOINT_URL", "S3_BUCKET", "S3_PREFIX", "S3_REGION", "S3_ACC
                "S3_SECRET_KEY", "S3_ADDRESSING_STYLE", "S3_SIGNED_URLS", "S3_SIGNED_URL_SECONDS")
 
 
-def storage() -> Storage:
-    """The app's storage (config.finalize has checked its settings). A folder is named by the
-    configuration as it is now; an S3 client is made once per app and settings."""
+AREAS = ("files", "uploads")  # what jobs make and the kept PDFs; uploaded attachments
+
+
+def storage(area: str = "files") -> Storage:
+    """The app's storage of `area` (config.finalize has checked its settings): on a folder,
+    JOBS_FILE_FOLDER or UPLOAD_FOLDER as the configuration names them now; on S3, the same
+    bucket with the area ("files/", "uploads/") after the prefix. One S3 client per app and
+    settings."""
+    if area not in AREAS:
+        raise ValueError(f"no storage area {area!r}")
     config = current_app.config
     if config["STORAGE"] == "local":
-        return LocalStorage(Path(config["JOBS_FILE_FOLDER"]))
+        folder = config["UPLOAD_FOLDER"] if area == "uploads" else config["JOBS_FILE_FOLDER"]
+        return LocalStorage(Path(folder))
     made: dict[tuple[Any, ...], S3Storage] = current_app.extensions.setdefault(
         "studytrack.storage", {})
-    key = tuple(config.get(name) for name in S3_SETTINGS)
+    key = (area, *(config.get(name) for name in S3_SETTINGS))
     if key not in made:
-        made[key] = _s3(config)
+        made[key] = _s3(config, f"{area}/")
     return made[key]
+
+
+def folders() -> dict[str, LocalStorage]:
+    """Each area's folder (whatever STUDYTRACK_STORAGE says): what `storage migrate` copies
+    from or to."""
+    config = current_app.config
+    return {"files": LocalStorage(Path(config["JOBS_FILE_FOLDER"])),
+            "uploads": LocalStorage(Path(config["UPLOAD_FOLDER"]))}
+
+
+def object_stores() -> dict[str, S3Storage]:
+    """Each area in the configured S3-compatible store (whatever STUDYTRACK_STORAGE says)."""
+    config = current_app.config
+    if not config.get("S3_BUCKET"):
+        raise ValueError("STUDYTRACK_S3_BUCKET is not set")
+    return {area: _s3(config, f"{area}/") for area in AREAS}
+
+
+def migrate(source: Storage, target: Storage) -> Iterator[tuple[str, bool]]:
+    """Copy every file of `source` into `target`, each checked by its sha256 once stored;
+    yields (key, copied) per file. A file already in `target` with the same checksum is
+    left (copied False), so a run that was interrupted goes on where it stopped."""
+    for key, _changed, _size in list(source.listing("")):
+        digest = source.checksum(key)
+        if target.exists(key) and target.checksum(key) == digest:
+            yield key, False
+            continue
+        handle, name = tempfile.mkstemp(prefix=".studytrack-migrate-")
+        try:
+            with os.fdopen(handle, "wb") as out, contextlib.closing(source.open(key)) as data:
+                shutil.copyfileobj(data, out)
+            target.put(key, Path(name))
+        finally:
+            Path(name).unlink(missing_ok=True)
+        if target.checksum(key) != digest:
+            raise OSError(f"{key}: the copy's checksum differs from the original's")
+        yield key, True

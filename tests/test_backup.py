@@ -697,3 +697,34 @@ def test_the_archive_writer_keeps_what_it_read(kind: str) -> None:
         with tarfile.open(fileobj=out, mode="r:gz") as archive:
             member = archive.extractfile("uploads/a.pdf")
             assert member is not None and member.read() == PDF
+
+
+def test_a_backup_and_restore_of_uploads_in_an_s3_store(
+    source: Source, make_target: Callable[..., Flask], s3_endpoint: str, bucket: str,
+    tmp_path: Path,
+) -> None:
+    """Uploads in an S3-compatible store are backed up from it and restored into it (the
+    bucket of another installation, emptied of what the backup does not hold)."""
+    from studytrack.storage import S3Storage
+    from tests.fixtures.services import s3_client
+
+    client = s3_client(s3_endpoint)
+    source_store = S3Storage(client, bucket, "source/uploads/")
+    for key, data in source.files.items():
+        source_store.put_bytes(key, data)
+    with source.app.app_context():
+        made = backup.create_backup(tmp_path / "s3.tar.gz", db.engine, source_store)
+    assert {entry.path for entry in made.manifest.upload_files} == {
+        f"uploads/{key}" for key in source.files}
+
+    target = make_target("create_all")
+    target_store = S3Storage(client, bucket, "target/uploads/")
+    target_store.put_bytes("zz/stale.pdf", b"not in the backup")
+    with target.app_context():
+        result = backup.restore_backup(
+            made.path, db.engine, target.config["UPLOAD_FOLDER"],
+            target.extensions["migrate"].directory, force=True, uploads=target_store)
+    assert result.files == len(source.files)
+    restored = {key: target_store.get_bytes(key) for key, _c, _s in target_store.listing("")}
+    assert restored == source.files  # the stale object removed, every file as it was
+    assert not list(Path(target.config["UPLOAD_FOLDER"]).rglob("*.pdf"))  # nothing left here

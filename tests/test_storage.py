@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import uuid
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -20,38 +18,9 @@ from flask import Flask
 from studytrack.extensions import db
 from studytrack.models import Job, JobStatus
 from studytrack.storage import LocalStorage, S3Storage, storage
+from tests.fixtures.services import s3_client
 from tests.test_export_routes import ask_for_archive
 from tests.test_export_routes import world as world
-
-S3_SETTINGS = {"S3_ACCESS_KEY": "studytrack-test", "S3_SECRET_KEY": "studytrack-test-secret",
-               "S3_REGION": "us-east-1", "S3_PREFIX": "installation-1/"}
-
-
-def _client(endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="studytrack-test",
-                        aws_secret_access_key="studytrack-test-secret")
-
-
-@pytest.fixture
-def bucket(s3_endpoint: str) -> Iterator[str]:
-    name = f"studytrack-{uuid.uuid4().hex[:12]}"
-    client = _client(s3_endpoint)
-    client.create_bucket(Bucket=name)
-    yield name
-    for item in client.list_objects_v2(Bucket=name).get("Contents", ()):
-        client.delete_object(Bucket=name, Key=item["Key"])
-    client.delete_bucket(Bucket=name)
-
-
-@pytest.fixture
-def on_s3(app: Flask, s3_endpoint: str, bucket: str) -> Iterator[Flask]:
-    """The app storing its files in `bucket` (the app fixture restores its configuration)."""
-    app.config.update(STORAGE="s3", S3_ENDPOINT_URL=s3_endpoint, S3_BUCKET=bucket,
-                      **S3_SETTINGS)
-    yield app
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -59,7 +28,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     if request.param == "local":
         return LocalStorage(tmp_path / "files")
     endpoint = request.getfixturevalue("s3_endpoint")
-    return S3Storage(_client(endpoint), request.getfixturevalue("bucket"), "installation-1/")
+    return S3Storage(s3_client(endpoint), request.getfixturevalue("bucket"), "installation-1/")
 
 
 def test_a_store_keeps_reads_lists_and_removes_files(store: Any, tmp_path: Path) -> None:
@@ -76,7 +45,8 @@ def test_a_store_keeps_reads_lists_and_removes_files(store: Any, tmp_path: Path)
     assert store.get_bytes("report-pdfs/none.pdf") is None
     with pytest.raises(FileNotFoundError):
         store.open("report-pdfs/none.pdf")
-    assert [key for key, _ in store.listing("report-pdfs/")] == ["report-pdfs/abc.pdf"]
+    assert [(key, size) for key, _, size in store.listing("report-pdfs/")] == [
+        ("report-pdfs/abc.pdf", 13)]
     store.touch("report-pdfs/abc.pdf")
     store.delete("report-pdfs/abc.pdf")
     store.delete("report-pdfs/abc.pdf")  # twice: nothing to do
@@ -89,9 +59,9 @@ def test_a_store_keeps_reads_lists_and_removes_files(store: Any, tmp_path: Path)
 def test_an_s3_store_keeps_its_files_under_the_installations_prefix(
     s3_endpoint: str, bucket: str
 ) -> None:
-    store = S3Storage(_client(s3_endpoint), bucket, "installation-1/")
+    store = S3Storage(s3_client(s3_endpoint), bucket, "installation-1/")
     store.put_bytes("jobs/a.zip", b"x")
-    listed = _client(s3_endpoint).list_objects_v2(Bucket=bucket)["Contents"]
+    listed = s3_client(s3_endpoint).list_objects_v2(Bucket=bucket)["Contents"]
     assert [item["Key"] for item in listed] == ["installation-1/jobs/a.zip"]
 
 
@@ -111,9 +81,9 @@ def test_an_archive_built_into_s3_downloads_through_the_app(
 
     assert job.file_path == f"jobs/job-{job.id}-1.zip"
     objects = {item["Key"] for item in
-               _client(s3_endpoint).list_objects_v2(Bucket=bucket)["Contents"]}
-    assert f"installation-1/{job.file_path}" in objects
-    assert any(key.startswith("installation-1/report-pdfs/") for key in objects)
+               s3_client(s3_endpoint).list_objects_v2(Bucket=bucket)["Contents"]}
+    assert f"installation-1/files/{job.file_path}" in objects
+    assert any(key.startswith("installation-1/files/report-pdfs/") for key in objects)
     response = client.get(f"{job_url}/download", buffered=True)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
@@ -142,3 +112,41 @@ def test_with_signed_urls_the_browser_downloads_from_the_store(
     client.post("/auth/logout")
     login(world.member)  # the policy still decides who gets a link
     assert client.get(f"{job_url}/download").status_code == 404
+
+
+def test_storage_migrate_copies_every_file_there_and_back_checked_and_resumable(
+    app: Flask, s3_endpoint: str, bucket: str, tmp_path: Path
+) -> None:
+    """`flask storage migrate --to s3` copies both areas' folders into the bucket (checked by
+    sha256); run again it copies nothing; `--to local` brings them back."""
+    from tests.fixtures.services import S3_SETTINGS
+
+    app.config.update(S3_ENDPOINT_URL=s3_endpoint, S3_BUCKET=bucket, **S3_SETTINGS)
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    (uploads / "ab").mkdir(parents=True)
+    (uploads / "ab" / "ab12.pdf").write_bytes(b"%PDF-1.4 an upload")
+    (uploads / "ab" / ".upload-x.part").write_bytes(b"being received")  # not a file yet
+    LocalStorage(Path(app.config["JOBS_FILE_FOLDER"])).put_bytes("jobs/job-1-1.zip", b"PK")
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["storage", "migrate", "--to", "s3"])
+    assert first.exit_code == 0, first.output
+    assert "2 files copied, 0 already there" in first.output
+    keys = {item["Key"] for item in
+            s3_client(s3_endpoint).list_objects_v2(Bucket=bucket)["Contents"]}
+    assert keys == {"installation-1/uploads/ab/ab12.pdf",
+                    "installation-1/files/jobs/job-1-1.zip"}
+    again = runner.invoke(args=["storage", "migrate", "--to", "s3"])
+    assert "0 files copied, 2 already there" in again.output
+
+    (uploads / "ab" / "ab12.pdf").unlink()
+    back = runner.invoke(args=["storage", "migrate", "--to", "local"])
+    assert back.exit_code == 0, back.output
+    assert "1 files copied, 1 already there" in back.output
+    assert (uploads / "ab" / "ab12.pdf").read_bytes() == b"%PDF-1.4 an upload"
+
+
+def test_storage_migrate_needs_the_s3_settings(app: Flask) -> None:
+    app.config["S3_BUCKET"] = None
+    result = app.test_cli_runner().invoke(args=["storage", "migrate", "--to", "s3"])
+    assert result.exit_code == 1 and "STUDYTRACK_S3_BUCKET" in result.output

@@ -64,10 +64,14 @@ def init_app(app: Flask) -> None:
 
     @huey.periodic_task(crontab(minute="*/15"), name="studytrack.housekeeping")
     def housekeeping() -> None:
-        """Every quarter of an hour: stalled jobs failed, files whose time is up removed."""
+        """Every quarter of an hour: stalled jobs failed, files whose time is up removed, and
+        uploads no attachment names (their request failed to commit)."""
+        from studytrack.materials.services import remove_orphan_files
+
         with app.app_context():
             services.fail_stalled()
             services.remove_expired()
+            remove_orphan_files()
 
     app.extensions["studytrack.jobs"] = Queue(huey, run_job, housekeeping)
 

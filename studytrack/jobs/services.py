@@ -218,6 +218,6 @@ def _remove_unused_pdfs(before: float) -> None:
     from studytrack.reports.documents import CACHE_PREFIX
 
     kept = storage()
-    for key, used in list(kept.listing(CACHE_PREFIX)):
+    for key, used, _size in list(kept.listing(CACHE_PREFIX)):
         if used.timestamp() < before:
             kept.delete(key)

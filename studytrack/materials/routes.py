@@ -29,6 +29,7 @@ from studytrack.materials.forms import (
     SearchForm,
 )
 from studytrack.models import Attachment, Material, Organization, StudySession
+from studytrack.storage import storage
 from studytrack.submissions import once
 from studytrack.unit_of_work import attempt
 
@@ -209,21 +210,33 @@ def upload_attachment(material_id: int) -> Any:
 @talisman(content_security_policy=DOWNLOAD_CSP)
 def download_attachment(attachment_id: int) -> Any:
     attachment = attachment_or_404(attachment_id)
-    path = uploads.upload_path(current_app.config["UPLOAD_FOLDER"], attachment.stored_name)
-    if not path.is_file():
+    store, key = storage("uploads"), uploads.upload_key(attachment.stored_name)
+    inline = attachment.content_type in INLINE_TYPES
+    signed = store.signed_url(key, filename=attachment.original_name,
+                              mimetype=attachment.content_type, inline=inline)
+    if signed is not None:
+        return redirect(signed)
+    path = store.local_path(key)
+    try:
+        body = path if path is not None else store.open(key)
+    except FileNotFoundError:
+        body = None
+    if body is None:
         current_app.logger.error(
             "Attachment %s: stored file %s is missing", attachment.id, attachment.stored_name
         )
         abort(404)
     response = send_file(
-        path,
+        body,
         mimetype=attachment.content_type,
-        as_attachment=attachment.content_type not in INLINE_TYPES,
+        as_attachment=not inline,
         download_name=attachment.original_name,
-        conditional=True,
+        conditional=path is not None,
         etag=attachment.sha256,
         max_age=0,
     )
+    if path is None:
+        response.content_length = attachment.size_bytes
     # send_file adds "; charset=utf-8" to every text/* type, even one that names its own
     # (a GB18030 text file said both): the stored type, with its one charset, is the answer.
     response.content_type = attachment.content_type

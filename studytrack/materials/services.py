@@ -7,7 +7,7 @@ trail, and never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -30,6 +30,8 @@ from studytrack.models import (
     User,
     in_subtree,
 )
+from studytrack.models.base import utcnow
+from studytrack.storage import storage
 
 EDITABLE_FIELDS = ("kind", "title", "speaker", "issued_on", "source", "url", "body")
 
@@ -153,7 +155,8 @@ def upload_attachment(
 ) -> Attachment:
     """Check the file by its content, store it under a generated name, and record it."""
     stored = uploads.store_upload(
-        stream, filename, current_app.config["UPLOAD_FOLDER"], max_upload_bytes()
+        stream, filename, current_app.config["UPLOAD_FOLDER"], max_upload_bytes(),
+        storage("uploads"),
     )
     try:
         attachment = Attachment(
@@ -173,9 +176,27 @@ def upload_attachment(
             sha256=stored.sha256, content_type=stored.content_type,
         )
     except BaseException:
-        stored.path.unlink(missing_ok=True)
+        storage("uploads").delete(stored.key)
         raise
     return attachment
+
+
+def remove_orphan_files(older_than: timedelta = timedelta(hours=1)) -> int:
+    """Delete the stored uploads that no attachment names, once older than `older_than`: left
+    when the request that stored one failed to commit (a file is stored before its row, and
+    a younger one may belong to a request still under way). How many."""
+    store = storage("uploads")
+    before = utcnow() - older_than
+    candidates = [key for key, changed, _size in store.listing("") if changed < before]
+    known: set[str] = set()
+    for start in range(0, len(candidates), 500):
+        names = [key.rsplit("/", 1)[-1] for key in candidates[start:start + 500]]
+        known.update(db.session.scalars(
+            sa.select(Attachment.stored_name).where(Attachment.stored_name.in_(names))))
+    orphans = [key for key in candidates if key.rsplit("/", 1)[-1] not in known]
+    for key in orphans:
+        store.delete(key)
+    return len(orphans)
 
 
 def remove_attachment(attachment: Attachment) -> None:

@@ -25,6 +25,7 @@ from typing import IO, Any
 from flask_babel import lazy_gettext as _l
 
 from studytrack.errors import DomainError
+from studytrack.storage import LocalStorage, Storage
 
 CHUNK_SIZE = 64 * 1024
 HEAD_SIZE = 64  # enough for every signature we look at
@@ -94,7 +95,7 @@ class StoredFile:
     content_type: str
     size_bytes: int
     sha256: str
-    path: Path
+    key: str  # in the uploads' storage (upload_key)
 
 
 # --- names -------------------------------------------------------------------------------
@@ -135,18 +136,26 @@ def allowed_types_text() -> Any:
 # --- storing -----------------------------------------------------------------------------
 
 
-def upload_path(folder: str | os.PathLike[str], stored_name: str) -> Path:
-    """Where a stored file lives: <folder>/<first two hex chars>/<stored name>."""
+def upload_key(stored_name: str) -> str:
+    """Where a stored file lives in the uploads' storage: <first two hex chars>/<stored name>
+    (on a folder, <UPLOAD_FOLDER>/ab/ab12….pdf)."""
     if not STORED_NAME.match(stored_name):
         raise ValueError(f"not a generated file name: {stored_name!r}")
-    return Path(folder) / stored_name[:2] / stored_name
+    return f"{stored_name[:2]}/{stored_name}"
+
+
+def upload_path(folder: str | os.PathLike[str], stored_name: str) -> Path:
+    """The stored file in an upload folder (the uploads' storage on a folder)."""
+    return Path(folder) / upload_key(stored_name)
 
 
 def store_upload(
-    stream: IO[bytes], filename: str | None, folder: str | os.PathLike[str], max_bytes: int
+    stream: IO[bytes], filename: str | None, folder: str | os.PathLike[str], max_bytes: int,
+    store: Storage | None = None,
 ) -> StoredFile:
-    """Check and store one upload. Raises DomainError(field="file") with the reason if the
-    file is refused; nothing is left on disk then."""
+    """Check and store one upload: received into `folder` (a dot-named file there, which
+    backups skip), then kept in `store` (the folder itself by default). Raises
+    DomainError(field="file") with the reason if the file is refused; nothing is left then."""
     original_name = clean_original_name(filename)
     if not original_name:
         raise DomainError(
@@ -162,9 +171,10 @@ def store_upload(
 
     file_type = FILE_TYPES[expected]
     stored_name = uuid.uuid4().hex + file_type.extension
-    final_path = upload_path(folder, stored_name)
-    final_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=final_path.parent)
+    key = upload_key(stored_name)
+    receiving = Path(folder) / key.split("/")[0]  # beside its place: a rename on a folder
+    receiving.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=receiving)
     temp_path = Path(temp_name)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -187,11 +197,11 @@ def store_upload(
                 _l("The file's content does not match its name (%(ext)s).", ext=extension),
                 field=FIELD,
             )
-        os.replace(temp_path, final_path)
+        (store or LocalStorage(Path(folder))).put(key, temp_path)
     except BaseException:
         temp_path.unlink(missing_ok=True)
         raise
-    return StoredFile(original_name, stored_name, content_type, size, digest, final_path)
+    return StoredFile(original_name, stored_name, content_type, size, digest, key)
 
 
 def _copy(
