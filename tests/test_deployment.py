@@ -106,15 +106,31 @@ class Browser:
         self.port = port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Reply:
+    def request_multipart(self, path: str, form: dict[str, str],
+                          file: tuple[str, str, bytes]) -> Reply:
+        """POST a form with one file, as a browser sends it."""
+        boundary = "studytrack-test-boundary"
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                 f"{value}\r\n".encode() for name, value in form.items()]
+        field, filename, data = file
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+                     f'filename="{filename}"\r\nContent-Type: application/octet-stream'
+                     f"\r\n\r\n".encode() + data + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        return self.request("POST", path, body=b"".join(parts),
+                            content_type=f"multipart/form-data; boundary={boundary}")
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None, *,
+                body: bytes | str | None = None, content_type: str | None = None) -> Reply:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Host": f"127.0.0.1:{self.port}"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
         if form is not None:
             body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            content_type = "application/x-www-form-urlencoded"
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()

@@ -6,7 +6,9 @@ the job queue) and one S3-compatible store (moto's server) for the files jobs ma
   on the first (logins are rows in PostgreSQL);
 - wrong passwords counted on both: the limit holds across the two servers (Redis);
 - an archive asked for on the first is built by the worker and downloads from the second
-  (the queue in Redis, the file in the object store).
+  (the queue in Redis, the file in the object store);
+- a file uploaded through the first downloads through the second (each host has an upload
+  folder of its own: the file is in the object store).
 
 Skipped without PostgreSQL or Redis, except in CI, where it fails (tests/fixtures/services.py).
 """
@@ -68,14 +70,14 @@ def installation(tmp_path: Path, deploy_database_url: str,  # noqa: F811
         "STUDYTRACK_S3_ACCESS_KEY": "test",
         "STUDYTRACK_S3_SECRET_KEY": "test-secret",
         "STUDYTRACK_S3_REGION": "us-east-1",
-        "STUDYTRACK_UPLOAD_FOLDER": str(tmp_path / "uploads"),  # a shared file system
         "STUDYTRACK_WORKERS": "1",
     }
     envs, secret_key = {}, secrets.token_urlsafe(48)  # one key: sessions signed by either
     for name in ("first", "second", "worker"):
-        (tmp_path / name).mkdir()
+        (tmp_path / name).mkdir()  # an instance and upload folder of each host's own
         envs[name] = {**server_environment(tmp_path / name, **shared),
-                      "STUDYTRACK_SECRET_KEY": secret_key}
+                      "STUDYTRACK_SECRET_KEY": secret_key,
+                      "STUDYTRACK_UPLOAD_FOLDER": str(tmp_path / name / "uploads")}
     for command in (["db", "upgrade"], ["seed-demo"]):
         done = subprocess.run([BIN / "flask", "--app", "studytrack", *command],
                               cwd=tmp_path, env=envs["worker"], capture_output=True,
@@ -161,6 +163,21 @@ def test_two_servers_share_logins_limits_jobs_and_files(installation: dict[str, 
     assert download.status == 200
     with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
         assert any(name.endswith("目录.html") for name in archive.namelist())
+
+    # A file uploaded through the first downloads through the second.
+    library = first.request("GET", "/materials").body
+    material = re.search(r'href="/materials/(\d+)"', library).group(1)  # type: ignore[union-attr]
+    detail = first.request("GET", f"/materials/{material}").body
+    pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    uploaded = first.request_multipart(f"/materials/{material}/attachments",
+                                       {"csrf_token": csrf_token(detail)},
+                                       ("file", "两台服务器.pdf", pdf))
+    assert uploaded.status == 302, uploaded.body[-500:]
+    listed = second.request("GET", f"/materials/{material}").body
+    attachment = re.findall(r"/attachments/(\d+)/download", listed)[-1]
+    fetched = second.request("GET", f"/attachments/{attachment}/download")
+    assert fetched.status == 200 and fetched.data == pdf
+    assert not list((installation["tmp"] / "first" / "uploads").rglob("*.pdf"))
 
     # Logging out on the second ends the login on the first, even for a copy of the cookie
     # taken before (the login is a row in PostgreSQL, not only a cookie).
