@@ -133,8 +133,9 @@ class Config:
     S3_ADDRESSING_STYLE = "path"  # what MinIO and most private stores answer; or "virtual"
     S3_SIGNED_URLS = False
     S3_SIGNED_URL_SECONDS = 300
-    # Processes a job may draw PDFs with at once (the archive's), by default one per core.
-    JOBS_PDF_PROCESSES = os.cpu_count() or 1
+    # Processes a job may draw PDFs with at once (the archive's): one per core, at most 4
+    # (each holds the fonts, about 165 MB).
+    JOBS_PDF_PROCESSES = min(os.cpu_count() or 1, 4)
 
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25

@@ -181,13 +181,20 @@ def upload_attachment(
     return attachment
 
 
+def _is_upload_key(key: str) -> bool:
+    name = key.rsplit("/", 1)[-1]
+    return bool(uploads.STORED_NAME.match(name)) and key == uploads.upload_key(name)
+
+
 def remove_orphan_files(older_than: timedelta = timedelta(hours=1)) -> int:
     """Delete the stored uploads that no attachment names, once older than `older_than`: left
     when the request that stored one failed to commit (a file is stored before its row, and
     a younger one may belong to a request still under way). How many."""
     store = storage("uploads")
     before = utcnow() - older_than
-    candidates = [key for key, changed, _size in store.listing("") if changed < before]
+    # Only names the app generates, where it puts them: nothing else in the store is touched.
+    candidates = [key for key, changed, _size in store.listing("")
+                  if changed < before and _is_upload_key(key)]
     known: set[str] = set()
     for start in range(0, len(candidates), 500):
         names = [key.rsplit("/", 1)[-1] for key in candidates[start:start + 500]]
