@@ -38,14 +38,6 @@ from studytrack.config import TestConfig
 from studytrack.demo import DEMO_PASSWORD
 from tests.e2e.conftest import DESKTOP, PHONE, QuietHandler, _e2e_database, login_through_form
 
-# Chromium cancels the requests of a page it leaves (a static file, the favicon) while the
-# development server still sends them; the server then drops the connection before it closes
-# the file, which Python reports when it collects it. Only those reports are let through here.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in. <_io.FileIO name='[^']*/static/"
-    ":pytest.PytestUnraisableExceptionWarning"
-)
-
 ROLES = ("secretary", "member", "leader", "admin")
 WIDTHS = {"phone": PHONE, "desk": DESKTOP}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
