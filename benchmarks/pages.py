@@ -146,8 +146,8 @@ def choose_pages(app: Flask) -> list[Page]:
         Page("dashboard", "Top unit's dashboard", "/dashboard", leader),
         Page("drill_down", "Second-level unit (drill-down)", f"/dashboard/units/{ids['unit_id']}",
              leader),
-        Page("export_xlsx", "Dashboard Excel export", f"/dashboard/units/{ids['org_id']}.xlsx",
-             leader),
+        # The dashboard's workbook is made by a job since issue 20: its figures are those of
+        # the dashboard pages above (the job adds the writing of the file).
     ]
 
 

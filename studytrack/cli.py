@@ -149,7 +149,10 @@ def jobs_worker(workers: int) -> None:
         raise click.ClickException("JOBS_IMMEDIATE is set: jobs run where they are queued.")
     click.echo(f"studytrack: running jobs of {type(huey).__name__} '{huey.name}' "
                f"with {workers} worker threads")
-    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    # An idle worker looks at the queue at least every second (Huey's default backs off to
+    # ten): a report's PDF is asked for by someone waiting on its page.
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                         max_delay=1.0).run()
 
 
 @click.group("storage")

@@ -165,11 +165,11 @@ def _measure_every_page(app: Flask, pages: ModuleType, monkeypatch: pytest.Monke
     monkeypatch.setattr(pages, "_get", get)
     results = pages.measure(app, chosen, warmup=1, repeat=4, say=lambda _: None)
     keys = [p.key for p in chosen]
-    assert [r.key for r in results] == keys and len(keys) == 11
+    assert [r.key for r in results] == keys and len(keys) == 10
     # warm-up in the pages' order, then four rounds of one request to every page
-    assert timed[:11] == keys
-    rounds = [timed[11 + 11 * i:22 + 11 * i] for i in range(4)]
-    assert len(timed) == 11 + 44 and all(sorted(r) == sorted(keys) for r in rounds)
+    assert timed[:10] == keys
+    rounds = [timed[10 + 10 * i:20 + 10 * i] for i in range(4)]
+    assert len(timed) == 10 + 40 and all(sorted(r) == sorted(keys) for r in rounds)
     # shuffled afresh each round, the same way in every run
     assert len({tuple(r) for r in rounds}) > 1 and rounds[0] != keys
     again: list[str] = []

@@ -35,6 +35,7 @@ from studytrack.models import (
     TalkKind,
     TaskStatus,
 )
+from tests.fixtures.jobs import job_download, job_url_of
 
 TOPIC = "学习贯彻习近平总书记重要讲话精神"
 
@@ -177,7 +178,9 @@ def test_downloads_need_a_login(client, world):
 
 def test_pdf_download_embeds_a_chinese_font(client, login, world):
     login(world.member)
-    response = client.get(f"/sessions/{world.session.id}/report.pdf")
+    url = f"/sessions/{world.session.id}/report.pdf"
+    job_url = job_url_of(client.post(url))  # not drawn yet: a job draws it
+    response = job_download(client, job_url)
 
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
@@ -404,6 +407,8 @@ def test_files_whose_time_is_up_are_removed(app, client, login, world):
 
 def test_a_report_pdf_is_drawn_once_per_version_of_the_report(app, client, login, world,
                                                                monkeypatch):
+    """The report's button asks for the PDF: the first time a job draws it; then it is sent
+    at once, by the button and by the link, until the report changes."""
     from studytrack.exports import pdf
 
     drawn: list[str] = []
@@ -413,15 +418,21 @@ def test_a_report_pdf_is_drawn_once_per_version_of_the_report(app, client, login
     url = f"/sessions/{world.session.id}/report.pdf"
     login(world.secretary)
 
-    first = client.get(url).data
-    again = client.get(url).data
-    assert again == first and len(drawn) == 1  # the second from the kept file
-    assert len(list(kept.glob("*.pdf"))) == 1
+    first = job_download(client, job_url_of(client.post(url))).data
+    again = client.post(url)  # drawn before: sent at once, no job
+    assert again.status_code == 200 and again.data == first
+    assert client.get(url, buffered=True).data == first
+    assert len(drawn) == 1 and len(list(kept.glob("*.pdf"))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 1
 
     session = db.session.get(StudySession, world.session.id)
     client.post(f"/sessions/{session.id}/minutes",
                 data={"minutes": "会议强调，要学深悟透。", "version": session.version})
-    changed = client.get(url).data
+    stale = client.get(url)  # this version is not drawn: back to the report's button
+    assert stale.status_code == 302
+    assert stale.headers["Location"] == f"/sessions/{session.id}/report"
+    assert "is not made yet" in client.get(stale.headers["Location"]).get_data(as_text=True)
+    changed = job_download(client, job_url_of(client.post(url))).data
     assert changed != first and len(drawn) == 2  # a new version of the report: drawn anew
     assert len(list(kept.glob("*.pdf"))) == 2
 
@@ -434,13 +445,54 @@ def test_a_report_pdf_is_drawn_once_per_version_of_the_report(app, client, login
     assert len(drawn) == 3  # only the September session's, which was not kept yet
 
 
+def test_the_report_pdf_job_is_its_askers(client, login, world):
+    """A PDF shows what its asker may read: its job's page and file are the asker's alone
+    (and the administrator's)."""
+    login(world.member)
+    job_url = job_url_of(client.post(f"/sessions/{world.session.id}/report.pdf"))
+    page = client.get(job_url).get_data(as_text=True)
+    assert f'href="/sessions/{world.session.id}/report"' in page  # back to the report
+    assert TOPIC in page
+    for role, status in (("secretary", 404), ("leader", 404), ("outsider", 404),
+                         ("admin", 200)):
+        client.post("/auth/logout")
+        login(getattr(world, role))
+        assert client.get(job_url).status_code == status, role
+        assert client.get(f"{job_url}/download", buffered=True).status_code == status, role
+
+
+def test_a_pdf_job_whose_asker_may_no_longer_export_fails(app, world):
+    """Run as its asker: one who left the group meanwhile gets no PDF of its records."""
+    from studytrack.jobs import services as job_services
+
+    job = Job(kind=JobKind.REPORT_PDF, key="report_pdf:test", version="v",
+              requested_by_id=world.outsider.id,
+              params={"session_id": world.session.id, "topic": TOPIC,
+                      "url_root": "http://localhost/"})
+    db.session.add(job)
+    db.session.commit()
+    job_services.run(job.id, last_attempt=True)
+    db.session.expire_all()
+    assert job.status == JobStatus.FAILED and "PermissionError" in job.error
+    assert job.file_path is None
+
+
+def test_asking_for_a_pdf_needs_the_export_permission(client, login, world):
+    login(world.outsider)
+    assert client.post(f"/sessions/{world.session.id}/report.pdf").status_code == 404
+    client.post("/auth/logout")
+    login(world.member)
+    assert client.post(f"/sessions/{world.draft.id}/report.pdf").status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
+
+
 def test_kept_report_pdfs_not_used_for_a_while_are_removed(app, client, login, world):
     import os
 
     from studytrack.jobs import services as job_services
 
     login(world.secretary)
-    client.get(f"/sessions/{world.session.id}/report.pdf")
+    job_download(client, job_url_of(client.post(f"/sessions/{world.session.id}/report.pdf")))
     kept = next((Path(app.config["JOBS_FILE_FOLDER"]) / "report-pdfs").glob("*.pdf"))
     job_services.remove_expired()
     assert kept.exists()  # used just now

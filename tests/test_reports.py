@@ -491,7 +491,9 @@ def test_buttons_print_word_pdf_and_news(example, client, login, another_client)
     _, html = page(client, f"/sessions/{sid}/report")
     assert "data-report-print" in html
     assert f'href="/sessions/{sid}/report.docx"' in html
-    assert f'href="/sessions/{sid}/report.pdf"' in html
+    # The PDF is asked for (a job draws a version not drawn yet): a form, with its token.
+    assert re.search(rf'<form method="post" action="/sessions/{sid}/report.pdf"[^>]*>\s*'
+                     r'<input type="hidden" name="csrf_token"', html)
     assert "/news-release" not in html  # members do not get the news-release draft
     assert 'href="/static/css/report_print.css' in html
     assert 'src="/static/js/report.js' in html

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
 from flask_babel import gettext as _
 
 from studytrack.dashboard.figures import FIGURE_ZH
 from studytrack.dashboard.measures import BY_KEY, HEADLINES, MEASURES, Cell
 from studytrack.dashboard.queries import Dashboard
 from studytrack.exports.common import safe_filename_part
-from studytrack.exports.tables import Percent, Sheet, send_workbook, workbook
+from studytrack.exports.tables import Percent, Sheet, workbook
 from studytrack.formatting import percent_number
 
 # --- charts ---------------------------------------------------------------------------------
@@ -129,5 +128,6 @@ def filename(board: Dashboard) -> str:
     return f"{unit} {_period_zh(board)} 学习情况统计.xlsx"
 
 
-def send(board: Dashboard) -> Response:
-    return send_workbook(workbook(sheets(board)), filename(board))
+def xlsx(board: Dashboard) -> bytes:
+    """The workbook (made by a job: studytrack.jobs.exports)."""
+    return workbook(sheets(board))

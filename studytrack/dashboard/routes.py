@@ -3,14 +3,15 @@
 /dashboard                        the first unit the user leads (a selector when several);
                                   the roots of the tree for an administrator
 /dashboard/units/<id>             any unit within reach (a unit outside it answers 404)
-/dashboard/units/<id>.xlsx        the same figures as a workbook
+/dashboard/units/<id>.xlsx        the same figures as a workbook, made by a job (POST)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studytrack import authz, inputs, timeutil
@@ -18,6 +19,7 @@ from studytrack.dashboard import export, queries
 from studytrack.dashboard.blueprint import bp
 from studytrack.dashboard.measures import HEADLINES, MEASURES, TargetTexts
 from studytrack.dashboard.metrics import Period
+from studytrack.jobs.exports import ask_for_dashboard_workbook
 from studytrack.models import Organization
 
 YEARS_SHOWN = 6  # the selector offers this year, next year and the years before
@@ -133,7 +135,17 @@ def unit(org_id: int) -> Any:
 @bp.get("/units/<int:org_id>.xlsx")
 @login_required
 def unit_xlsx(org_id: int) -> Any:
+    """An old link to the workbook: the dashboard, whose button has it made."""
     tree = _tree_or_404(org_id)
-    period = _period()
-    board = queries.dashboard(tree, period)
-    return export.send(board)
+    flash(_("The workbook is made on request: press “Export to Excel”."), "info")
+    return redirect(url_for(".unit", org_id=tree.unit.id, **_period_args(_period())))
+
+
+@bp.post("/units/<int:org_id>.xlsx")
+@login_required
+def ask_xlsx(org_id: int) -> Any:
+    """The figures as a workbook, made by a job (a province's takes a while): its page shows
+    the progress, then the download. A second click while it is made joins it."""
+    tree = _tree_or_404(org_id)
+    job = ask_for_dashboard_workbook(tree.unit, _period(), current_user)
+    return redirect(url_for("jobs.detail", job_id=job.id))

@@ -4,6 +4,7 @@
   by default, Redis when STUDYTRACK_QUEUE_URL says so); only a job's id goes through it.
 - `services`: asking for a job (joining the same work already asked for), running it with
   its progress, retries and errors, and removing the files whose time is up.
-- `archive`: the yearly study archive of a group, the first kind of job.
+- `archive`: the yearly study archive of a group.
+- `exports`: a session report's PDF and a unit's dashboard workbook, each its asker's.
 - `routes`: a job's page (progress, then the download) and the administrator's list.
 """

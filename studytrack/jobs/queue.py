@@ -47,7 +47,7 @@ def build_huey(app: Flask) -> Huey:
 
 
 def init_app(app: Flask) -> None:
-    from studytrack.jobs import archive, services  # noqa: F401 (archive registers its builder)
+    from studytrack.jobs import archive, exports, services  # noqa: F401 (they register builders)
 
     huey = build_huey(app)
     huey.immediate = bool(app.config["JOBS_IMMEDIATE"])

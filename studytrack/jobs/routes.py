@@ -14,11 +14,18 @@ from flask_login import login_required
 
 from studytrack import authz, inputs
 from studytrack.authz import requires
+from studytrack.exports.tables import XLSX_MIMETYPE
 from studytrack.extensions import db
 from studytrack.jobs import queries, services
 from studytrack.jobs.blueprint import bp
-from studytrack.models import Job, JobStatus
+from studytrack.models import Job, JobKind, JobStatus
 from studytrack.storage import storage
+
+MIMETYPES = {
+    JobKind.GROUP_ARCHIVE: "application/zip",
+    JobKind.REPORT_PDF: "application/pdf",
+    JobKind.DASHBOARD_WORKBOOK: XLSX_MIMETYPE,
+}
 
 
 @bp.get("/<int:job_id>")
@@ -48,7 +55,7 @@ def download(job_id: int) -> Any:
     if job.status != JobStatus.DONE or key is None:
         flash(_("This file is no longer kept. Ask for it again."), "warning")
         return redirect(url_for(".detail", job_id=job.id))
-    name, mimetype = job.file_name or key.rsplit("/", 1)[-1], "application/zip"
+    name, mimetype = job.file_name or key.rsplit("/", 1)[-1], MIMETYPES[job.kind]
     kept = storage()
     signed = kept.signed_url(key, filename=name, mimetype=mimetype)
     if signed is not None:

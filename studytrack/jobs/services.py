@@ -189,7 +189,11 @@ def new_file(job: Job, suffix: str) -> tuple[Path, str]:
     stored under when complete: finish_file)."""
     handle, name = tempfile.mkstemp(prefix=f"studytrack-job-{job.id}-", suffix=suffix)
     os.close(handle)
-    return Path(name), f"jobs/job-{job.id}-{job.attempts}{suffix}"
+    return Path(name), _file_key(job, suffix)
+
+
+def _file_key(job: Job, suffix: str) -> str:
+    return f"jobs/job-{job.id}-{job.attempts}{suffix}"
 
 
 def finish_file(temporary: Path, key: str) -> tuple[str, int]:
@@ -197,6 +201,13 @@ def finish_file(temporary: Path, key: str) -> tuple[str, int]:
     size = temporary.stat().st_size
     storage().put(key, temporary)
     return key, size
+
+
+def store_file(job: Job, suffix: str, data: bytes) -> tuple[str, int]:
+    """Store a small file made in memory as the job's; (its key, its size)."""
+    key = _file_key(job, suffix)
+    storage().put_bytes(key, data)
+    return key, len(data)
 
 
 def remove_expired() -> int:

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 class JobKind(StrEnum):
     GROUP_ARCHIVE = "group_archive"  # a group's yearly study archive (学习档案), a .zip
+    REPORT_PDF = "report_pdf"  # a session report's PDF, as its asker reads the report
+    DASHBOARD_WORKBOOK = "dashboard_workbook"  # a unit's dashboard figures, an .xlsx
 
 
 class JobStatus(StrEnum):

@@ -8,8 +8,9 @@ gives another HTML, so a new PDF; an unchanged one is sent as kept (a PDF takes 
 second to draw). Those not used for JOBS_KEEP_HOURS are removed by the worker's clean-up
 (jobs.services.remove_expired).
 
-Used by the download routes and by the archive job (studytrack.jobs), which runs it in a
-request context of its own: the print template builds its static URLs with url_for.
+A PDF not kept yet is drawn by a job (studytrack.jobs.exports; the archive's by its own job),
+which renders the template in a request context of its own: the print template builds its
+static URLs with url_for.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def pdf_arguments(report: SessionReport) -> dict[str, Any]:
 
 
 def render_pdf(report: SessionReport) -> bytes:
-    """The report's PDF, from the kept file when this version of it was drawn before."""
+    """The report's PDF, from the kept file when this version of it was drawn before (in a
+    job: drawing takes about a second)."""
     arguments = pdf_arguments(report)
     kept = cached_pdf(arguments)
     if kept is not None:
@@ -62,7 +64,8 @@ def render_pdf(report: SessionReport) -> bytes:
     return keep_pdf(arguments, pdf.report_pdf(**arguments))
 
 
-def _cache_key(arguments: dict[str, Any]) -> str:
+def pdf_key(arguments: dict[str, Any]) -> str:
+    """Where the PDF of these arguments is kept: one key per version of the report."""
     key = hashlib.sha256()
     for part in (_stylesheets_digest(), arguments["system_fonts"], arguments["html"]):
         key.update(part.encode())
@@ -82,7 +85,7 @@ def _stylesheets_digest() -> str:
 
 def cached_pdf(arguments: dict[str, Any]) -> bytes | None:
     """The kept PDF of these arguments (noted as used now), or None."""
-    key = _cache_key(arguments)
+    key = pdf_key(arguments)
     data = storage().get_bytes(key)
     if data is not None:
         storage().touch(key)
@@ -92,5 +95,5 @@ def cached_pdf(arguments: dict[str, Any]) -> bytes | None:
 def keep_pdf(arguments: dict[str, Any], data: bytes) -> bytes:
     """Keep `data` as the PDF of these arguments (stored whole: a reader never sees half a
     file); returns it."""
-    storage().put_bytes(_cache_key(arguments), data)
+    storage().put_bytes(pdf_key(arguments), data)
     return data

@@ -374,12 +374,16 @@ def test_task_done_and_leader_downloads_the_reports(
     expect(leader.locator(".dashboard-chart[data-chart='months'] canvas")).to_have_count(1)
     browsing.shot(leader, "dashboard")
 
-    # The dashboard's Excel table.
+    # The dashboard's Excel table: made by a job, whose page offers it, then back.
+    leader.locator("#dashboard-export").click()
+    download = leader.locator("#job-progress a[href$='/download']")
+    expect(download).to_be_visible()
     with leader.expect_download() as info:
-        leader.locator("#dashboard-export").click()
+        download.click()
     workbook = info.value
     assert workbook.suggested_filename.endswith(".xlsx"), workbook.suggested_filename
     assert first_bytes(workbook) == b"PK"
+    leader.locator("#job-back").click()
 
     # Down to the group's figures, then the session's report.
     leader.locator(f"#units a[data-drill='group'][href*='/groups/{live_server.group_id}/"
@@ -397,6 +401,18 @@ def test_task_done_and_leader_downloads_the_reports(
     report = info.value
     assert report.suggested_filename.endswith(".docx"), report.suggested_filename
     assert first_bytes(report) == b"PK"
+    # The PDF: drawn by a job the first time; asked again, it comes at once.
+    leader.locator("button[data-export='pdf']").click()
+    download = leader.locator("#job-progress a[href$='/download']")
+    expect(download).to_be_visible()
+    with leader.expect_download() as info:
+        download.click()
+    assert info.value.suggested_filename.endswith(".pdf"), info.value.suggested_filename
+    assert first_bytes(info.value) == b"%P"
+    leader.locator("#job-back").click()
+    with leader.expect_download() as info:
+        leader.locator("button[data-export='pdf']").click()
+    assert first_bytes(info.value) == b"%P"
     journey["leader_ready"] = True
 
 
