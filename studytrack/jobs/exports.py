@@ -31,8 +31,8 @@ from studytrack.reports.queries import session_report
 
 
 def ask_for_report_pdf(session: StudySession, user: User, version: str) -> Job:
-    """The job drawing `session`'s report as `user` reads it (`version`: its kept PDF's key,
-    reports.documents.pdf_key). The worker renders it under this request's address, so its
+    """The job drawing `session`'s report as `user` reads it (`version`:
+    reports.documents.pdf_version). The worker renders it under this request's address, so its
     links and static files are those the request would give."""
     return services.ask(
         JobKind.REPORT_PDF, f"{JobKind.REPORT_PDF}:{session.id}:{user.id}", version,

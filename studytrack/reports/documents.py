@@ -64,13 +64,19 @@ def render_pdf(report: SessionReport) -> bytes:
     return keep_pdf(arguments, pdf.report_pdf(**arguments))
 
 
-def pdf_key(arguments: dict[str, Any]) -> str:
-    """Where the PDF of these arguments is kept: one key per version of the report."""
+def pdf_version(arguments: dict[str, Any]) -> str:
+    """The version of the report these arguments draw (a sha256, hex): its print HTML, with
+    the stylesheets and the fonts setting."""
     key = hashlib.sha256()
     for part in (_stylesheets_digest(), arguments["system_fonts"], arguments["html"]):
         key.update(part.encode())
         key.update(b"\0")
-    return f"{CACHE_PREFIX}{key.hexdigest()}.pdf"
+    return key.hexdigest()
+
+
+def pdf_key(arguments: dict[str, Any]) -> str:
+    """Where the PDF of these arguments is kept: one key per version of the report."""
+    return f"{CACHE_PREFIX}{pdf_version(arguments)}.pdf"
 
 
 @functools.cache

@@ -25,7 +25,7 @@ from studytrack.jobs.exports import ask_for_report_pdf
 from studytrack.jobs.queries import recent_archives_of
 from studytrack.models import StudySession
 from studytrack.reports.blueprint import bp
-from studytrack.reports.documents import cached_pdf, pdf_arguments, pdf_key
+from studytrack.reports.documents import cached_pdf, pdf_arguments, pdf_version
 from studytrack.reports.forms import ArchiveForm
 from studytrack.reports.queries import archive_years, session_report
 from studytrack.reports.report import SessionReport
@@ -87,7 +87,7 @@ def ask_pdf(session_id: int) -> Any:
     data = cached_pdf(arguments)
     if data is not None:
         return _pdf_download(report, data)
-    job = ask_for_report_pdf(session, current_user, pdf_key(arguments))
+    job = ask_for_report_pdf(session, current_user, pdf_version(arguments))
     return redirect(url_for("jobs.detail", job_id=job.id))
 
 
