@@ -51,11 +51,19 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 
 # The web server and the job worker (archives and other long work) in one process group:
 # Ctrl+C stops both, and the worker stops when the server does.
+# Reminder mails go to files, not to anyone: set STUDYTRACK_MAIL_BACKEND=smtp (and the
+# STUDYTRACK_MAIL_* server settings) to send them.
+run: export STUDYTRACK_MAIL_BACKEND ?= file
+run: export STUDYTRACK_MAIL_FILE_PATH ?= $(CURDIR)/instance/mails
+run: export STUDYTRACK_PUBLIC_URL ?= http://$(HOST):$(PORT)/
 run: $(RUN_STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
+	$(FLASK) reminders scan
 	@echo
 	@echo "Open http://$(HOST):$(PORT)/ and log in with one of the accounts above (Ctrl+C stops)."
+	@if [ "$$STUDYTRACK_MAIL_BACKEND" = file ]; then echo "Reminder mails are written to" \
+		"$$STUDYTRACK_MAIL_FILE_PATH/ (one file per sending), not sent."; fi
 	$(FLASK) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null || true' EXIT; \
 		$(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -60,6 +60,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         render_as_batch=True, compare_type=True,
     )
     extensions.csrf.init_app(app)
+    extensions.mail.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
@@ -82,12 +83,13 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     from studytrack.plans.blueprint import bp as plans
     from studytrack.records.blueprint import bp as records
     from studytrack.reflections.blueprint import bp as reflections
+    from studytrack.reminders.blueprint import bp as reminders
     from studytrack.reports.blueprint import bp as reports
     from studytrack.study_sessions.blueprint import bp as study_sessions
 
     for blueprint in (
         auth, home, groups, study_sessions, materials, followups, reflections, reports,
-        notifications, plans, records, dashboard, admin, jobs, ops,
+        notifications, reminders, plans, records, dashboard, admin, jobs, ops,
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)

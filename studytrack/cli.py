@@ -155,6 +155,31 @@ def jobs_worker(workers: int) -> None:
                          max_delay=1.0).run()
 
 
+@click.group("reminders")
+def reminders_group() -> None:
+    """Reminders (studytrack.reminders): the worker runs them by itself; these run them now."""
+
+
+@reminders_group.command("scan")
+@with_appcontext
+def reminders_scan() -> None:
+    """Record and notify the reminders due now (never one twice); their mails and robot posts
+    go out with the worker."""
+    from studytrack.reminders import services
+
+    made = services.scan()
+    click.echo(f"studytrack: {made} new reminders")
+
+
+@reminders_group.command("send")
+@with_appcontext
+def reminders_send() -> None:
+    """Send the reminders' mails and robot posts whose time has come, here and now."""
+    from studytrack.reminders import services
+
+    click.echo(f"studytrack: {services.send_due()} sent")
+
+
 @click.group("storage")
 def storage_group() -> None:
     """The storage of files (uploads, what jobs make): a folder or an S3-compatible store."""
@@ -198,6 +223,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(jobs_group)
     app.cli.add_command(storage_group)
+    app.cli.add_command(reminders_group)
 
 
 def main() -> None:

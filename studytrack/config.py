@@ -137,12 +137,30 @@ class Config:
     # (each holds the fonts, about 165 MB).
     JOBS_PDF_PROCESSES = min(os.cpu_count() or 1, 4)
 
+    # Reminders (studytrack/reminders, docs/operations.md). Mail goes out through Flask-Mailman:
+    # MAIL_BACKEND "smtp" (the MAIL_* server), "file" (one file per mail in MAIL_FILE_PATH, as
+    # `make run` does), "console", or "locmem" (kept in memory, for tests).
+    MAIL_BACKEND = "smtp"
+    MAIL_FILE_PATH: str | None = None
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
     MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_TIMEOUT = 10
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "studytrack@localhost"
+    # The app's address as its users reach it: the links of mails, robot posts and calendar
+    # feeds are made from it (the worker that sends them has no request to take it from).
+    PUBLIC_URL = "http://127.0.0.1:5000/"
+    # A reflection or task is reminded of this many days before it is due (and once overdue).
+    REMINDER_DAYS_BEFORE = 3
+    # A mail or robot post that fails is tried again after 5, 10, 20… minutes, this many times.
+    DELIVERY_RETRIES = 4
+    DELIVERY_RETRY_MINUTES = 5
+    # The hosts group chat robots may post to (the webhook URL a secretary enters): WeCom's and
+    # DingTalk's; add a private deployment's host. Nothing else is reached from the worker.
+    ROBOT_HOSTS = "qyapi.weixin.qq.com, oapi.dingtalk.com"
 
     PROXY_FIX_HOPS = 0
 
@@ -182,6 +200,10 @@ class Config:
             "MAIL_USERNAME": "MAIL_USERNAME",
             "MAIL_PASSWORD": "MAIL_PASSWORD",
             "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
+            "MAIL_BACKEND": "MAIL_BACKEND",
+            "MAIL_FILE_PATH": "MAIL_FILE_PATH",
+            "PUBLIC_URL": "PUBLIC_URL",
+            "ROBOT_HOSTS": "ROBOT_HOSTS",
             "ENV": "ENV_NAME",
             "PDF_SYSTEM_FONTS": "PDF_SYSTEM_FONTS",
             "LOG_FORMAT": "LOG_FORMAT",
@@ -207,11 +229,15 @@ class Config:
                          "JOB_KEEP_HOURS": "JOBS_KEEP_HOURS",
                          "JOB_PDF_PROCESSES": "JOBS_PDF_PROCESSES",
                          "JOB_STALE_MINUTES": "JOBS_STALE_MINUTES",
-                         "S3_SIGNED_URL_SECONDS": "S3_SIGNED_URL_SECONDS"}.items():
+                         "S3_SIGNED_URL_SECONDS": "S3_SIGNED_URL_SECONDS",
+                         "MAIL_TIMEOUT": "MAIL_TIMEOUT",
+                         "REMINDER_DAYS_BEFORE": "REMINDER_DAYS_BEFORE",
+                         "DELIVERY_RETRIES": "DELIVERY_RETRIES",
+                         "DELIVERY_RETRY_MINUTES": "DELIVERY_RETRY_MINUTES"}.items():
             if env(var) not in (None, ""):
                 values[key] = env_int(var, 0)
-        for var in ("SECURE_COOKIES", "FORCE_HTTPS", "MAIL_USE_TLS", "DEBUG", "LOG_REMOTE_ADDR",
-                    "S3_SIGNED_URLS"):
+        for var in ("SECURE_COOKIES", "FORCE_HTTPS", "MAIL_USE_TLS", "MAIL_USE_SSL", "DEBUG",
+                    "LOG_REMOTE_ADDR", "S3_SIGNED_URLS"):
             if env(var) is not None:
                 values[var] = env_bool(var)
         return values
@@ -231,6 +257,8 @@ class TestConfig(Config):
     JOBS_IMMEDIATE = True
     JOBS_RETRIES = 0
     JOBS_PDF_PROCESSES = 1  # the archives of the tests are small; tests/test_jobs.py uses 2
+    MAIL_BACKEND = "locmem"  # flask_mailman.outbox; tests/test_reminder_mail.py uses SMTP
+    PUBLIC_URL = "http://studytrack.test/"
 
 
 class ConfigurationError(RuntimeError):

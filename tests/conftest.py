@@ -26,6 +26,9 @@ pytest_plugins = [
     "tests.fixtures.world",
     "tests.fixtures.demo",
     "tests.fixtures.services",
+    "tests.fixtures.jobs",
+    "tests.fixtures.mail",
+    "tests.fixtures.receivers",
 ]
 
 

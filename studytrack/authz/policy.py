@@ -65,11 +65,15 @@ POLICY: dict[str, Rule] = {
     "group.view": reads_the_group,
     "group.view_records": keeps_the_record | leads,
     "group.settings": keeps_the_record,
+    # The group chat's robots the group's reminders are posted to (their webhook and secret).
+    "robot.manage": keeps_the_record,
     "session.view": reads_the_session,
     "session.view_draft": keeps_the_record,
     "session.create": keeps_the_record,
     "session.edit": keeps_the_record & session_editable,
     "session.reopen": keeps_the_record & session_closed,
+    # The session as a calendar invitation (.ics) the secretary sends out.
+    "session.invite": keeps_the_record,
     # Make-up study usually follows the session, often after it is closed.
     "attendance.makeup": keeps_the_record & (session_editable | session_closed),
     "material.view": is_admin | reads_library,

@@ -203,6 +203,12 @@ def build_people(password: str) -> Registry:
     return Registry(orgs=orgs, users=users, groups=groups)
 
 
+def demo_mail(username: str) -> str:
+    """A demo account's mail address: a reserved domain that reaches nobody (`make run` writes
+    the reminders' mails to files)."""
+    return f"{username}@studytrack.example"
+
+
 def _build_accounts(password: str, orgs: dict[str, Organization]) -> dict[str, User]:
     """The first account through the service; the others share its password hash (the same
     public demo password), as hashing it once per account would take most of the seeding time.
@@ -213,12 +219,14 @@ def _build_accounts(password: str, orgs: dict[str, Organization]) -> dict[str, U
         position=first.position, organization=orgs[first.org], is_admin=first.is_admin,
         must_change_password=False,
     )}
+    users[first.username].email = demo_mail(first.username)
     password_hash = users[first.username].password_hash
     for spec in others:
         user = User(
             username=spec.username, display_name=spec.name, position=spec.position,
             organization=orgs[spec.org], is_admin=spec.is_admin, must_change_password=False,
             locale="zh", login_version=1, password_hash=password_hash,
+            email=demo_mail(spec.username),
         )
         db.session.add(user)
         users[spec.username] = user

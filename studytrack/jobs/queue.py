@@ -32,6 +32,8 @@ class Queue:
     huey: Huey
     run_job: Any  # huey TaskWrapper: run_job(job_id) queues it
     housekeeping: Any  # the periodic clean-up
+    send_reminders: Any  # send_reminders() queues sending the reminders' mails and posts due
+    scan_reminders: Any  # the periodic scheduler of reminders (studytrack.reminders)
 
 
 def build_huey(app: Flask) -> Huey:
@@ -48,6 +50,7 @@ def build_huey(app: Flask) -> Huey:
 
 def init_app(app: Flask) -> None:
     from studytrack.jobs import archive, exports, services  # noqa: F401 (they register builders)
+    from studytrack.reminders import services as reminder_services
 
     huey = build_huey(app)
     huey.immediate = bool(app.config["JOBS_IMMEDIATE"])
@@ -64,16 +67,37 @@ def init_app(app: Flask) -> None:
 
     @huey.periodic_task(crontab(minute="*/15"), name="studytrack.housekeeping")
     def housekeeping() -> None:
-        """Every quarter of an hour: stalled jobs failed, files whose time is up removed, and
-        uploads no attachment names (their request failed to commit)."""
+        """Every quarter of an hour: stalled jobs failed, files whose time is up removed,
+        uploads no attachment names (their request failed to commit), and reminders' mails
+        left half-sent by a stopped worker failed."""
         from studytrack.materials.services import remove_orphan_files
 
         with app.app_context():
             services.fail_stalled()
             services.remove_expired()
             remove_orphan_files()
+            reminder_services.fail_stalled()
 
-    app.extensions["studytrack.jobs"] = Queue(huey, run_job, housekeeping)
+    @huey.task(name="studytrack.send_reminders")
+    def send_reminders() -> None:
+        """The reminders' mails and robot posts whose time has come (queued when some are
+        made, and every minute: those that waited for a quiet window or a retry)."""
+        with app.app_context():
+            reminder_services.send_due()
+
+    @huey.periodic_task(crontab(minute="*"), name="studytrack.send_reminders_due")
+    def send_reminders_due() -> None:
+        with app.app_context():
+            reminder_services.send_due()
+
+    @huey.periodic_task(crontab(minute="*/5"), name="studytrack.scan_reminders")
+    def scan_reminders() -> None:
+        """Every five minutes: the reminders due now, from the data (never one twice)."""
+        with app.app_context():
+            reminder_services.scan()
+
+    app.extensions["studytrack.jobs"] = Queue(huey, run_job, housekeeping, send_reminders,
+                                              scan_reminders)
 
 
 def queue() -> Queue:

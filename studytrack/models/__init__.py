@@ -20,6 +20,18 @@ from studytrack.models.reflection import (
     Reflection,
     ReflectionStatus,
 )
+from studytrack.models.reminder import (
+    DIGEST_KINDS,
+    Delivery,
+    DeliveryChannel,
+    DeliveryStatus,
+    GroupRobot,
+    Reminder,
+    ReminderChannel,
+    ReminderKind,
+    ReminderPreference,
+    RobotProvider,
+)
 from studytrack.models.session_stats import SessionStats
 from studytrack.models.study_group import GroupMembership, GroupRole, GroupTitle, StudyGroup
 from studytrack.models.study_session import (
@@ -41,6 +53,7 @@ from studytrack.models.user import LeadershipRole, User
 __all__ = [
     "ACTIVE_TASK_STATUSES",
     "CLOSED_TASK_STATUSES",
+    "DIGEST_KINDS",
     "EDITABLE_SESSION_STATUSES",
     "HANDED_IN_STATUSES",
     "HELD_STATUSES",
@@ -52,9 +65,13 @@ __all__ = [
     "AttendanceStatus",
     "AuditEvent",
     "Base",
+    "Delivery",
+    "DeliveryChannel",
+    "DeliveryStatus",
     "FollowUpTask",
     "FormSubmission",
     "GroupMembership",
+    "GroupRobot",
     "GroupRole",
     "GroupTitle",
     "Job",
@@ -71,6 +88,11 @@ __all__ = [
     "PlanItem",
     "Reflection",
     "ReflectionStatus",
+    "Reminder",
+    "ReminderChannel",
+    "ReminderKind",
+    "ReminderPreference",
+    "RobotProvider",
     "SessionKind",
     "SessionMaterial",
     "SessionStats",

@@ -24,6 +24,16 @@ class NotificationKind(StrEnum):
     REFLECTION_ACCEPTED = "reflection_accepted"  # to the author
     TASK_ASSIGNED = "task_assigned"  # to the assignee
     EXPORT_READY = "export_ready"  # to who asked for a file made by a job (details: job_id, name)
+    # Reminders (studytrack.reminders; details: what the text needs, as the reminder found it)
+    REFLECTION_REQUESTED = "reflection_requested"  # a session published: write a reflection
+    REFLECTION_DUE = "reflection_due"
+    REFLECTION_OVERDUE = "reflection_overdue"
+    MAKEUP_OWED = "makeup_owed"
+    TASK_DUE = "task_due"
+    TASK_OVERDUE = "task_overdue"
+    PLAN_ITEM_DUE = "plan_item_due"
+    SECRETARY_DIGEST = "secretary_digest"
+    LEADER_DIGEST = "leader_digest"
 
 
 class Notification(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, time
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -70,6 +70,12 @@ class User(TimestampMixin, Base):
     organization_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )
+    # Reminders (studytrack.reminders): no mail or robot post between these local times (the
+    # window may pass midnight); both None: none.
+    quiet_start: Mapped[time | None]
+    quiet_end: Mapped[time | None]
+    # The private calendar feed's secret (/calendar/<token>.ics); None: no feed. Revocable.
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     organization: Mapped[Organization | None] = relationship()
     memberships: Mapped[list[GroupMembership]] = relationship(back_populates="user")

@@ -9,6 +9,7 @@ e.g. the reviewer's comment of that return).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, assert_never
 
 from flask import url_for
@@ -99,6 +100,64 @@ def shown(item: NotificationItem) -> Shown:
                else url_for("notifications.index"))
         return Shown(_("“%(name)s” is ready to download.", name=details.get("name") or ""),
                      url, "file-earmark-zip")
+    if note.kind in REMINDER_KINDS:
+        return _reminder(note.kind, item, details, topic)
     # Every kind has its text: a new one fails the type check here (a kind the enum lacks
     # cannot be loaded: its column refuses unknown values)
-    assert_never(note.kind)
+    assert_never(note.kind)  # type: ignore[arg-type]  # the reminders' kinds: _reminder
+
+
+REMINDER_KINDS = frozenset({
+    NotificationKind.REFLECTION_REQUESTED, NotificationKind.REFLECTION_DUE,
+    NotificationKind.REFLECTION_OVERDUE, NotificationKind.MAKEUP_OWED,
+    NotificationKind.TASK_DUE, NotificationKind.TASK_OVERDUE, NotificationKind.PLAN_ITEM_DUE,
+    NotificationKind.SECRETARY_DIGEST, NotificationKind.LEADER_DIGEST,
+})
+
+
+def _reminder(kind: NotificationKind, item: NotificationItem, details: dict[str, Any],
+              topic: str) -> Shown:
+    """The reminders' notifications (studytrack.reminders), from what the reminder found."""
+    note = item.notification
+    due = details.get("due_on")
+    day = local_date(date.fromisoformat(due)) if isinstance(due, str) else ""
+    if kind in (NotificationKind.REFLECTION_REQUESTED, NotificationKind.REFLECTION_DUE,
+                NotificationKind.REFLECTION_OVERDUE):
+        url = url_for("reflections.edit", session_id=note.session_id)
+        if kind == NotificationKind.REFLECTION_REQUESTED:
+            text = (_("Please write your reflection on «%(topic)s» by %(date)s", topic=topic,
+                      date=day) if day else
+                    _("Please write your reflection on «%(topic)s»", topic=topic))
+            return Shown(text, url, "pencil-square")
+        if kind == NotificationKind.REFLECTION_DUE:
+            return Shown(_("Your reflection on «%(topic)s» is due on %(date)s", topic=topic,
+                           date=day), url, "alarm")
+        return Shown(_("Your reflection on «%(topic)s» was due on %(date)s", topic=topic,
+                       date=day), url, "exclamation-triangle", late=True)
+    if kind == NotificationKind.MAKEUP_OWED:
+        names = details.get("names")
+        text = (_("%(num)d people owe make-up study for «%(topic)s»", num=len(names),
+                  topic=topic) if names is not None else
+                _("Make-up study owed for «%(topic)s»", topic=topic))
+        return Shown(text, _session_url(item), "journal-bookmark")
+    if kind in (NotificationKind.TASK_DUE, NotificationKind.TASK_OVERDUE):
+        title = item.task.title if item.task is not None else str(details.get("title") or "")
+        url = (url_for("followups.detail", task_id=note.task_id) if note.task_id
+               else _session_url(item))
+        if kind == NotificationKind.TASK_DUE:
+            return Shown(_("Task due on %(date)s: %(title)s", date=day, title=title), url,
+                         "alarm")
+        return Shown(_("Task overdue since %(date)s: %(title)s", date=day, title=title), url,
+                     "exclamation-triangle", late=True)
+    if kind == NotificationKind.PLAN_ITEM_DUE:
+        return Shown(_("Planned for this month, no session yet: %(topic)s",
+                       topic=details.get("topic") or ""),
+                     url_for("plans.current_plan", group_id=details.get("group_id")),
+                     "calendar2-week")
+    if kind == NotificationKind.SECRETARY_DIGEST:
+        return Shown(_("Your week as study secretary: what is waiting for you"),
+                     url_for("home.index"), "list-check")
+    return Shown(_("%(unit)s: study figures for %(year)s", unit=details.get("unit") or "",
+                   year=details.get("year") or ""),
+                 url_for("dashboard.unit", org_id=details.get("unit_id"),
+                         year=details.get("year")), "bar-chart")

@@ -123,7 +123,7 @@ def request_fields(app: Flask, status: int) -> dict[str, Any]:
     duration = (time.perf_counter() - started) * 1000 if started is not None else None
     fields: dict[str, Any] = {
         "method": _clean(request.method, 16),
-        "path": _clean(request.path),  # never request.full_path: no query string
+        "path": _logged_path(),
         "endpoint": request.endpoint,
         "status": status,
         "duration_ms": round(duration, 1) if duration is not None else None,
@@ -135,6 +135,16 @@ def request_fields(app: Flask, status: int) -> dict[str, Any]:
     if REQUEST_ID.fullmatch(request_id):
         fields["request_id"] = request_id
     return fields
+
+
+def _logged_path() -> str:
+    """The path, never with its query string, nor the secret a path may carry (a calendar
+    feed's or an unsubscribe link's `<token>`), which the log must not hand to its readers."""
+    path = request.path
+    token = (request.view_args or {}).get("token")
+    if isinstance(token, str) and token:
+        path = path.replace(token, "[token]")
+    return _clean(path)
 
 
 def format_request(fields: dict[str, Any]) -> str:
