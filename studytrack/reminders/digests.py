@@ -19,7 +19,14 @@ from studytrack.dashboard.measures import HEADLINES
 from studytrack.dashboard.metrics import Period
 from studytrack.extensions import db
 from studytrack.home.desk import secretary_desk
-from studytrack.models import GroupMembership, GroupRole, LeadershipRole, StudyGroup, User
+from studytrack.models import (
+    GroupMembership,
+    GroupRole,
+    LeadershipRole,
+    Reminder,
+    StudyGroup,
+    User,
+)
 from studytrack.models import ReminderKind as Kind
 from studytrack.reminders.events import Due
 
@@ -33,11 +40,21 @@ def digests_due(today: date) -> Iterator[Due]:
         yield from leader_digests(today)
 
 
+def _not_sent(kind: Kind, subject: str) -> sa.ColumnElement[bool]:
+    """The person has not had this digest yet (the scheduler runs every few minutes: each
+    digest is worked out once)."""
+    return ~sa.select(Reminder.id).where(
+        Reminder.user_id == User.id, Reminder.kind == kind,
+        Reminder.subject == subject,
+    ).exists()
+
+
 def secretary_digests(today: date) -> Iterator[Due]:
     week = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
     secretaries = db.session.scalars(
         sa.select(User)
-        .where(User.active, sa.select(GroupMembership.id)
+        .where(User.active, _not_sent(Kind.SECRETARY_DIGEST, f"week:{week}"),
+               sa.select(GroupMembership.id)
                .join(StudyGroup, StudyGroup.id == GroupMembership.group_id)
                .where(GroupMembership.user_id == User.id,
                       GroupMembership.role == GroupRole.SECRETARY,
@@ -69,7 +86,8 @@ def leader_digests(today: date) -> Iterator[Due]:
     year = today.year if today.month > 1 else today.year - 1
     leaders = db.session.scalars(
         sa.select(User)
-        .where(User.active, sa.select(LeadershipRole.id)
+        .where(User.active, _not_sent(Kind.LEADER_DIGEST, f"month:{today:%Y-%m}"),
+               sa.select(LeadershipRole.id)
                .where(LeadershipRole.user_id == User.id).exists())
         .order_by(User.id)
     )

@@ -111,9 +111,13 @@ def _owing(*where: Any) -> sa.Select[*tuple[Any, ...]]:
 
 def reflections_requested(today: date) -> Iterator[Due]:
     """A published session asks each person who owes a reflection to write it (also one who
-    owes it later, once their make-up study is recorded), until its due date."""
-    not_due_yet = sa.or_(StudySession.reflection_due_on.is_(None),
-                         StudySession.reflection_due_on >= today)
+    owes it later, once their make-up study is recorded), until its due date (a session
+    without one: for OVERDUE_WINDOW_DAYS after it was published)."""
+    not_due_yet = sa.or_(
+        StudySession.reflection_due_on >= today,
+        sa.and_(StudySession.reflection_due_on.is_(None),  # no due date: while recent
+                StudySession.published_at >= _days_ago(today, OVERDUE_WINDOW_DAYS)),
+    )
     sessions: set[int] = set()
     for session_id, user_id, due_on, topic, _group in db.session.execute(_owing(not_due_yet)):
         sessions.add(session_id)
