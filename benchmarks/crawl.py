@@ -56,8 +56,6 @@ SKIPPED = {
     "static": "files, served by the web server in production",
     "materials.download_attachment": "the generated data has no files (the download streams "
                                      "the stored file)",
-    "reports.group_archive": "the yearly archive is built in the request (37–55 s at scale 1); "
-                             "it moves to a job with progress (issue 20)",
     "reminders.edit_robot": "the generated data has no chat robots",
     "reminders.calendar_feed": "read by calendar apps with a person's secret token",
     "reminders.unsubscribe": "a mail's link, with a signed token",
