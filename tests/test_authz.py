@@ -567,6 +567,8 @@ GRANTS: list[tuple[str, Any, set[str]]] = [
     ("report.view", PUBLISHED, READERS),
     ("report.export", PUBLISHED, READERS),
     ("report.write_news", CLOSED, KEEPERS),
+    ("report.read_news", PUBLISHED, KEEPERS | LEADERS_OF_10),
+    ("report.read_news", CLOSED, KEEPERS | LEADERS_OF_10),
     ("archive.export", GROUP, KEEPERS | LEADERS_OF_10),
     # A group's archive, asked for by the member (1) who has since lost the right: those who
     # may export it now; a job about no group: who asked for it, and the administrator.

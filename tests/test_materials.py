@@ -365,6 +365,28 @@ def test_bad_input_is_shown_beside_the_field_and_kept(
     assert actions() == before
 
 
+def test_a_short_name_is_optional_and_kept_as_the_press_writes_it(
+    world: World, as_user: Callable[..., FlaskClient]
+) -> None:
+    """简称: what the news release names a speech by; straight quotes become Chinese ones."""
+    client = as_user(world.secretary)
+    page = text(client.get("/materials/new"))
+    assert "“2·23”重要讲话" in page  # the help text's example
+    response = client.post("/materials/new", data=form_data(
+        organization_id=world.unit.id, short_name=' "2·23"重要讲话 '))
+    assert response.status_code == 302
+    created = db.session.scalar(sa.select(Material).order_by(Material.id.desc()))
+    assert created is not None and created.short_name == "“2·23”重要讲话"
+    response = client.post("/materials/new", data=form_data(organization_id=world.unit.id))
+    assert response.status_code == 302  # optional
+    created = db.session.scalar(sa.select(Material).order_by(Material.id.desc()))
+    assert created is not None and created.short_name is None
+    response = client.post("/materials/new", data=form_data(
+        organization_id=world.unit.id, short_name="长" * 61))
+    assert field_error(text(response), "short_name").startswith(
+        "Field cannot be longer than 60 characters.")
+
+
 def test_http_urls_are_accepted(world: World, as_user: Callable[..., FlaskClient]) -> None:
     client = as_user(world.secretary)
     response = client.post("/materials/new", data=form_data(

@@ -28,6 +28,9 @@ def history(world, create_session):
         "session.update": {"changes": {"location": ["518会议室", "报告厅"],
                                        "reflection_due_on": [None, "2026-04-02"]}},
         "session.minutes": {"characters": [0, 1200]},
+        "news_release.save": {"characters": [0, 900]},
+        "news_release.finalise": {"characters": [900, 950]},
+        "news_release.discard": {"characters": [950, 0]},
         "session.publish": {"status": ["draft", "published"]},
         "session.close": {"status": ["published", "closed"]},
         "session.reopen": {"status": ["closed", "published"], "closed_at": "2026-04-03T09:00"},
@@ -67,7 +70,7 @@ def history(world, create_session):
                               "comment": "很好"},
     }
     # The events name their object by type and id, as the services' objects do.
-    objects = {"session": session, **{
+    objects = {"session": session, "news_release": session, **{
         kind: type(name, (), {"id": 1})()
         for kind, name in (("attendance", "Attendance"), ("talk", "Talk"),
                            ("task", "FollowUpTask"), ("reflection", "Reflection"))}}

@@ -92,8 +92,10 @@ POLICY: dict[str, Rule] = {
     "reflection.review": keeps_the_record,
     "report.view": reads_the_group,
     "report.export": reads_the_group,
-    # The news-release draft stays the secretaries' once the record is closed.
+    # The news release: the secretaries edit it and mark it final (also once the record is
+    # closed); leaders of the group's unit or above read it.
     "report.write_news": keeps_the_record,
+    "report.read_news": keeps_the_record | leads,
     "archive.export": keeps_the_record | leads,
     "audit.view": keeps_the_record,
     "dashboard.view": is_admin | leads,

@@ -51,6 +51,7 @@ class MaterialSpec:
     issued_on: date | None
     source: str | None
     body: str
+    short_name: str | None = None  # 简称, as the press names a speech ("“2·23”重要讲话")
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def build_materials(specs: tuple[MaterialSpec, ...], registry: Registry) -> dict
         material = Material(
             organization=registry.orgs["root"], kind=spec.kind, title=spec.title,
             speaker=spec.speaker, issued_on=spec.issued_on, source=spec.source,
-            body=spec.body, created_by=registry.users["secretary"],
+            body=spec.body, short_name=spec.short_name, created_by=registry.users["secretary"],
         )
         db.session.add(material)
         materials[spec.key] = material

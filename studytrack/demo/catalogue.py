@@ -33,6 +33,7 @@ MATERIALS: tuple[MaterialSpec, ...] = (
         "习近平", date(2020, 2, 23), "新华社",
         "“2·23”重要讲话。全面总结新冠肺炎疫情防控工作，深刻分析当前疫情形势，提出加强党的"
         "领导、统筹推进疫情防控和经济社会发展工作的重点任务和重大举措。",
+        short_name="“2·23”重要讲话",
     ),
     MaterialSpec(
         "speech-3-4", SPEECH,
@@ -40,6 +41,7 @@ MATERIALS: tuple[MaterialSpec, ...] = (
         "习近平", date(2020, 3, 4), "新华社",
         "“3·4”重要讲话。分析国内外新冠肺炎疫情防控和经济形势，研究统筹抓好疫情防控和经济"
         "社会发展重点工作。",
+        short_name="“3·4”重要讲话",
     ),
     MaterialSpec(
         "study-rules", DOCUMENT, "中国共产党党委（党组）理论学习中心组学习规则",

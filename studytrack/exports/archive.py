@@ -9,6 +9,7 @@ Layout (everything inside one folder, so unpacking never spills):
         01 2026-03-26 <topic>/
             学习记录.docx
             学习记录.pdf
+            新闻稿.txt                  the news release, when one was marked final
             心得体会/<author>.docx      accepted reflections
 
 The caller passes an open binary file (a temporary file): each entry is generated, written and
@@ -45,6 +46,7 @@ ATTENDANCE_NAME = "出勤登记表.xlsx"
 TASKS_NAME = "后续任务清单.xlsx"
 RECORD_DOCX = "学习记录.docx"
 RECORD_PDF = "学习记录.pdf"
+NEWS_RELEASE_NAME = "新闻稿.txt"
 REFLECTIONS_FOLDER = "心得体会"
 
 # Already-compressed formats are stored as they are; text is deflated.
@@ -97,6 +99,9 @@ def write_archive(
             if pdf is not None:
                 add(f"{entries.folder}/{RECORD_PDF}", pdf(report))
                 entries.files.append((f"{ZH['record']}（PDF）", RECORD_PDF))
+            if report.news_release:
+                add(f"{entries.folder}/{NEWS_RELEASE_NAME}", news_release_txt(report.news_release))
+                entries.files.append(("新闻稿（定稿）", NEWS_RELEASE_NAME))
             taken: set[str] = set()
             for reflection in report.reflections:
                 if reflection.status != ReflectionStatus.ACCEPTED or not reflection.body:
@@ -112,6 +117,13 @@ def write_archive(
         add(TASKS_NAME, excel.tasks_xlsx(reports))
         add(INDEX_NAME, _index_html(root, organization, sessions))
     return names
+
+
+def news_release_txt(text: str) -> bytes:
+    """A news release as a text file every editor opens as it is, Windows Notepad included:
+    UTF-8 with a byte-order mark, lines ending in CRLF."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
+    return "\r\n".join(lines).encode("utf-8-sig") + b"\r\n"
 
 
 def _unique(name: str, taken: set[str]) -> str:

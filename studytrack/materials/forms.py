@@ -58,6 +58,11 @@ class MaterialForm(SubmittedOnce, Form):
         _l("Title"), filters=[strip],
         validators=[DataRequired(_l("Enter the title.")), Length(max=255)],
     )
+    short_name = StringField(
+        _l("Short name"), filters=[strip], validators=[Optional(), Length(max=60)],
+        description=_l("Optional: how the press names it, e.g. “2·23”重要讲话. The news "
+                       "release names the speech by it."),
+    )
     speaker = StringField(
         _l("Speaker or author"), filters=[strip], validators=[Optional(), Length(max=120)]
     )

@@ -6,6 +6,7 @@ trail, and never commit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import IO, Any
@@ -33,7 +34,7 @@ from studytrack.models import (
 from studytrack.models.base import utcnow
 from studytrack.storage import storage
 
-EDITABLE_FIELDS = ("kind", "title", "speaker", "issued_on", "source", "url", "body")
+EDITABLE_FIELDS = ("kind", "title", "short_name", "speaker", "issued_on", "source", "url", "body")
 
 
 @dataclass
@@ -45,6 +46,7 @@ class MaterialData:
     source: str | None = None
     url: str | None = None
     body: str | None = None
+    short_name: str | None = None
 
     @classmethod
     def from_form(cls, form: Any) -> MaterialData:
@@ -56,11 +58,22 @@ class MaterialData:
             source=form.source.data,
             url=form.url.data,
             body=form.body.data,
+            short_name=form.short_name.data,
         )
 
 
 def _blank_to_none(value: str | None) -> str | None:
     return (value or "").strip() or None
+
+
+# "2·23"重要讲话 typed with straight quotes: the press writes Chinese ones, “2·23”重要讲话.
+_STRAIGHT_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def short_name_of(value: str | None) -> str | None:
+    """A material's short name as the press writes it: trimmed, quotes made Chinese."""
+    name = _blank_to_none(value)
+    return _STRAIGHT_QUOTED.sub(r"“\1”", name) if name else None
 
 
 def _apply(material: Material, data: MaterialData) -> dict[str, Any]:
@@ -71,6 +84,7 @@ def _apply(material: Material, data: MaterialData) -> dict[str, Any]:
     values = {
         "kind": MaterialKind(data.kind),
         "title": title,
+        "short_name": short_name_of(data.short_name),
         "speaker": _blank_to_none(data.speaker),
         "issued_on": data.issued_on,
         "source": _blank_to_none(data.source),

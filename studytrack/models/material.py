@@ -40,6 +40,8 @@ class Material(TimestampMixin, Base):
         enum_column(MaterialKind, "material_kind"), default=MaterialKind.DOCUMENT
     )
     title: Mapped[str] = mapped_column(sa.String(255))
+    # How the press names it, e.g. “2·23”重要讲话 (简称): the news release uses it.
+    short_name: Mapped[str | None] = mapped_column(sa.String(60))
     speaker: Mapped[str | None] = mapped_column(sa.String(120))  # speaker or author
     issued_on: Mapped[date | None]
     source: Mapped[str | None] = mapped_column(sa.String(255))

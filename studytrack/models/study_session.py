@@ -104,6 +104,9 @@ class StudySession(TimestampMixin, Base):
     )
     tasks: Mapped[list[FollowUpTask]] = relationship(back_populates="session")
     reflections: Mapped[list[Reflection]] = relationship(back_populates="session")
+    news_release: Mapped[NewsRelease | None] = relationship(
+        back_populates="session", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @hybrid_property
     def is_held(self) -> bool:
@@ -159,6 +162,37 @@ class SessionMaterial(Base):
 
     session: Mapped[StudySession] = relationship(back_populates="session_materials")
     material: Mapped[Material] = relationship(back_populates="session_links")
+
+
+class NewsRelease(TimestampMixin, Base):
+    """The news release (新闻稿) of a session as its secretary edited it, and whether it is
+    final: `final_at`/`final_by` are set when it was marked final (定稿), which is the version
+    leaders read and the yearly archive keeps; an edit saved afterwards clears them.
+
+    A row of its own rather than columns of the session: editing it neither moves the
+    session's version (a secretary editing the record meanwhile is not refused) nor touches a
+    closed, locked record. No row: the draft is generated from the record each time."""
+
+    __tablename__ = "news_releases"
+
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("study_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    final_at: Mapped[datetime | None]
+    final_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    session: Mapped[StudySession] = relationship(back_populates="news_release")
+    final_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_final(self) -> bool:
+        return self.final_at is not None
 
 
 class AttendanceStatus(StrEnum):

@@ -2,8 +2,9 @@
 page, the print layout, the news-release draft and the Word/PDF/archive writers all show.
 
 One statement per list whatever the size of the session: its talks; its tasks; its attendance
-rows; its reflections. The session itself, with its group, unit, chair, recorder and its few
-materials with their files, is the one the route loaded (with `REPORTED`) to check access.
+rows; its reflections. The session itself, with its group, unit, chair, recorder, its kept news
+release and its few materials with their files, is the one the route loaded (with `REPORTED`)
+to check access.
 The lists select the columns the report shows, not ORM entities: a report of sixty people
 would otherwise build and track hundreds of objects it only reads once. They run on the
 session's connection (after a flush): the ORM's way of executing a statement
@@ -49,7 +50,7 @@ from studytrack.models import (
     User,
 )
 from studytrack.models.followup import task_overdue
-from studytrack.models.study_session import owes_reflection
+from studytrack.models.study_session import NewsRelease, owes_reflection
 from studytrack.reports.report import (
     ReportAttachment,
     ReportAttendee,
@@ -121,6 +122,7 @@ def session_report(
         chair_position=chair.position if chair else None,
         recorder_position=recorder.position if recorder else None,
         as_of=today,
+        news_release=final_news_release(session),
     )
 
 
@@ -139,6 +141,7 @@ REPORTED = (
     .joinedload(StudyGroup.organization, innerjoin=True),
     joinedload(StudySession.chair),
     joinedload(StudySession.recorder),
+    joinedload(StudySession.news_release),
     joinedload(StudySession.session_materials)
     .joinedload(SessionMaterial.material)
     .joinedload(Material.attachments),
@@ -219,13 +222,28 @@ def _materials(session: StudySession) -> tuple[ReportMaterial, ...]:
     return tuple(
         ReportMaterial(
             id=m.id, kind=m.kind, title=m.title, speaker=m.speaker, issued_on=m.issued_on,
-            source=m.source, url=m.url, summary=m.body,
+            source=m.source, url=m.url, summary=m.body, short_name=m.short_name,
             attachments=tuple(
                 ReportAttachment(a.id, a.original_name, a.content_type, a.size_bytes)
                 for a in m.attachments if not a.is_removed
             ),
         )
         for m in (link.material for link in session.session_materials)
+    )
+
+
+def final_news_release(session: StudySession) -> str | None:
+    """The text of the session's news release if it was marked final (else None: a draft is
+    not kept anywhere but on its page)."""
+    release = session.news_release
+    return release.text if release is not None and release.is_final else None
+
+
+def news_release_version(session_id: int) -> int | None:
+    """The version of the session's saved news release as the database has it now (None:
+    none saved), for a page whose save was refused as changed meanwhile."""
+    return db.session.scalar(
+        sa.select(NewsRelease.version).where(NewsRelease.session_id == session_id)
     )
 
 

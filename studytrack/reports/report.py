@@ -42,6 +42,7 @@ class ReportMaterial:
     url: str | None
     summary: str | None
     attachments: tuple[ReportAttachment, ...] = ()
+    short_name: str | None = None  # 简称, as the press names it: “2·23”重要讲话
 
 
 @dataclass(frozen=True)
@@ -120,3 +121,4 @@ class SessionReport:
     recorder_position: str | None = None
     as_of: date | None = None  # the local date that "overdue" and "late" were judged on
     reflections_accepted: int = 0  # of the required reflections, the accepted ones
+    news_release: str | None = None  # the news release marked final (新闻稿定稿), if any
