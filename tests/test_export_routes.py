@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from studytrack.admin import services as admin_services
+from studytrack.exports.common import zh
 from studytrack.extensions import db
 from studytrack.models import (
     Attendance,
@@ -29,6 +30,7 @@ from studytrack.models import (
     NotificationKind,
     Reflection,
     ReflectionStatus,
+    SessionKind,
     SessionStatus,
     StudySession,
     Talk,
@@ -243,8 +245,9 @@ def test_archive_holds_every_record_reflection_and_table(client, login, world):
             f"{root}/02 2026-09-01 第二次学习/学习记录.pdf",
             f"{root}/出勤登记表.xlsx",
             f"{root}/后续任务清单.xlsx",
+            f"{root}/心得体会一览.xlsx",
             f"{root}/目录.html",
-        ]  # drafts, cancelled sessions and other years are left out
+        ]  # drafts and other years are left out; cancelled sessions are listed in the index
         index = zipped.read(f"{root}/目录.html").decode("utf-8")
         reflection = docx.Document(io.BytesIO(
             zipped.read(f"{root}/01 2026-03-26 {TOPIC}/心得体会/张瑜.docx")
@@ -264,6 +267,46 @@ def test_archive_holds_every_record_reflection_and_table(client, login, world):
     assert attendance["A2"].is_date
     task_rows = list(tasks.iter_rows(values_only=True))
     assert task_rows[1][2] == "制定开学方案" and task_rows[1][6] == datetime(2026, 4, 15)
+
+
+def test_archive_holds_the_plan_the_cancelled_sessions_and_every_reflection(
+    client, login, world
+):
+    """What an inspection checks beside the records: the year's plan and what became of each
+    item, the cancelled sessions with their reason, and reflections not accepted."""
+    from studytrack.plans import services as plan_services
+    from studytrack.plans.rules import ItemData
+
+    plan = plan_services.create_plan(world.group, 2026, actor=world.secretary)
+    done = plan_services.add_item(plan, ItemData(
+        topic="学习总书记重要讲话", month=3, responsible_id=world.secretary.id),
+        expected_version=plan.version)
+    plan_services.add_item(plan, ItemData(topic="专题研讨", month=5, kind=SessionKind.SEMINAR),
+                           expected_version=plan.version)
+    db.session.get(StudySession, world.session.id).plan_item_id = done.id
+    db.session.commit()
+    login(world.secretary)
+    cancelled = client.post(f"/sessions/{world.draft.id}/cancel",
+                            data={"cancel-reason": "与全校大会冲突，改期"})
+    assert cancelled.status_code == 302, cancelled.get_data(as_text=True)[:300]
+
+    root = "校党委理论学习中心组 2026年学习档案"
+    with open_archive(download_archive(client, ask_for_archive(client, world.group.id, 2026))
+                      ) as zipped:
+        index = zipped.read(f"{root}/目录.html").decode("utf-8")
+        plan_rows = list(openpyxl.load_workbook(io.BytesIO(
+            zipped.read(f"{root}/年度学习计划.xlsx"))).active.iter_rows(values_only=True))
+        listed = list(openpyxl.load_workbook(io.BytesIO(
+            zipped.read(f"{root}/心得体会一览.xlsx"))).active.iter_rows(values_only=True))
+
+    assert plan_rows[0] == ("时间", "学习专题", "形式", "责任人", "完成情况", "对应的学习活动")
+    assert plan_rows[1][:5] == ("3月", "学习总书记重要讲话", "集体学习", "李婧", "已开展")
+    assert plan_rows[1][5] == f"2026-03-26 {TOPIC}"
+    assert plan_rows[2][0] == "5月" and plan_rows[2][4] in ("待开展", "逾期未开展")
+    assert "已取消的学习" in index and "草稿学习（取消原因：与全校大会冲突，改期）" in index
+    assert "年度学习计划及完成情况（Excel）" in index and "心得体会一览（Excel）" in index
+    statuses = {row[2]: row[4] for row in listed[1:] if row[1] == TOPIC}
+    assert statuses == {"张瑜": zh(ReflectionStatus.ACCEPTED), "寇新建": zh(ReflectionStatus.DRAFT)}
 
 
 def test_archive_with_pdfs(client, login, world):

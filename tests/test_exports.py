@@ -406,7 +406,8 @@ def test_archive_has_chinese_entries_an_index_and_every_file(app: Flask, tmp_pat
         f"{one}/学习记录.docx", f"{one}/学习记录.pdf", f"{one}/心得体会/平杰.docx",
         f"{two}/学习记录.docx", f"{two}/学习记录.pdf", f"{two}/心得体会/张三.docx",
         f"{two}/心得体会/张三（2）.docx",
-        f"{root}/出勤登记表.xlsx", f"{root}/后续任务清单.xlsx", f"{root}/目录.html",
+        f"{root}/出勤登记表.xlsx", f"{root}/后续任务清单.xlsx", f"{root}/心得体会一览.xlsx",
+        f"{root}/目录.html",
     ]
     assert names == expected
     with zipfile.ZipFile(target) as zipped:
@@ -444,7 +445,7 @@ def test_archive_of_a_year_without_sessions(app: Flask) -> None:
     names = archive.write_archive(buffer, group="学习组", organization="党委", year=2024,
                                   reports=[], pdf=None)
     assert [n.rsplit("/", 1)[1] for n in names] == ["出勤登记表.xlsx", "后续任务清单.xlsx",
-                                                     "目录.html"]
+                                                     "心得体会一览.xlsx", "目录.html"]
     with zipfile.ZipFile(buffer) as zipped:
         assert "本年度没有已发布的学习记录" in zipped.read(names[-1]).decode("utf-8")
 

@@ -6,6 +6,8 @@ Layout (everything inside one folder, so unpacking never spills):
         目录.html                      the index, linking every file
         出勤登记表.xlsx                 all sessions' attendance, one row per person
         后续任务清单.xlsx               all sessions' follow-up tasks
+        心得体会一览.xlsx               every reflection owed or written, with its status
+        年度学习计划.xlsx               the year's plan, each item held or not (if there is one)
         01 2026-03-26 <topic>/
             学习记录.docx
             学习记录.pdf
@@ -22,6 +24,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import BinaryIO
 from urllib.parse import quote
 
@@ -44,6 +47,8 @@ from studytrack.timeutil import now_utc
 INDEX_NAME = "目录.html"
 ATTENDANCE_NAME = "出勤登记表.xlsx"
 TASKS_NAME = "后续任务清单.xlsx"
+REFLECTION_LIST_NAME = "心得体会一览.xlsx"
+PLAN_NAME = "年度学习计划.xlsx"
 RECORD_DOCX = "学习记录.docx"
 RECORD_PDF = "学习记录.pdf"
 NEWS_RELEASE_NAME = "新闻稿.txt"
@@ -51,6 +56,15 @@ REFLECTIONS_FOLDER = "心得体会"
 
 # Already-compressed formats are stored as they are; text is deflated.
 _STORED = (".docx", ".xlsx", ".pdf")
+
+
+@dataclass(frozen=True)
+class CancelledSession:
+    """A session of the year that did not take place: kept in the archive with its reason."""
+
+    starts_at: datetime
+    topic: str
+    reason: str | None
 
 
 @dataclass
@@ -73,11 +87,14 @@ def write_archive(
     reports: Sequence[SessionReport],
     pdf: Callable[[SessionReport], bytes] | None,
     progress: Callable[[int], None] | None = None,
+    plan: Sequence[excel.PlanLine] | None = None,
+    cancelled: Sequence[CancelledSession] = (),
 ) -> list[str]:
     """Write the archive of `reports` (one group's sessions of `year`, in date order) into
     `target`. `pdf` renders one report to PDF (None: an archive without PDFs, for tests
     that need no PDF). `progress` is told how many sessions are written, after each one.
-    Returns the entry names written."""
+    `plan`: the year's plan items (None: the group has no plan for the year); `cancelled`:
+    the sessions of the year that were cancelled. Returns the entry names written."""
     root = archive_folder_name(group, year)
     names: list[str] = []
     sessions: list[_SessionEntries] = []
@@ -115,7 +132,10 @@ def write_archive(
 
         add(ATTENDANCE_NAME, excel.attendance_xlsx(reports))
         add(TASKS_NAME, excel.tasks_xlsx(reports))
-        add(INDEX_NAME, _index_html(root, organization, sessions))
+        add(REFLECTION_LIST_NAME, excel.reflections_xlsx(reports))
+        if plan is not None:
+            add(PLAN_NAME, excel.plan_xlsx(plan))
+        add(INDEX_NAME, _index_html(root, organization, sessions, plan is not None, cancelled))
     return names
 
 
@@ -139,7 +159,8 @@ def _link(path: str, text: str) -> str:
     return f'<a href="{escape(quote(path))}">{escape(text)}</a>'
 
 
-def _index_html(title: str, organization: str, sessions: list[_SessionEntries]) -> str:
+def _index_html(title: str, organization: str, sessions: list[_SessionEntries],
+                has_plan: bool, cancelled: Sequence[CancelledSession]) -> str:
     """A self-contained page (no scripts, no external files) listing every file."""
     lines = [
         "<!doctype html>",
@@ -151,6 +172,9 @@ def _index_html(title: str, organization: str, sessions: list[_SessionEntries]) 
     lines.append("<h2>汇总表</h2><ul>")
     lines.append(f"<li>{_link(ATTENDANCE_NAME, '出勤登记表（Excel）')}</li>")
     lines.append(f"<li>{_link(TASKS_NAME, '后续任务清单（Excel）')}</li>")
+    lines.append(f"<li>{_link(REFLECTION_LIST_NAME, '心得体会一览（Excel）')}</li>")
+    if has_plan:
+        lines.append(f"<li>{_link(PLAN_NAME, '年度学习计划及完成情况（Excel）')}</li>")
     lines.append("</ul><h2>各次学习</h2>")
     if not sessions:
         lines.append("<p>本年度没有已发布的学习记录。</p>")
@@ -173,6 +197,13 @@ def _index_html(title: str, organization: str, sessions: list[_SessionEntries]) 
         lines.append("<ul>")
         for label, path in entries.files:
             lines.append(f"<li>{_link(f'{entries.folder}/{path}', label)}</li>")
+        lines.append("</ul>")
+    if cancelled:
+        lines.append("<h2>已取消的学习</h2><ul>")
+        for item in cancelled:
+            reason = f"（取消原因：{item.reason}）" if item.reason else ""
+            lines.append(f"<li>{escape(zh_date(item.starts_at))}　{escape(item.topic)}"
+                         f"{escape(reason)}</li>")
         lines.append("</ul>")
     lines.append(f"<p><small>生成时间：{escape(zh_datetime(now_utc()))}</small></p>")
     lines.append("</body></html>")

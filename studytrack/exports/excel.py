@@ -1,4 +1,5 @@
-"""Excel workbooks for the yearly archive: the attendance sheet and the follow-up task list.
+"""Excel workbooks for the yearly archive: the attendance sheet, the follow-up task list, the
+list of reflections and the year's plan with what became of each item.
 
 One sheet with a row per person and session (so it filters and sorts), Chinese headers, real
 date cells. User text is always written as text: a topic starting with "=" is never a formula,
@@ -9,12 +10,14 @@ and characters XML cannot hold are dropped rather than failing the whole archive
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from studytrack.exports import tables
 from studytrack.exports.common import ZH, local_date, zh
 from studytrack.models import TaskStatus
 from studytrack.reports.report import SessionReport
+from studytrack.timeutil import local_naive
 
 ATTENDANCE_HEADERS = (
     ZH["date"], ZH["topic"], ZH["kind"], ZH["name"], ZH["position"], ZH["attendance"],
@@ -57,6 +60,46 @@ def tasks_xlsx(reports: Iterable[SessionReport], title: str = "后续任务") ->
                 task.completion_note,
             ))
     return _workbook(title, TASK_HEADERS, TASK_WIDTHS, rows)
+
+
+REFLECTION_HEADERS = ("日期", "主题", "姓名", "职务", "状态", "提交时间", "是否逾期", "字数")
+REFLECTION_WIDTHS = (12, 36, 10, 20, 10, 18, 8, 8)
+PLAN_HEADERS = ("时间", "学习专题", "形式", "责任人", "完成情况", "对应的学习活动")
+PLAN_WIDTHS = (10, 40, 10, 10, 12, 48)
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One item of the year's study plan, as the archive lists it (all in Chinese)."""
+
+    period: str  # "3月", "第二季度"
+    topic: str
+    kind: str
+    responsible: str
+    status: str  # 已开展 / 待开展 / 逾期未开展
+    sessions: str  # the sessions linked to it: "2026-03-26 主题；…"
+
+
+def reflections_xlsx(reports: Iterable[SessionReport], title: str = "心得体会") -> bytes:
+    """Every reflection owed or written at the sessions, whatever its status (one not yet
+    handed in says so): what an inspection checks beside the accepted texts."""
+    rows: list[Sequence[Any]] = []
+    for report in reports:
+        day = local_date(report.starts_at)
+        for reflection in report.reflections:
+            rows.append((
+                day, report.topic, reflection.author, reflection.position,
+                zh(reflection.status) if reflection.status else "未提交",
+                local_naive(reflection.submitted_at), "是" if reflection.is_late else "",
+                reflection.char_count or None,
+            ))
+    return _workbook(title, REFLECTION_HEADERS, REFLECTION_WIDTHS, rows)
+
+
+def plan_xlsx(lines: Iterable[PlanLine], title: str = "年度学习计划") -> bytes:
+    rows = [(line.period, line.topic, line.kind, line.responsible, line.status, line.sessions)
+            for line in lines]
+    return _workbook(title, PLAN_HEADERS, PLAN_WIDTHS, rows)
 
 
 def _workbook(

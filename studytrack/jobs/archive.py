@@ -1,8 +1,9 @@
 """The yearly study archive (学习档案) of a group, built as a job.
 
 Asked for with the state of its data (`version`): the newest audit event of the year's held
-sessions and their parts, which every change to a session, its attendance, talks, tasks,
-materials and reflections records, with the sessions themselves and the group's name. The same
+and cancelled sessions and their parts, which every change to a session, its attendance,
+talks, tasks, materials and reflections records, with the sessions themselves, the year's
+plan (its version) and the group's name. The same
 version joins the archive already made (or on its way); a change makes a new one.
 """
 
@@ -13,6 +14,7 @@ import hashlib
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -20,11 +22,20 @@ from flask import current_app
 from studytrack.exports import archive, pdf
 from studytrack.extensions import db
 from studytrack.jobs import services
-from studytrack.models import AuditEvent, Job, JobKind, StudyGroup, StudySession
+from studytrack.models import (
+    AuditEvent,
+    Job,
+    JobKind,
+    SessionStatus,
+    StudyGroup,
+    StudyPlan,
+    StudySession,
+)
 from studytrack.reports.documents import cached_pdf, keep_pdf, pdf_arguments
 from studytrack.reports.queries import archived_sessions, session_report
 from studytrack.reports.report import SessionReport
-from studytrack.timeutil import local_year_bounds
+from studytrack.reports.year import cancelled_sessions, plan_lines
+from studytrack.timeutil import local_year_bounds, today_local
 
 
 def archive_key(group_id: int, year: int) -> str:
@@ -36,11 +47,12 @@ def archive_version(group: StudyGroup, year: int) -> str:
     start, end = local_year_bounds(year)
     sessions = (
         sa.select(StudySession.id)
-        .where(StudySession.group_id == group.id, StudySession.is_held,
+        .where(StudySession.group_id == group.id,
+               StudySession.is_held | (StudySession.status == SessionStatus.CANCELLED),
                StudySession.starts_at >= start, StudySession.starts_at < end)
         .scalar_subquery()
     )
-    newest, count, total = db.session.execute(
+    newest, count, total, plan, plan_version = db.session.execute(
         sa.select(
             sa.select(sa.func.max(AuditEvent.id))
             .where(AuditEvent.session_id.in_(sessions)).scalar_subquery(),
@@ -48,9 +60,13 @@ def archive_version(group: StudyGroup, year: int) -> str:
             .where(StudySession.id.in_(sessions)).scalar_subquery(),
             sa.select(sa.func.coalesce(sa.func.sum(StudySession.id), 0))
             .where(StudySession.id.in_(sessions)).scalar_subquery(),
+            # The plan: its version moves with every change of it or of its items.
+            *(sa.select(column).where(StudyPlan.group_id == group.id, StudyPlan.year == year)
+              .scalar_subquery() for column in (StudyPlan.id, StudyPlan.version)),
         )
     ).one()
-    state = f"{newest}|{count}|{total}|{group.name}|{group.organization.name}"
+    state = (f"{newest}|{count}|{total}|{plan}:{plan_version}|{group.name}|"
+             f"{group.organization.name}")
     return hashlib.sha256(state.encode()).hexdigest()[:32]
 
 
@@ -71,12 +87,14 @@ def build_archive(job: Job, progress: Callable[[int, int], None]) -> tuple[str, 
     total = len(sessions) + 1  # the sessions, then the spreadsheets and the index
     progress(0, total)
     reports = [session_report(session, reader=reader) for session in sessions]
+    extras = {"plan": plan_lines(group, year, reader, today_local()),
+              "cancelled": cancelled_sessions(group, year)}
     name = archive.archive_folder_name(group.name, year) + ".zip"
     organization = group.organization.name
     temporary, stored_as = services.new_file(job, ".zip")
     try:
         _write(temporary, group.name, organization, year, reports,
-               lambda done: progress(done, total))
+               lambda done: progress(done, total), extras)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -84,7 +102,8 @@ def build_archive(job: Job, progress: Callable[[int, int], None]) -> tuple[str, 
 
 
 def _write(target_path: Path, group: str, organization: str, year: int,
-           reports: list[SessionReport], progress: Callable[[int], None]) -> None:
+           reports: list[SessionReport], progress: Callable[[int], None],
+           extras: dict[str, Any]) -> None:
     processes = int(current_app.config["JOBS_PDF_PROCESSES"])
     # The print template builds its static URLs with url_for: a request context of its own.
     with (current_app.test_request_context("/"), target_path.open("wb") as target,
@@ -110,7 +129,7 @@ def _write(target_path: Path, group: str, organization: str, year: int,
             return keep_pdf(arguments[report.session_id], made)
 
         archive.write_archive(target, group=group, organization=organization, year=year,
-                              reports=reports, pdf=pdf_of, progress=progress)
+                              reports=reports, pdf=pdf_of, progress=progress, **extras)
 
 
 services.BUILDERS[JobKind.GROUP_ARCHIVE] = build_archive

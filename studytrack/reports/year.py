@@ -1,0 +1,66 @@
+"""What a group's yearly archive holds beside its sessions' records: the year's study plan
+with what became of each item, and the sessions that were cancelled, with their reason (the
+cancel dialog promises that their record stays in the archive)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from studytrack import timeutil
+from studytrack.exports.archive import CancelledSession
+from studytrack.exports.common import iso_date, zh
+from studytrack.exports.excel import PlanLine
+from studytrack.extensions import db
+from studytrack.models import AuditEvent, SessionStatus, StudyGroup, StudySession
+from studytrack.plans.queries import ItemStatus, plan_page
+
+PLAN_STATUS_ZH = {ItemStatus.HELD: "已开展", ItemStatus.DUE: "待开展",
+                  ItemStatus.OVERDUE: "逾期未开展"}
+QUARTERS_ZH = ("第一季度", "第二季度", "第三季度", "第四季度")
+
+
+def plan_lines(group: StudyGroup, year: int, reader: Any, today: date) -> list[PlanLine] | None:
+    """The items of the group's plan for `year` as `reader` may see their sessions (None:
+    no plan)."""
+    page = plan_page(group, year, today, user=reader)
+    if page.plan is None:
+        return None
+    return [
+        PlanLine(
+            period=f"{row.item.month}月" if row.item.month else
+            QUARTERS_ZH[(row.item.quarter or 4) - 1],
+            topic=row.item.topic, kind=zh(row.item.kind),
+            responsible=row.item.responsible.display_name if row.item.responsible else "",
+            status=PLAN_STATUS_ZH[row.status],
+            sessions="；".join(f"{iso_date(s.starts_at)} {s.topic}" for s in row.sessions),
+        )
+        for row in page.rows
+    ]
+
+
+def cancelled_sessions(group: StudyGroup, year: int) -> list[CancelledSession]:
+    """The group's sessions of `year` that were cancelled, oldest first, each with the reason
+    its cancellation recorded (two statements)."""
+    start, end = timeutil.local_year_bounds(year)
+    sessions = list(db.session.execute(
+        sa.select(StudySession.id, StudySession.starts_at, StudySession.topic)
+        .where(StudySession.group_id == group.id,
+               StudySession.status == SessionStatus.CANCELLED,
+               StudySession.starts_at >= start, StudySession.starts_at < end)
+        .order_by(StudySession.starts_at, StudySession.id)
+    ))
+    reasons: dict[int, str | None] = {}
+    if sessions:
+        for object_id, details in db.session.execute(
+            sa.select(AuditEvent.object_id, AuditEvent.details)
+            .where(AuditEvent.object_type == "StudySession",
+                   AuditEvent.action == "session.cancel",
+                   AuditEvent.object_id.in_([row.id for row in sessions]))
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        ):
+            reasons[object_id] = (details or {}).get("reason")  # the latest wins
+    return [CancelledSession(starts_at, topic, reasons.get(session_id))
+            for session_id, starts_at, topic in sessions]
