@@ -406,7 +406,8 @@ def test_the_report_links_to_the_news_release_for_those_who_may_read_it(app, exa
 
 
 def events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)
+                                  .order_by(AuditEvent.id)))
 
 
 def test_save_finalise_edit_again_and_regenerate(app, example):
