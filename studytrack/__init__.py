@@ -86,10 +86,11 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     from studytrack.reminders.blueprint import bp as reminders
     from studytrack.reports.blueprint import bp as reports
     from studytrack.study_sessions.blueprint import bp as study_sessions
+    from studytrack.supervision.blueprint import bp as supervision
 
     for blueprint in (
         auth, home, groups, study_sessions, materials, followups, reflections, reports,
-        notifications, reminders, plans, records, dashboard, admin, jobs, ops,
+        notifications, reminders, supervision, plans, records, dashboard, admin, jobs, ops,
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)

@@ -524,6 +524,9 @@ GRANTS: list[tuple[str, Any, set[str]]] = [
     ("session.edit", CLOSED, set()),
     ("session.reopen", CLOSED, KEEPERS),
     ("session.invite", PUBLISHED, KEEPERS),
+    ("supervision.assign", PUBLISHED, LEADERS_OF_10),
+    ("supervision.view", PUBLISHED, KEEPERS | LEADERS_OF_10),
+    ("supervision.evaluate", PUBLISHED, set()),  # only a supervisor sent to it
     ("session.reopen", PUBLISHED, set()),
     ("attendance.makeup", PUBLISHED, KEEPERS),
     ("attendance.makeup", CLOSED, KEEPERS),

@@ -31,6 +31,9 @@ def history(world, create_session):
         "news_release.save": {"characters": [0, 900]},
         "news_release.finalise": {"characters": [900, 950]},
         "news_release.discard": {"characters": [950, 0]},
+        "supervision.assign": {"supervisor": "寇新建", "sent_by": "市教卫党委"},
+        "supervision.withdraw": {"supervisor": "寇新建"},
+        "supervision.evaluate": {"supervisor": "寇新建", "average": 4.5},
         "session.publish": {"status": ["draft", "published"]},
         "session.close": {"status": ["published", "closed"]},
         "session.reopen": {"status": ["closed", "published"], "closed_at": "2026-04-03T09:00"},
@@ -70,7 +73,7 @@ def history(world, create_session):
                               "comment": "很好"},
     }
     # The events name their object by type and id, as the services' objects do.
-    objects = {"session": session, "news_release": session, **{
+    objects = {"session": session, "news_release": session, "supervision": session, **{
         kind: type(name, (), {"id": 1})()
         for kind, name in (("attendance", "Attendance"), ("talk", "Talk"),
                            ("task", "FollowUpTask"), ("reflection", "Reflection"))}}

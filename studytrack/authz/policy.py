@@ -42,6 +42,7 @@ from studytrack.authz.rules import (
     session_editable,
     shared_with_members,
     shown_to_members,
+    supervises,
     written,
 )
 from studytrack.authz.targets import target_of
@@ -67,11 +68,17 @@ POLICY: dict[str, Rule] = {
     "group.settings": keeps_the_record,
     # The group chat's robots the group's reminders are posted to (their webhook and secret).
     "robot.manage": keeps_the_record,
-    "session.view": reads_the_session,
+    # A supervisor sent from a unit above reads the session attended, not the group's others.
+    "session.view": reads_the_session | supervises,
     "session.view_draft": keeps_the_record,
     "session.create": keeps_the_record,
     "session.edit": keeps_the_record & session_editable,
     "session.reopen": keeps_the_record & session_closed,
+    # Supervision by attending (列席旁听): leaders above send a supervisor, who evaluates the
+    # session; the group's secretaries and the leaders above read the evaluations.
+    "supervision.assign": is_admin | leads,
+    "supervision.view": keeps_the_record | leads | supervises,
+    "supervision.evaluate": supervises,
     # The session as a calendar invitation (.ics) the secretary sends out.
     "session.invite": keeps_the_record,
     # Make-up study usually follows the session, often after it is closed.
@@ -175,15 +182,19 @@ def roles_anywhere(user: Any = None) -> frozenset[Role]:
 def visible_sessions_condition(user: Any = None) -> sa.ColumnElement[bool]:
     """The sessions `user` may open ("session.view"), as a condition on StudySession and its
     group's unit (the statement joins StudyGroup and Organization): drafts only for the group's
-    secretaries; otherwise their groups' and, for leaders, those below the units they lead."""
+    secretaries; otherwise their groups' and, for leaders, those below the units they lead;
+    and the sessions they attend as a supervisor."""
     reach = reach_of(current_user if user is None else user)
     if reach is None:
         return sa.false()
     if reach.is_admin:
         return sa.true()
     keeps = [group for group, role in reach.group_roles.items() if role == GroupRole.SECRETARY]
+    supervised = [StudySession.id.in_(reach.supervised_sessions)] if reach.supervised_sessions \
+        else []
     return sa.or_(
         StudySession.group_id.in_(keeps),
+        *supervised,
         sa.and_(
             StudySession.status != SessionStatus.DRAFT,
             sa.or_(StudySession.status != SessionStatus.CANCELLED,

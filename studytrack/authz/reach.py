@@ -23,6 +23,7 @@ from studytrack.models import (
     LeadershipRole,
     Organization,
     StudyGroup,
+    Supervision,
     in_subtree,
 )
 
@@ -45,6 +46,7 @@ class Reach:
     led_groups: frozenset[int] = frozenset()  # every group of those units
     member_lineage: frozenset[int] = frozenset()  # units at or above the user's groups' units
     leader_lineage: frozenset[int] = frozenset()  # units at or above the units led
+    supervised_sessions: frozenset[int] = frozenset()  # sessions attended as a supervisor
 
     @classmethod
     def of(
@@ -52,6 +54,7 @@ class Reach:
         memberships: Iterable[tuple[int, GroupRole, int, str]] = (),
         led: Iterable[tuple[int, str]] = (),
         led_groups: Iterable[int] = (),
+        supervised: Iterable[int] = (),
     ) -> Reach:
         """Built from (group id, role, unit id, unit path) per membership, (unit id, path) per
         unit at or below one led, and the groups of those units."""
@@ -67,6 +70,7 @@ class Reach:
             led_groups=frozenset(led_groups),
             member_lineage=frozenset(i for *_, path in memberships for i in lineage(path)),
             leader_lineage=frozenset(i for _, path in led for i in lineage(path)),
+            supervised_sessions=frozenset(supervised),
         )
 
     def role_in(self, group_id: int) -> GroupRole | None:
@@ -94,13 +98,14 @@ def _tops(paths: Iterable[str]) -> tuple[str, ...]:
 
 
 # Kinds of the rows of the reach statement.
-_MEMBERSHIP, _LED_UNIT, _LED_GROUP = 0, 1, 2
+_MEMBERSHIP, _LED_UNIT, _LED_GROUP, _SUPERVISED = 0, 1, 2, 3
 
 
 @cache
 def _reach_statement() -> sa.CompoundSelect[*tuple[Any, ...]]:
-    """The user's current memberships, the units at or below those they lead, and the groups of
-    those units: one statement (built once; every page asks)."""
+    """The user's current memberships, the units at or below those they lead, the groups of
+    those units, and the sessions they attend as a supervisor: one statement (built once;
+    every page asks)."""
     user_id = sa.bindparam("user_id", type_=sa.Integer)
     led, below = aliased(Organization), aliased(Organization)
     led_subtree = (
@@ -127,6 +132,10 @@ def _reach_statement() -> sa.CompoundSelect[*tuple[Any, ...]]:
             sa.literal_column(str(_LED_GROUP)), StudyGroup.id, sa.null(),
             StudyGroup.organization_id, sa.null(),
         ).join(led_subtree, StudyGroup.organization_id == led_subtree.c.id),
+        sa.select(
+            sa.literal_column(str(_SUPERVISED)), Supervision.session_id, sa.null(), sa.null(),
+            sa.null(),
+        ).where(Supervision.supervisor_id == user_id),
     )
 
 
@@ -140,6 +149,7 @@ def load_reach(user_id: int, is_admin: bool) -> Reach:
         ],
         led=[(unit_id, path) for kind, _, _, unit_id, path in rows if kind == _LED_UNIT],
         led_groups=[group_id for kind, group_id, *_ in rows if kind == _LED_GROUP],
+        supervised=[session_id for kind, session_id, *_ in rows if kind == _SUPERVISED],
     )
 
 

@@ -163,6 +163,12 @@ def is_self(reach: Reach, target: Target | None) -> bool:
 
 
 @rule
+def supervises(reach: Reach, target: Target | None) -> bool:
+    """Sent by a unit above to attend this session as a supervisor (列席旁听)."""
+    return isinstance(target, SessionRef) and target.id in reach.supervised_sessions
+
+
+@rule
 def asked_for_it(reach: Reach, target: Target | None) -> bool:
     """The person who asked for the job."""
     return isinstance(target, JobRef) and target.requested_by_id == reach.user_id

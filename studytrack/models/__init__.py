@@ -49,17 +49,24 @@ from studytrack.models.study_session import (
     TalkKind,
 )
 from studytrack.models.submission import FormSubmission
+from studytrack.models.supervision import (
+    DEFAULT_SUPERVISION_POINTS,
+    RATINGS,
+    Supervision,
+)
 from studytrack.models.user import LeadershipRole, User
 
 __all__ = [
     "ACTIVE_TASK_STATUSES",
     "CLOSED_TASK_STATUSES",
+    "DEFAULT_SUPERVISION_POINTS",
     "DIGEST_KINDS",
     "EDITABLE_SESSION_STATUSES",
     "HANDED_IN_STATUSES",
     "HELD_STATUSES",
     "MAKEUP_STATUSES",
     "PENDING_JOB_STATUSES",
+    "RATINGS",
     "WRITABLE_REFLECTION_STATUSES",
     "Attachment",
     "Attendance",
@@ -102,6 +109,7 @@ __all__ = [
     "StudyGroup",
     "StudyPlan",
     "StudySession",
+    "Supervision",
     "Talk",
     "TalkKind",
     "Target",

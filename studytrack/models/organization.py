@@ -59,6 +59,9 @@ class Organization(TimestampMixin, Base):
     path: Mapped[str] = mapped_column(PATH_TYPE, default="", index=True)
     sort_order: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # What its supervisors rate at the sessions below (列席旁听), one point per line; None:
+    # models.supervision.DEFAULT_SUPERVISION_POINTS.
+    supervision_points: Mapped[str | None] = mapped_column(sa.Text)
 
     parent: Mapped[Organization | None] = relationship(
         back_populates="children", remote_side="Organization.id"

@@ -235,6 +235,9 @@ ACTION_LABELS: dict[str, Any] = {
     "news_release.save": _l("News release saved"),
     "news_release.finalise": _l("News release marked final"),
     "news_release.discard": _l("News release drafted again"),
+    "supervision.assign": _l("Supervisor sent"),
+    "supervision.withdraw": _l("Supervisor withdrawn"),
+    "supervision.evaluate": _l("Supervisor's evaluation saved"),
     "session.publish": _l("Session published"),
     "session.close": _l("Session closed"),
     "session.reopen": _l("Session reopened"),
@@ -311,6 +314,9 @@ FIELD_LABELS: dict[str, Any] = {
     "due_on": _l("Due date"),
     "detail": _l("Detail"),
     "note": _l("Completion note"),
+    "supervisor": _l("Supervisor"),
+    "sent_by": _l("Sent by"),
+    "average": _l("Average rating"),
 }
 
 # A detail named otherwise for one kind of object: a talk's or a material's place in its list.
