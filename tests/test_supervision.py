@@ -140,3 +140,28 @@ def test_the_picker_finds_the_units_people(client, login, supervised):
     nobody = client.get(f"{page_of(w)}/search?user_id-search=外单位",
                         headers={"HX-Request": "true"}).get_data(as_text=True)
     assert f'value="{w.outsider.id}"' not in nobody and "Nobody that can be chosen" in nobody
+
+
+def test_the_evaluations_go_into_the_yearly_archive(client, login, supervised):
+    import io
+
+    import openpyxl
+
+    from tests.test_export_routes import ask_for_archive, download_archive, open_archive
+
+    w = supervised
+    db.session.add(Supervision(session_id=w.session.id, supervisor_id=w.inspector.id,
+                               organization_id=w.top.id, points=["学习准备", "研讨深度"],
+                               ratings={"学习准备": 4, "研讨深度": 5}, comments="准备充分。",
+                               evaluated_at=datetime(2026, 3, 27, tzinfo=UTC)))
+    db.session.commit()
+    login(w.secretary)
+    root = "校党委理论学习中心组 2026年学习档案"
+    with open_archive(download_archive(client, ask_for_archive(client, w.group.id, 2026))
+                      ) as zipped:
+        rows = list(openpyxl.load_workbook(io.BytesIO(
+            zipped.read(f"{root}/列席督导评价.xlsx"))).active.iter_rows(values_only=True))
+        index = zipped.read(f"{root}/目录.html").decode("utf-8")
+    assert rows[1][1:] == ("学习贯彻党的二十届四中全会精神", "督导员", "市教卫党委",
+                           "学习准备 4分；研讨深度 5分", 4.5, "准备充分。")
+    assert "列席督导评价（Excel）" in index

@@ -8,6 +8,7 @@ Layout (everything inside one folder, so unpacking never spills):
         后续任务清单.xlsx               all sessions' follow-up tasks
         心得体会一览.xlsx               every reflection owed or written, with its status
         年度学习计划.xlsx               the year's plan, each item held or not (if there is one)
+        列席督导评价.xlsx               the supervisors' evaluations of the sessions (if any)
         01 2026-03-26 <topic>/
             学习记录.docx
             学习记录.pdf
@@ -49,6 +50,7 @@ ATTENDANCE_NAME = "出勤登记表.xlsx"
 TASKS_NAME = "后续任务清单.xlsx"
 REFLECTION_LIST_NAME = "心得体会一览.xlsx"
 PLAN_NAME = "年度学习计划.xlsx"
+EVALUATIONS_NAME = "列席督导评价.xlsx"
 RECORD_DOCX = "学习记录.docx"
 RECORD_PDF = "学习记录.pdf"
 NEWS_RELEASE_NAME = "新闻稿.txt"
@@ -89,12 +91,14 @@ def write_archive(
     progress: Callable[[int], None] | None = None,
     plan: Sequence[excel.PlanLine] | None = None,
     cancelled: Sequence[CancelledSession] = (),
+    evaluations: Sequence[excel.EvaluationLine] = (),
 ) -> list[str]:
     """Write the archive of `reports` (one group's sessions of `year`, in date order) into
     `target`. `pdf` renders one report to PDF (None: an archive without PDFs, for tests
     that need no PDF). `progress` is told how many sessions are written, after each one.
     `plan`: the year's plan items (None: the group has no plan for the year); `cancelled`:
-    the sessions of the year that were cancelled. Returns the entry names written."""
+    the sessions of the year that were cancelled; `evaluations`: the supervisors' (列席旁听).
+    Returns the entry names written."""
     root = archive_folder_name(group, year)
     names: list[str] = []
     sessions: list[_SessionEntries] = []
@@ -135,7 +139,10 @@ def write_archive(
         add(REFLECTION_LIST_NAME, excel.reflections_xlsx(reports))
         if plan is not None:
             add(PLAN_NAME, excel.plan_xlsx(plan))
-        add(INDEX_NAME, _index_html(root, organization, sessions, plan is not None, cancelled))
+        if evaluations:
+            add(EVALUATIONS_NAME, excel.evaluations_xlsx(evaluations))
+        add(INDEX_NAME, _index_html(root, organization, sessions, plan is not None, cancelled,
+                                    bool(evaluations)))
     return names
 
 
@@ -160,7 +167,8 @@ def _link(path: str, text: str) -> str:
 
 
 def _index_html(title: str, organization: str, sessions: list[_SessionEntries],
-                has_plan: bool, cancelled: Sequence[CancelledSession]) -> str:
+                has_plan: bool, cancelled: Sequence[CancelledSession],
+                has_evaluations: bool = False) -> str:
     """A self-contained page (no scripts, no external files) listing every file."""
     lines = [
         "<!doctype html>",
@@ -175,6 +183,8 @@ def _index_html(title: str, organization: str, sessions: list[_SessionEntries],
     lines.append(f"<li>{_link(REFLECTION_LIST_NAME, '心得体会一览（Excel）')}</li>")
     if has_plan:
         lines.append(f"<li>{_link(PLAN_NAME, '年度学习计划及完成情况（Excel）')}</li>")
+    if has_evaluations:
+        lines.append(f"<li>{_link(EVALUATIONS_NAME, '列席督导评价（Excel）')}</li>")
     lines.append("</ul><h2>各次学习</h2>")
     if not sessions:
         lines.append("<p>本年度没有已发布的学习记录。</p>")

@@ -80,6 +80,34 @@ class PlanLine:
     sessions: str  # the sessions linked to it: "2026-03-26 主题；…"
 
 
+EVALUATION_HEADERS = ("日期", "主题", "列席督导人员", "派出单位", "评价要点及得分", "平均得分",
+                      "评价意见")
+EVALUATION_WIDTHS = (12, 36, 12, 18, 40, 10, 48)
+
+
+@dataclass(frozen=True)
+class EvaluationLine:
+    """A supervisor's evaluation of a session (列席旁听), as the archive lists it."""
+
+    day: Any  # the session's local date
+    topic: str
+    supervisor: str
+    unit: str
+    ratings: dict[str, int]
+    comments: str | None
+
+
+def evaluations_xlsx(lines: Iterable[EvaluationLine], title: str = "列席督导评价") -> bytes:
+    rows = [
+        (line.day, line.topic, line.supervisor, line.unit,
+         "；".join(f"{point} {score}分" for point, score in line.ratings.items()),
+         round(sum(line.ratings.values()) / len(line.ratings), 1) if line.ratings else None,
+         line.comments)
+        for line in lines
+    ]
+    return _workbook(title, EVALUATION_HEADERS, EVALUATION_WIDTHS, rows)
+
+
 def reflections_xlsx(reports: Iterable[SessionReport], title: str = "心得体会") -> bytes:
     """Every reflection owed or written at the sessions, whatever its status (one not yet
     handed in says so): what an inspection checks beside the accepted texts."""

@@ -1,6 +1,7 @@
 """What a group's yearly archive holds beside its sessions' records: the year's study plan
-with what became of each item, and the sessions that were cancelled, with their reason (the
-cancel dialog promises that their record stays in the archive)."""
+with what became of each item, the sessions that were cancelled, with their reason (the
+cancel dialog promises that their record stays in the archive), and the supervisors'
+evaluations (列席旁听)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from studytrack import timeutil
 from studytrack.exports.archive import CancelledSession
-from studytrack.exports.common import iso_date, zh
-from studytrack.exports.excel import PlanLine
+from studytrack.exports.common import iso_date, local_date, zh
+from studytrack.exports.excel import EvaluationLine, PlanLine
 from studytrack.extensions import db
-from studytrack.models import AuditEvent, SessionStatus, StudyGroup, StudySession
+from studytrack.models import AuditEvent, SessionStatus, StudyGroup, StudySession, Supervision
 from studytrack.plans.queries import ItemStatus, plan_page
 
 PLAN_STATUS_ZH = {ItemStatus.HELD: "已开展", ItemStatus.DUE: "待开展",
@@ -64,3 +66,25 @@ def cancelled_sessions(group: StudyGroup, year: int) -> list[CancelledSession]:
             reasons[object_id] = (details or {}).get("reason")  # the latest wins
     return [CancelledSession(starts_at, topic, reasons.get(session_id))
             for session_id, starts_at, topic in sessions]
+
+
+def evaluations(sessions: list[StudySession]) -> list[EvaluationLine]:
+    """The supervisors' evaluations of `sessions`, in the sessions' order (one statement)."""
+    if not sessions:
+        return []
+    order = {session.id: index for index, session in enumerate(sessions)}
+    topics = {session.id: (session.starts_at, session.topic) for session in sessions}
+    found = db.session.scalars(
+        sa.select(Supervision)
+        .where(Supervision.session_id.in_(list(order)), Supervision.evaluated_at.is_not(None))
+        .options(joinedload(Supervision.supervisor), joinedload(Supervision.organization))
+        .order_by(Supervision.evaluated_at, Supervision.id)
+    )
+    lines = sorted(found, key=lambda s: order[s.session_id])
+    return [
+        EvaluationLine(local_date(topics[s.session_id][0]), topics[s.session_id][1],
+                       s.supervisor.display_name, s.organization.name,
+                       {point: int(s.ratings[point]) for point in s.points if point in s.ratings},
+                       s.comments)
+        for s in lines
+    ]
