@@ -305,6 +305,11 @@ def test_archive_holds_the_plan_the_cancelled_sessions_and_every_reflection(
     assert plan_rows[2][0] == "5月" and plan_rows[2][4] in ("待开展", "逾期未开展")
     assert "已取消的学习" in index and "草稿学习（取消原因：与全校大会冲突，改期）" in index
     assert "年度学习计划及完成情况（Excel）" in index and "心得体会一览（Excel）" in index
+    # A cover that prints on a page of its own, and the year against its targets.
+    assert '<div class="cover"><h1>校党委理论学习中心组 2026年学习档案</h1>' in index
+    assert "page-break-after:always" in index and "<h2>目录</h2>" in index
+    assert "<h2>全年学习情况（对照目标）</h2>" in index
+    assert "<tr><td>已开展次数</td><td>2</td>" in index
     statuses = {row[2]: row[4] for row in listed[1:] if row[1] == TOPIC}
     assert statuses == {"张瑜": zh(ReflectionStatus.ACCEPTED), "寇新建": zh(ReflectionStatus.DRAFT)}
 

@@ -69,6 +69,16 @@ class CancelledSession:
     reason: str | None
 
 
+@dataclass(frozen=True)
+class SummaryLine:
+    """One figure of the year against its target, in Chinese (the index's summary)."""
+
+    name: str
+    value: str
+    target: str  # the value held against, or 未设定目标
+    verdict: str  # 达标 / 未达标 / —
+
+
 @dataclass
 class _SessionEntries:
     report: SessionReport
@@ -92,13 +102,14 @@ def write_archive(
     plan: Sequence[excel.PlanLine] | None = None,
     cancelled: Sequence[CancelledSession] = (),
     evaluations: Sequence[excel.EvaluationLine] = (),
+    summary: Sequence[SummaryLine] = (),
 ) -> list[str]:
     """Write the archive of `reports` (one group's sessions of `year`, in date order) into
     `target`. `pdf` renders one report to PDF (None: an archive without PDFs, for tests
     that need no PDF). `progress` is told how many sessions are written, after each one.
     `plan`: the year's plan items (None: the group has no plan for the year); `cancelled`:
-    the sessions of the year that were cancelled; `evaluations`: the supervisors' (列席旁听).
-    Returns the entry names written."""
+    the sessions of the year that were cancelled; `evaluations`: the supervisors' (列席旁听);
+    `summary`: the year's figures against their targets. Returns the entry names written."""
     root = archive_folder_name(group, year)
     names: list[str] = []
     sessions: list[_SessionEntries] = []
@@ -142,7 +153,7 @@ def write_archive(
         if evaluations:
             add(EVALUATIONS_NAME, excel.evaluations_xlsx(evaluations))
         add(INDEX_NAME, _index_html(root, organization, sessions, plan is not None, cancelled,
-                                    bool(evaluations)))
+                                    bool(evaluations), summary))
     return names
 
 
@@ -166,17 +177,39 @@ def _link(path: str, text: str) -> str:
     return f'<a href="{escape(quote(path))}">{escape(text)}</a>'
 
 
+# The index prints as the archive's cover and table of contents (A4: the cover on a page of
+# its own). It is a file of the archive, read in a browser or printed, never served by the app.
+_PRINT_STYLE = (
+    "<style>body{font-family:SimSun,'Songti SC','Noto Serif CJK SC',serif;margin:2em}"
+    "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .6em}"
+    ".cover{text-align:center;padding-top:30vh}.cover h1{font-size:2.2em;letter-spacing:.2em}"
+    "@page{size:A4;margin:25mm 20mm}"
+    "@media print{.cover{height:230mm;page-break-after:always;padding-top:80mm}"
+    "a{color:inherit;text-decoration:none}}</style>"
+)
+
+
 def _index_html(title: str, organization: str, sessions: list[_SessionEntries],
                 has_plan: bool, cancelled: Sequence[CancelledSession],
-                has_evaluations: bool = False) -> str:
-    """A self-contained page (no scripts, no external files) listing every file."""
+                has_evaluations: bool = False, summary: Sequence[SummaryLine] = ()) -> str:
+    """A self-contained page (no scripts, no external files): a cover, then every file."""
     lines = [
         "<!doctype html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
-        f"<title>{escape(title)}</title></head><body>",
-        f"<h1>{escape(title)}</h1>",
-        f"<p>{escape(organization)}　共{len(sessions)}次学习</p>",
+        f"<title>{escape(title)}</title>{_PRINT_STYLE}</head><body>",
+        f'<div class="cover"><h1>{escape(title)}</h1>',
+        f"<p>{escape(organization)}</p>",
+        f"<p>共{len(sessions)}次学习</p>",
+        f"<p>{escape(zh_date(now_utc()))}</p></div>",
     ]
+    if summary:
+        lines.append("<h2>全年学习情况（对照目标）</h2><table><thead><tr><th>指标</th>"
+                     "<th>完成情况</th><th>目标</th><th>是否达标</th></tr></thead><tbody>")
+        for line in summary:
+            lines.append(f"<tr><td>{escape(line.name)}</td><td>{escape(line.value)}</td>"
+                         f"<td>{escape(line.target)}</td><td>{escape(line.verdict)}</td></tr>")
+        lines.append("</tbody></table>")
+    lines.append("<h2>目录</h2>")
     lines.append("<h2>汇总表</h2><ul>")
     lines.append(f"<li>{_link(ATTENDANCE_NAME, '出勤登记表（Excel）')}</li>")
     lines.append(f"<li>{_link(TASKS_NAME, '后续任务清单（Excel）')}</li>")

@@ -34,7 +34,7 @@ from studytrack.models import (
 from studytrack.reports.documents import cached_pdf, keep_pdf, pdf_arguments
 from studytrack.reports.queries import archived_sessions, session_report
 from studytrack.reports.report import SessionReport
-from studytrack.reports.year import cancelled_sessions, evaluations, plan_lines
+from studytrack.reports.year import cancelled_sessions, evaluations, plan_lines, year_summary
 from studytrack.timeutil import local_year_bounds, today_local
 
 
@@ -89,7 +89,8 @@ def build_archive(job: Job, progress: Callable[[int, int], None]) -> tuple[str, 
     reports = [session_report(session, reader=reader) for session in sessions]
     extras = {"plan": plan_lines(group, year, reader, today_local()),
               "cancelled": cancelled_sessions(group, year),
-              "evaluations": evaluations(sessions)}
+              "evaluations": evaluations(sessions),
+              "summary": year_summary(group, year, today_local())}
     name = archive.archive_folder_name(group.name, year) + ".zip"
     organization = group.organization.name
     temporary, stored_as = services.new_file(job, ".zip")

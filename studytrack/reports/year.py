@@ -1,7 +1,7 @@
 """What a group's yearly archive holds beside its sessions' records: the year's study plan
 with what became of each item, the sessions that were cancelled, with their reason (the
 cancel dialog promises that their record stays in the archive), and the supervisors'
-evaluations (列席旁听)."""
+evaluations (列席旁听), and the year's figures against the targets in force."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from studytrack import timeutil
-from studytrack.exports.archive import CancelledSession
+from studytrack.dashboard import metrics
+from studytrack.dashboard.measures import cells, format_value
+from studytrack.dashboard.metrics import Period
+from studytrack.exports.archive import CancelledSession, SummaryLine
 from studytrack.exports.common import iso_date, local_date, zh
 from studytrack.exports.excel import EvaluationLine, PlanLine
 from studytrack.extensions import db
 from studytrack.models import AuditEvent, SessionStatus, StudyGroup, StudySession, Supervision
 from studytrack.plans.queries import ItemStatus, plan_page
+from studytrack.plans.targets import effective_targets
 
 PLAN_STATUS_ZH = {ItemStatus.HELD: "已开展", ItemStatus.DUE: "待开展",
                   ItemStatus.OVERDUE: "逾期未开展"}
@@ -88,3 +92,22 @@ def evaluations(sessions: list[StudySession]) -> list[EvaluationLine]:
                        s.comments)
         for s in lines
     ]
+
+
+def year_summary(group: StudyGroup, year: int, today: date) -> list[SummaryLine]:
+    """The group's figures of `year` that have a target, each against it, as the dashboard
+    judges them (measures.cells): in Chinese, for the archive's index."""
+    period = Period(year, None)
+    figures = metrics.figures_by_group([group.id], period, today=today)[group.id]
+    lines = []
+    for measure_cell in cells(figures, period, effective_targets(group.organization)).values():
+        measure = measure_cell.measure
+        if measure.metric is None:
+            continue
+        held = measure_cell.held_against
+        target = "未设定目标" if measure_cell.target is None else format_value(measure, held)
+        verdict = ("—" if measure_cell.verdict is None
+                   else "达标" if measure_cell.verdict else "未达标")
+        lines.append(SummaryLine(measure.zh, format_value(measure, measure_cell.value), target,
+                                 verdict))
+    return lines
