@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from studytrack.dashboard.figures import OWES_MAKEUP
 from studytrack.extensions import db
 from studytrack.models import (
     ACTIVE_TASK_STATUSES,
     HANDED_IN_STATUSES,
     HELD_STATUSES,
-    MAKEUP_STATUSES,
     Attendance,
     Delivery,
     DeliveryChannel,
@@ -95,8 +95,7 @@ def _makeup_owed(reminder: Reminder) -> bool:
     if session is None or session.status not in HELD_STATUSES:
         return False
     owing = sa.select(sa.func.count()).select_from(Attendance).where(
-        Attendance.session_id == session.id, Attendance.makeup_on.is_(None),
-        Attendance.status.in_(MAKEUP_STATUSES),
+        Attendance.session_id == session.id, OWES_MAKEUP,
     )
     if reminder.subject.startswith("attendance:"):
         owing = owing.where(Attendance.id == int(reminder.subject.split(":")[1]))

@@ -9,6 +9,7 @@ lead: its figures for the year against their targets, and the units below furthe
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -18,7 +19,7 @@ from studytrack.dashboard import queries as dashboard_queries
 from studytrack.dashboard.measures import HEADLINES
 from studytrack.dashboard.metrics import Period
 from studytrack.extensions import db
-from studytrack.home.desk import secretary_desk
+from studytrack.home.desk import GroupDesk, secretary_desk
 from studytrack.models import (
     GroupMembership,
     GroupRole,
@@ -70,15 +71,10 @@ def secretary_digests(today: date) -> Iterator[Due]:
                       details={"groups": groups})
 
 
-def _desk_details(desk: Any) -> dict[str, Any]:
-    return {
-        "group_id": desk.group_id, "name": desk.group_name, "to_review": desk.to_review,
-        "waiting_since": desk.waiting_since.isoformat() if desk.waiting_since else None,
-        "to_publish": desk.to_publish, "to_complete": desk.to_complete,
-        "makeups": desk.makeups, "tasks_overdue": desk.tasks_overdue,
-        "plan_items_due": desk.plan_items_due,
-        "reflections_overdue": desk.reflections_overdue,
-    }
+def _desk_details(desk: GroupDesk) -> dict[str, Any]:
+    """The desk as plain values (kept with the reminder, read when the mail is written)."""
+    waiting = desk.waiting_since.isoformat() if desk.waiting_since else None
+    return {**asdict(desk), "waiting_since": waiting}
 
 
 def leader_digests(today: date) -> Iterator[Due]:

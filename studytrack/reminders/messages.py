@@ -195,7 +195,7 @@ def _secretary_digest(reminder: Reminder, details: dict[str, Any], to_group: boo
         if since:
             waiting = utc_to_local(datetime.fromisoformat(since)).date()
             parts.append(_("oldest waiting since %(date)s", date=format_date(waiting, "long")))
-        items.append(f"{group['name']}：" + "，".join(part for part in parts if part))
+        items.append(f"{group['group_name']}：" + "，".join(part for part in parts if part))
     return Message(_("Your week as study secretary"), [_("What is waiting for you:")],
                    url_for("home.index", _external=True), _("Open my to-do"), items=items)
 
